@@ -1,0 +1,62 @@
+# Medallion. Quick start: `make run`, then `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SCALE ?= 1
+export MEDALLION_HOME ?= $(CURDIR)/.medallion
+
+.PHONY: help install run test lint format bench dev docs clean
+
+help:
+	@echo "make run    generate the default dataset (once), land it, build everything, print the answers"
+	@echo "make test   lint, then the whole test suite"
+	@echo "make lint   ruff + sqlfluff"
+	@echo "make bench  land/build timings at SCALE=$(SCALE) (117,407 tweets per unit)"
+	@echo "make dev    the Dagster UI on the same definitions"
+	@echo "make docs   build and serve dbt docs"
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/medallion generate default-dataset
+	$(BIN)/medallion land tweets $$($(BIN)/python -c "from orchestration.cli import default_dataset; from orchestration.settings import Paths; print(default_dataset(Paths.from_env()))")
+	$(BIN)/medallion build
+	$(BIN)/medallion answers
+
+lint: install
+	$(BIN)/ruff check orchestration tests
+	$(BIN)/ruff format --check orchestration tests
+	$(BIN)/sqlfluff lint models data-tests
+
+format: install
+	$(BIN)/ruff format orchestration tests
+	$(BIN)/ruff check --fix orchestration tests
+	$(BIN)/sqlfluff fix models data-tests
+
+test: lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m orchestration.bench --scale $(SCALE)
+
+dev: install
+	mkdir -p $(MEDALLION_HOME)/dagster && touch $(MEDALLION_HOME)/dagster/dagster.yaml
+	DAGSTER_HOME=$(MEDALLION_HOME)/dagster $(BIN)/dagster dev -m orchestration.definitions
+
+docs: install
+	$(BIN)/python -c "from orchestration.build import prepare_dbt; prepare_dbt()"
+	DBT_PROFILES_DIR=$(MEDALLION_HOME)/dbt $(BIN)/dbt docs generate
+	DBT_PROFILES_DIR=$(MEDALLION_HOME)/dbt $(BIN)/dbt docs serve --port 8080
+
+clean:
+	rm -rf $(VENV) target logs .pytest_cache .ruff_cache

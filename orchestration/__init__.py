@@ -1,0 +1,1 @@
+"""Medallion: a dbt-centred lakehouse orchestrated by Dagster."""

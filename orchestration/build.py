@@ -1,0 +1,68 @@
+"""`medallion build`: run the Dagster asset graph in-process, report, exit code."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from orchestration.settings import Paths
+
+
+def prepare_dbt() -> None:
+    """Parse the dbt project so the manifest matches the files on disk."""
+    from dbt.cli.main import dbtRunner
+
+    from orchestration.dbt_project import medallion_project
+
+    result = dbtRunner().invoke(
+        ["parse", "--quiet", "--project-dir", str(medallion_project.project_dir),
+         "--profiles-dir", str(medallion_project.profiles_dir), "--target", medallion_project.target or "duckdb"]
+    )
+    if not result.success:
+        raise SystemExit(f"dbt parse failed: {result.exception}")
+
+
+def build(paths: Paths) -> int:
+    os.environ["DAGSTER_HOME"] = str(paths.dagster_home)
+    paths.dagster_home.mkdir(parents=True, exist_ok=True)
+    (paths.dagster_home / "dagster.yaml").touch()
+    prepare_dbt()
+
+    from dagster import DagsterEventType, DagsterInstance
+
+    from orchestration.definitions import defs
+
+    started = time.perf_counter()
+    job = defs.resolve_job_def("build_everything")
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
+    elapsed = time.perf_counter() - started
+
+    failures = []
+    checks_passed = checks_failed = 0
+    materialized = 0
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error
+            failures.append(f"step {event.step_key} failed: {error.message.strip() if error else 'unknown error'}")
+        elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            materialized += 1
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if evaluation.passed:
+                checks_passed += 1
+            else:
+                checks_failed += 1
+                failures.append(
+                    f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed"
+                )
+    status = "succeeded" if result.success else "FAILED"
+    print(f"build {status} in {elapsed:.1f} s: {materialized} assets materialized, "
+          f"{checks_passed} checks passed, {checks_failed} failed (run {result.run_id})")
+    for failure in failures:
+        print(f"  - {failure}")
+    return 0 if result.success else 1

@@ -1,0 +1,147 @@
+"""`medallion`: land files, build the asset graph, read the answers, generate data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from orchestration.settings import PROJECT_DIR, Paths
+
+DEFAULT_ROWS = 117_407
+DEFAULT_SEED = 2021
+
+
+def _paths() -> Paths:
+    paths = Paths.from_env()
+    paths.home.mkdir(parents=True, exist_ok=True)
+    return paths
+
+
+def cmd_land(args: argparse.Namespace) -> int:
+    from orchestration.landing import LandingError, iter_locations, land
+
+    paths = _paths()
+    failed = 0
+    try:
+        locations = list(iter_locations(args.locations))
+    except LandingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for location in locations:
+        try:
+            result = land(args.source, location, paths, progress=not args.quiet)
+        except LandingError as exc:
+            print(f"error: {exc} (nothing of it was landed)", file=sys.stderr)
+            failed += 1
+            continue
+        entry = result.landing
+        if result.skipped:
+            print(f"{location}: already landed as {entry.ingestion_id} (same sha256); nothing to do")
+        else:
+            print(f"{location}: landed {entry.line_count:,} lines as {entry.ingestion_id}")
+    return 1 if failed else 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from orchestration.build import build
+
+    return build(_paths())
+
+
+def cmd_answers(args: argparse.Namespace) -> int:
+    from orchestration.answers import AnswersUnavailable, format_answers, read_answers
+
+    try:
+        answers = read_answers(_paths())
+    except AnswersUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(answers, ensure_ascii=False) if args.json else format_answers(answers))
+    return 0
+
+
+def cmd_generate_tweets(args: argparse.Namespace) -> int:
+    from orchestration.generate import Options, generate
+
+    options = Options(
+        rows=args.rows, seed=args.seed, duplicate_share=args.duplicate_share,
+        malformed_share=args.malformed_share, offset_share=args.offset_share,
+    )
+    started = time.perf_counter()
+    out = generate(Path(args.out), options, progress=not args.quiet)
+    print(f"wrote {args.rows:,} lines to {out} ({out.stat().st_size / 1e6:.1f} MB) in "
+          f"{time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def default_dataset(paths: Paths) -> Path:
+    return paths.datasets / f"tweets-{DEFAULT_ROWS}-seed{DEFAULT_SEED}.jsonl"
+
+
+def cmd_default_dataset(args: argparse.Namespace) -> int:
+    from orchestration.generate import Options, generate
+
+    out = default_dataset(_paths())
+    if out.exists():
+        print(f"{out}: already generated")
+    else:
+        generate(out, Options(rows=DEFAULT_ROWS, seed=DEFAULT_SEED))
+        print(f"{out}: generated")
+    return 0
+
+
+def cmd_generate_emoji(args: argparse.Namespace) -> int:
+    from orchestration.emoji_catalog import write_assets
+
+    for path in write_assets(PROJECT_DIR):
+        print(f"wrote {path.relative_to(PROJECT_DIR)}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="medallion", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+
+    land = sub.add_parser("land", help="land raw files (path or http(s) URL; .json/.jsonl, .gz, .zip)")
+    land.add_argument("source", choices=["tweets"])
+    land.add_argument("locations", nargs="+", metavar="PATH_OR_URL")
+    land.add_argument("--quiet", action="store_true", help="no progress bars")
+    land.set_defaults(func=cmd_land)
+
+    build = sub.add_parser("build", help="materialize every asset (bronze, silver, gold) and run every check")
+    build.set_defaults(func=cmd_build)
+
+    answers = sub.add_parser("answers", help="print the three answers from gold")
+    answers.add_argument("--json", action="store_true", help="machine-readable output")
+    answers.set_defaults(func=cmd_answers)
+
+    generate = sub.add_parser("generate", help="generate data or generated project files")
+    gen = generate.add_subparsers(dest="what", required=True)
+    tweets = gen.add_parser("tweets", help="snscrape-format tweets, deterministic for a seed")
+    tweets.add_argument("--rows", type=int, required=True)
+    tweets.add_argument("--seed", type=int, default=0)
+    tweets.add_argument("--out", required=True)
+    tweets.add_argument("--duplicate-share", type=float, default=0.0, help="share of lines re-delivering an earlier id")
+    tweets.add_argument("--malformed-share", type=float, default=0.0, help="share of malformed lines")
+    tweets.add_argument("--offset-share", type=float, default=0.0, help="share of dates with a non-UTC offset")
+    tweets.add_argument("--quiet", action="store_true")
+    tweets.set_defaults(func=cmd_generate_tweets)
+    default = gen.add_parser("default-dataset", help=f"the {DEFAULT_ROWS:,}-tweet dataset for `make run`, once")
+    default.set_defaults(func=cmd_default_dataset)
+    emoji_assets = gen.add_parser("emoji-assets", help="regenerate seeds/emoji_walks.csv and the emoji pattern macro")
+    emoji_assets.set_defaults(func=cmd_generate_emoji)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("MEDALLION_HOME", str(Paths.from_env().home))
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""The whole system: loader assets, dbt assets and checks, and the job that builds them."""
+
+from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
+from dagster_dbt import DbtCliResource
+
+from orchestration.dbt_project import medallion_project
+from orchestration.defs.dbt_assets import medallion_dbt_assets
+from orchestration.defs.tweets.assets import tweets_lines
+
+medallion_project.prepare_if_dev()
+
+build_everything = define_asset_job(
+    "build_everything",
+    selection=AssetSelection.all(),
+    executor_def=in_process_executor,
+    description="Load landed files into bronze, then dbt build silver and gold with every test.",
+)
+
+defs = Definitions(
+    assets=[tweets_lines, medallion_dbt_assets],
+    jobs=[build_everything],
+    resources={"dbt": DbtCliResource(project_dir=medallion_project)},
+)

@@ -1,0 +1,38 @@
+"""Tweets loader: landed files -> bronze.tweets_lines."""
+
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from orchestration.bronze import load_landed
+from orchestration.landing import Manifest
+from orchestration.settings import Paths
+
+
+@asset(
+    key=["bronze", "tweets_lines"],
+    group_name="tweets",
+    kinds={"python", "duckdb"},
+    description=(
+        "Every line of every landed tweets file, verbatim, with lineage "
+        "(file, sha256, line number, landed/loaded at, ingestion id). "
+        "Land files with `medallion land tweets PATH_OR_URL`."
+    ),
+)
+def tweets_lines(context: AssetExecutionContext) -> MaterializeResult:
+    paths = Paths.from_env()
+    summary = load_landed("tweets", paths, progress=False)
+    landed = Manifest(paths.landing("tweets")).entries()
+    context.log.info(
+        f"loaded {summary.ingestions} new landing(s), {summary.lines} lines "
+        f"({summary.invalid_utf8} not valid UTF-8); {len(landed)} landing(s) in total"
+    )
+    return MaterializeResult(
+        metadata={
+            "new_ingestions": summary.ingestions,
+            "new_lines": summary.lines,
+            "invalid_utf8_lines": summary.invalid_utf8,
+            "landings_total": len(landed),
+            "lines_total": sum(e.line_count for e in landed),
+            "warehouse": MetadataValue.path(str(paths.warehouse)),
+        }
+    )

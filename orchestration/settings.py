@@ -1,0 +1,50 @@
+"""Where things live. Every runtime path hangs off $MEDALLION_HOME."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path
+
+    @classmethod
+    def from_env(cls) -> Paths:
+        home = os.environ.get("MEDALLION_HOME") or str(PROJECT_DIR / ".medallion")
+        return cls(Path(home).resolve())
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    def landing(self, source: str) -> Path:
+        return self.home / "landing" / source
+
+    @property
+    def downloads(self) -> Path:
+        return self.home / "downloads"
+
+    @property
+    def datasets(self) -> Path:
+        return self.home / "datasets"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def dbt_profiles_dir(self) -> Path:
+        return self.home / "dbt"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        return PROJECT_DIR / "target"
+
+
+def target_name() -> str:
+    return os.environ.get("MEDALLION_TARGET", "duckdb")
