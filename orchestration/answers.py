@@ -31,10 +31,7 @@ def read_answers(paths: Paths) -> dict[str, list[dict[str, Any]]]:
     finally:
         con.close()
     return {
-        "q1": [
-            {"date": d, "tweet_count": c, "top_username": u, "top_username_tweet_count": uc}
-            for d, c, u, uc in q1
-        ],
+        "q1": [{"date": d, "tweet_count": c, "top_username": u, "top_username_tweet_count": uc} for d, c, u, uc in q1],
         "q2": [{"emoji": e, "count": c} for e, c in q2],
         "q3": [{"username": u, "mention_count": c} for u, c in q3],
     }

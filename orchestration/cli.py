@@ -68,13 +68,18 @@ def cmd_generate_tweets(args: argparse.Namespace) -> int:
     from orchestration.generate import Options, generate
 
     options = Options(
-        rows=args.rows, seed=args.seed, duplicate_share=args.duplicate_share,
-        malformed_share=args.malformed_share, offset_share=args.offset_share,
+        rows=args.rows,
+        seed=args.seed,
+        duplicate_share=args.duplicate_share,
+        malformed_share=args.malformed_share,
+        offset_share=args.offset_share,
     )
     started = time.perf_counter()
     out = generate(Path(args.out), options, progress=not args.quiet)
-    print(f"wrote {args.rows:,} lines to {out} ({out.stat().st_size / 1e6:.1f} MB) in "
-          f"{time.perf_counter() - started:.1f} s")
+    print(
+        f"wrote {args.rows:,} lines to {out} ({out.stat().st_size / 1e6:.1f} MB) in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
     return 0
 
 

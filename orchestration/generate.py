@@ -27,28 +27,90 @@ FIRST_DAY = datetime(2021, 2, 4, tzinfo=UTC)
 DAYS = 21
 # Relative activity per day, 2021-02-04 .. 2021-02-24, peaking mid-month like the real dump.
 DAY_WEIGHTS = [3, 4, 5, 4, 4, 5, 5, 6, 12, 11, 10, 9, 10, 11, 9, 8, 8, 7, 6, 8, 5]
-OFFSETS = [timedelta(hours=5, minutes=30), timedelta(hours=-8), timedelta(hours=1),
-           timedelta(hours=-5), timedelta(hours=9, minutes=30), timedelta(hours=-3, minutes=-30)]
+OFFSETS = [
+    timedelta(hours=5, minutes=30),
+    timedelta(hours=-8),
+    timedelta(hours=1),
+    timedelta(hours=-5),
+    timedelta(hours=9, minutes=30),
+    timedelta(hours=-3, minutes=-30),
+]
 
 HEAD_EMOJI = ["🙏", "😂", "🚜", "🌾", "🇮🇳", "🤣", "✊", "❤️", "🙏🏻", "💚", "❤", "👍", "🔥", "💪", "😡"]
 SEQUENCE_EMOJI = [
-    "🙏🏽", "🙏🏼", "🙏🏾", "✊🏽", "✊🏻", "💪🏻", "👍🏼", "👏🏽", "👨‍🌾", "👩‍🌾", "👨🏽‍🌾", "🧑‍🌾",
-    "🏳️‍🌈", "👨‍👩‍👧", "👁️‍🗨️", "❤️‍🔥", "🇨🇦", "🇬🇧", "🇺🇸", "🇵🇰", "🇦🇺", "1️⃣", "2️⃣", "#️⃣",
-    "*️⃣", "☝️", "✌️", "☺️", "♥️", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "🇪🇺", "😢", "😭", "🤔", "👇", "📢", "🚩", "🙌",
+    "🙏🏽",
+    "🙏🏼",
+    "🙏🏾",
+    "✊🏽",
+    "✊🏻",
+    "💪🏻",
+    "👍🏼",
+    "👏🏽",
+    "👨‍🌾",
+    "👩‍🌾",
+    "👨🏽‍🌾",
+    "🧑‍🌾",
+    "🏳️‍🌈",
+    "👨‍👩‍👧",
+    "👁️‍🗨️",
+    "❤️‍🔥",
+    "🇨🇦",
+    "🇬🇧",
+    "🇺🇸",
+    "🇵🇰",
+    "🇦🇺",
+    "1️⃣",
+    "2️⃣",
+    "#️⃣",
+    "*️⃣",
+    "☝️",
+    "✌️",
+    "☺️",
+    "♥️",
+    "🏴󠁧󠁢󠁳󠁣󠁴󠁿",
+    "🇪🇺",
+    "😢",
+    "😭",
+    "🤔",
+    "👇",
+    "📢",
+    "🚩",
+    "🙌",
 ]
-WORDS = (
+WORDS = (  # noqa: SIM905 -- a sentence reads better than a list of 47 strings
     "farmers protest india delhi border support kisan stand with punjab haryana government "
     "laws repeal police internet tractor rally peaceful rights voice solidarity people fight "
     "justice democracy world watching media news today sikh women farmers strong unity "
     "against modi farm bills agriculture land food nation together truth freedom"
 ).split()
-HASHTAGS = ["#FarmersProtest", "#StandWithFarmers", "#FarmersProtests", "#NoFarmersNoFood",
-            "#ModiDontSellFarmers", "#IStandWithFarmers", "#KisanAndolan", "#FreeNodeepKaur"]
-PLACES = ["", "", "", "India", "Punjab, India", "New Delhi", "Canada", "London, England",
-          "California, USA", "Haryana", "Brampton, Ontario"]
-SOURCES = [("Twitter for Android", "http://twitter.com/download/android"),
-           ("Twitter for iPhone", "http://twitter.com/download/iphone"),
-           ("Twitter Web App", "https://mobile.twitter.com")]
+HASHTAGS = [
+    "#FarmersProtest",
+    "#StandWithFarmers",
+    "#FarmersProtests",
+    "#NoFarmersNoFood",
+    "#ModiDontSellFarmers",
+    "#IStandWithFarmers",
+    "#KisanAndolan",
+    "#FreeNodeepKaur",
+]
+PLACES = [
+    "",
+    "",
+    "",
+    "India",
+    "Punjab, India",
+    "New Delhi",
+    "Canada",
+    "London, England",
+    "California, USA",
+    "Haryana",
+    "Brampton, Ontario",
+]
+SOURCES = [
+    ("Twitter for Android", "http://twitter.com/download/android"),
+    ("Twitter for iPhone", "http://twitter.com/download/iphone"),
+    ("Twitter Web App", "https://mobile.twitter.com"),
+]
 
 
 class _Zipf:
@@ -89,7 +151,8 @@ class TweetGenerator:
             r = random.Random(self.o.seed * 1_000_003 + k)
             name = "".join(r.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(r.randint(4, 9)))
             username = (name.capitalize() if r.random() < 0.4 else name) + (
-                str(r.randint(1, 99999999)) if r.random() < 0.5 else "")
+                str(r.randint(1, 99999999)) if r.random() < 0.5 else ""
+            )
             uid = r.randint(10**7, 1_400_000_000_000_000_000)
             description = " ".join(r.choice(WORDS) for _ in range(r.randint(0, 25)))
             self.users[k] = {
@@ -151,8 +214,11 @@ class TweetGenerator:
         stamp = when.astimezone(timezone(offset)).isoformat()
         tweet_id = self.next_id
         self.next_id += rng.randint(1, 4000)
-        mentions = ([self._mention(self.mention_zipf.draw(rng)) for _ in range(rng.randint(1, 4))]
-                    if rng.random() < 0.35 else None)
+        mentions = (
+            [self._mention(self.mention_zipf.draw(rng)) for _ in range(rng.randint(1, 4))]
+            if rng.random() < 0.35
+            else None
+        )
         parts = [rng.choice(WORDS) for _ in range(rng.randint(6, 35))]
         for _ in range(rng.choices([0, 1, 2, 3, 5], weights=[50, 25, 12, 8, 5])[0]):
             parts.insert(rng.randint(0, len(parts)), self._emoji_run())
@@ -191,15 +257,26 @@ class TweetGenerator:
     def _media(self, tweet_id: int) -> list[dict[str, Any]]:
         if self.rng.random() < 0.5:
             key = f"Eu{tweet_id % 10**9:x}"
-            return [{"previewUrl": f"https://pbs.twimg.com/media/{key}?format=jpg&name=small",
-                     "fullUrl": f"https://pbs.twimg.com/media/{key}?format=jpg&name=large", "type": "photo"}]
+            return [
+                {
+                    "previewUrl": f"https://pbs.twimg.com/media/{key}?format=jpg&name=small",
+                    "fullUrl": f"https://pbs.twimg.com/media/{key}?format=jpg&name=large",
+                    "type": "photo",
+                }
+            ]
         base = f"https://video.twimg.com/ext_tw_video/{tweet_id}/pu"
-        return [{"thumbnailUrl": f"https://pbs.twimg.com/ext_tw_video_thumb/{tweet_id}/pu/img/t.jpg",
-                 "variants": [
-                     {"contentType": "video/mp4", "url": f"{base}/vid/320x566/a.mp4?tag=10", "bitrate": 632000},
-                     {"contentType": "application/x-mpegURL", "url": f"{base}/pl/b.m3u8?tag=10", "bitrate": None},
-                     {"contentType": "video/mp4", "url": f"{base}/vid/406x720/c.mp4?tag=10", "bitrate": 832000}],
-                 "duration": round(self.rng.uniform(5, 140), 3), "type": "video"}]
+        return [
+            {
+                "thumbnailUrl": f"https://pbs.twimg.com/ext_tw_video_thumb/{tweet_id}/pu/img/t.jpg",
+                "variants": [
+                    {"contentType": "video/mp4", "url": f"{base}/vid/320x566/a.mp4?tag=10", "bitrate": 632000},
+                    {"contentType": "application/x-mpegURL", "url": f"{base}/pl/b.m3u8?tag=10", "bitrate": None},
+                    {"contentType": "video/mp4", "url": f"{base}/vid/406x720/c.mp4?tag=10", "bitrate": 832000},
+                ],
+                "duration": round(self.rng.uniform(5, 140), 3),
+                "type": "video",
+            }
+        ]
 
     def _malformed(self) -> bytes:
         good = json.dumps(self._tweet())

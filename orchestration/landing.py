@@ -15,7 +15,6 @@ import gzip
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import urllib.error
 import urllib.parse
@@ -79,16 +78,17 @@ def _download(url: str, directory: Path, progress: bool) -> Path:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
             with tqdm(
-                total=total, unit="B", unit_scale=True, desc=f"download {_file_name(url)}",
+                total=total,
+                unit="B",
+                unit_scale=True,
+                desc=f"download {_file_name(url)}",
                 disable=not progress,
             ) as bar:
                 while chunk := response.read(CHUNK):
                     out.write(chunk)
                     bar.update(len(chunk))
             if total is not None and out.tell() != total:
-                raise LandingError(
-                    f"{url}: download ended after {out.tell()} of {total} bytes; try again"
-                )
+                raise LandingError(f"{url}: download ended after {out.tell()} of {total} bytes; try again")
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
         tmp.unlink(missing_ok=True)
         raise LandingError(f"{url}: download failed: {exc}") from exc
@@ -133,18 +133,14 @@ def _open_payload(path: Path, display: str) -> tuple[BinaryIO, str, bool]:
         if len(members) != 1:
             names = ", ".join(m.filename for m in members) or "none"
             archive.close()
-            raise LandingError(
-                f"{display}: a zip delivery must hold exactly one file, found {len(members)} ({names})"
-            )
+            raise LandingError(f"{display}: a zip delivery must hold exactly one file, found {len(members)} ({names})")
         return archive.open(members[0]), members[0].filename, True
     if kind == "corrupt-archive":
         raise LandingError(f"{display}: named like an archive but is not gzip or zip data")
     return path.open("rb"), display, False
 
 
-def _copy_counting_lines(
-    src: BinaryIO, dst: BinaryIO, display: str, size: int | None, progress: bool
-) -> int:
+def _copy_counting_lines(src: BinaryIO, dst: BinaryIO, display: str, size: int | None, progress: bool) -> int:
     lines = 0
     last = b"\n"
     with tqdm(total=size, unit="B", unit_scale=True, desc=f"land {display}", disable=not progress) as bar:
@@ -224,9 +220,7 @@ def land(source: str, location: str, paths: Paths, progress: bool = True) -> Lan
         stream, inner, compressed = _open_payload(delivered, display)
         if not inner.lower().endswith(JSON_SUFFIXES):
             stream.close()
-            raise LandingError(
-                f"{display}: holds {inner!r}; expected JSON lines (.json, .jsonl or .ndjson)"
-            )
+            raise LandingError(f"{display}: holds {inner!r}; expected JSON lines (.json, .jsonl or .ndjson)")
         fd, tmp_name = tempfile.mkstemp(dir=directory, suffix=".part")
         tmp = Path(tmp_name)
         try:

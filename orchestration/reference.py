@@ -25,7 +25,8 @@ def latest_tweets(files: list[Path]) -> dict[int, dict[str, Any]]:
                     tweet = json.loads(raw)
                     tweet_id = int(tweet["id"])
                     when = datetime.fromisoformat(tweet["date"])
-                    tweet["user"]["username"]  # noqa: B018 -- a tweet needs its author
+                    if not isinstance(tweet["user"]["username"], str):
+                        continue
                 except (ValueError, KeyError, TypeError):
                     continue
                 tweet["_date"] = when.astimezone(UTC).date().isoformat()

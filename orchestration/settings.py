@@ -25,6 +25,9 @@ class Paths:
     def landing(self, source: str) -> Path:
         return self.home / "landing" / source
 
+    def lake(self, layer: str, table: str) -> Path:
+        return self.home / "lake" / layer / table
+
     @property
     def downloads(self) -> Path:
         return self.home / "downloads"

@@ -6,7 +6,9 @@ with
 
 bronze as (
 
-    select ingestion_id, count(*) as bronze_lines
+    select
+        ingestion_id,
+        count(*) as bronze_lines
     from {{ source('tweets', 'tweets_lines') }}
     group by ingestion_id
 
@@ -14,7 +16,9 @@ bronze as (
 
 ingestions as (
 
-    select ingestion_id, line_count
+    select
+        ingestion_id,
+        line_count
     from {{ source('tweets', 'tweets_ingestions') }}
 
 ),

@@ -1,6 +1,5 @@
 """Every dbt model, seed, snapshot and test, as Dagster assets and asset checks."""
 
-
 from collections.abc import Iterator
 from typing import Any
 

@@ -1,6 +1,5 @@
 """Tweets loader: landed files -> bronze.tweets_lines."""
 
-
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration.bronze import load_landed
