@@ -148,7 +148,10 @@ def _write_parquet(
 def refresh_view(con: duckdb.DuckDBPyConnection, source: str, paths: Paths) -> None:
     lake = paths.lake("bronze", f"{source}_lines")
     if any(lake.glob("*/*.parquet")):
-        body = f"select * from read_parquet('{lake}/*/*.parquet', union_by_name = true)"
+        body = (
+            f"select * from read_parquet('{lake}/*/*.parquet', union_by_name = true,"
+            " hive_partitioning = true, hive_types = {'ingestion_seq': integer})"
+        )
     else:
         columns = ", ".join(
             f"cast(null as {' '.join(c.split()[1:])}) as {c.split()[0]}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import json
 import os
 import tempfile
@@ -89,7 +90,7 @@ def _download(url: str, directory: Path, progress: bool) -> Path:
                     bar.update(len(chunk))
             if total is not None and out.tell() != total:
                 raise LandingError(f"{url}: download ended after {out.tell()} of {total} bytes; try again")
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
         tmp.unlink(missing_ok=True)
         raise LandingError(f"{url}: download failed: {exc}") from exc
     except BaseException:

@@ -1,0 +1,46 @@
+"""Shared fixtures. Tests never touch the repo's own .medallion/."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REAL_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "tweets_real_sample.jsonl"
+
+os.environ["MEDALLION_HOME"] = tempfile.mkdtemp(prefix="medallion-test-home-")
+os.environ.pop("DBT_PROFILES_DIR", None)
+
+
+@pytest.fixture(scope="session")
+def real_sample() -> Path:
+    if not REAL_SAMPLE.exists():
+        pytest.fail(f"{REAL_SAMPLE} is missing: the tests need ../shared/data beside the repository")
+    return REAL_SAMPLE
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def http_dir(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A local HTTP server over a fresh folder: (base URL, folder)."""
+    folder = tmp_path / "served"
+    folder.mkdir()
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", folder
+    finally:
+        server.shutdown()
+        server.server_close()
