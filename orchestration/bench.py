@@ -1,0 +1,122 @@
+"""`make bench`: land and build timings at a scale, beside a bare scan and plain Python.
+
+Prints, for land and build: wall time, peak RSS (largest process), rows/s; the
+build's ratio to a bare DuckDB `read_json` scan of the same file and to a naive
+Python q1+q2+q3; the answer query time; and what a 5% extra file costs.
+Not a test: it measures, it does not judge.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration import reference
+from orchestration.answers import read_answers
+from orchestration.generate import Options, generate
+from orchestration.settings import Paths
+
+ROWS_PER_SCALE = 117_407
+
+
+@dataclass
+class Step:
+    name: str
+    seconds: float
+    peak_rss_mb: float
+    rows: int
+
+    def line(self) -> str:
+        rate = self.rows / self.seconds if self.seconds else 0
+        return f"{self.name:<22} {self.seconds:>8.2f} s {self.peak_rss_mb:>8.0f} MB {rate:>12,.0f} rows/s"
+
+
+def run_cli(name: str, home: Path, rows: int, *args: str) -> Step:
+    env = {**os.environ, "MEDALLION_HOME": str(home)}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    output = process.stdout.read() if process.stdout else b""
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{name} failed:\n{output.decode(errors='replace')[-4000:]}")
+    return Step(name, seconds, usage.ru_maxrss / 1024, rows)
+
+
+def dataset(paths: Paths, rows: int, seed: int) -> Path:
+    path = paths.datasets / f"tweets-{rows}-seed{seed}.jsonl"
+    if not path.exists():
+        generate(path, Options(rows=rows, seed=seed))
+    return path
+
+
+def bare_scan(path: Path) -> float:
+    con = duckdb.connect()
+    started = time.perf_counter()
+    con.execute(
+        f"""select count(distinct id), max(date), sum(length(content)), count("user"), count(mentionedUsers)
+            from read_json('{path}', format = 'newline_delimited',
+            columns = {{id: 'BIGINT', date: 'VARCHAR', content: 'VARCHAR', "user": 'JSON', mentionedUsers: 'JSON'}})"""
+    ).fetchall()
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0)
+    args = parser.parse_args()
+    paths = Paths.from_env()
+    rows = int(ROWS_PER_SCALE * args.scale)
+    extra_rows = max(1, rows // 20)
+    main_file = dataset(paths, rows, seed=2021)
+    extra_file = dataset(paths, extra_rows, seed=4242)
+    home = paths.home / "bench" / f"scale-{args.scale:g}"
+    shutil.rmtree(home, ignore_errors=True)
+
+    print(
+        f"benchmark at scale {args.scale:g}: {rows:,} tweets, {main_file.stat().st_size / 1e6:.0f} MB, "
+        f"{os.cpu_count()} cores"
+    )
+    land = run_cli("land", home, rows, "land", "tweets", str(main_file), "--quiet")
+    build = run_cli("build (full)", home, rows, "build")
+    extra_land = run_cli("land (+5% file)", home, extra_rows, "land", "tweets", str(extra_file), "--quiet")
+    extra_build = run_cli("build (+5% file)", home, extra_rows, "build")
+    nothing = run_cli("build (nothing new)", home, 0, "build")
+
+    scan = bare_scan(main_file)
+    started = time.perf_counter()
+    reference.answers([main_file])
+    naive = time.perf_counter() - started
+    query_times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        read_answers(Paths(home))
+        query_times.append(time.perf_counter() - started)
+
+    print(f"{'step':<22} {'wall':>10} {'peak RSS':>11} {'throughput':>19}")
+    for step in (land, build, extra_land, extra_build, nothing):
+        print(step.line())
+    total = land.seconds + build.seconds
+    print(f"land + build           {total:>8.2f} s   (target <= 20 s, <= 1500 MB)")
+    print(f"bare read_json scan    {scan:>8.2f} s   build / scan = {build.seconds / scan:.1f}x (target <= 3x)")
+    print(f"naive Python q1+q2+q3  {naive:>8.2f} s   build / naive = {build.seconds / naive:.2f}x")
+    print(f"answers query          {min(query_times) * 1000:>8.1f} ms  (best of 5; target <= 100 ms)")
+    print(
+        f"+5% file build         {extra_build.seconds:>8.2f} s   = {extra_build.seconds / build.seconds:.0%} of a full "
+        "build (target <= 15%)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""The Dagster UI (`dagster dev`, as `make dev` runs it) shows and materializes the same graph."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from orchestration import reference
+from orchestration.generate import Options, generate
+
+pytestmark = pytest.mark.integration
+
+EXPECTED_ASSETS = {
+    "bronze/tweets_lines",
+    "silver/stg_tweets__lines",
+    "silver/stg_tweets__tweets",
+    "silver/int_tweets__emojis",
+    "silver/int_tweets__mentions",
+    "gold/fct_tweets_top_dates",
+    "gold/fct_tweets_top_emojis",
+    "gold/fct_tweets_top_mentions",
+    "reference/emoji_walks",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def graphql(url: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    request = urllib.request.Request(f"{url}/graphql", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        payload = json.load(response)
+    assert "errors" not in payload, payload["errors"]
+    return payload["data"]
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    root = tmp_path_factory.mktemp("ui")
+    home = root / "home"
+    data = generate(root / "t.jsonl", Options(rows=800, seed=21, malformed_share=0.02), progress=False)
+    env = {**os.environ, "MEDALLION_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
+    (home / "dagster").mkdir(parents=True)
+    subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "land", "tweets", str(data), "--quiet"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    port = free_port()
+    log = (root / "dagster.log").open("w")
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "dev",
+            "-m",
+            "orchestration.definitions",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                data_nodes = graphql(url, "{ assetNodes { id } }")
+                if data_nodes["assetNodes"]:
+                    break
+            except (urllib.error.URLError, ConnectionError, AssertionError):
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"dagster dev did not come up:\n{(root / 'dagster.log').read_text()[-3000:]}")
+            time.sleep(1)
+        yield {"url": url, "home": home, "data": data}
+    finally:
+        os.killpg(server.pid, 15)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, 9)
+        log.close()
+
+
+def test_ui_shows_every_asset_with_its_checks(ui: dict[str, Any]) -> None:
+    data = graphql(
+        ui["url"],
+        "{ assetNodes { assetKey { path } groupName assetChecksOrError { ... on AssetChecks { checks { name } } } } }",
+    )
+    nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
+    assert set(nodes) >= EXPECTED_ASSETS
+    checks = {
+        "/".join(n["assetKey"]["path"]): [c["name"] for c in n["assetChecksOrError"].get("checks", [])]
+        for n in data["assetNodes"]
+    }
+    assert "unique_stg_tweets__tweets_tweet_id" in checks["silver/stg_tweets__tweets"]
+    assert any(name.startswith("row_count_between") for name in checks["gold/fct_tweets_top_dates"])
+    assert nodes["bronze/tweets_lines"]["groupName"] == "tweets"
+
+
+def test_ui_materializes_the_graph(ui: dict[str, Any]) -> None:
+    launched = graphql(
+        ui["url"],
+        """mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
+             __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""",
+        {
+            "params": {
+                "selector": {
+                    "repositoryLocationName": "orchestration.definitions",
+                    "repositoryName": "__repository__",
+                    "jobName": "build_everything",
+                },
+                "runConfigData": {},
+            }
+        },
+    )["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    run_id = launched["run"]["runId"]
+    deadline = time.monotonic() + 600
+    status = "STARTING"
+    while status not in ("SUCCESS", "FAILURE", "CANCELED") and time.monotonic() < deadline:
+        time.sleep(2)
+        status = graphql(
+            ui["url"], "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }", {"id": run_id}
+        )["runOrError"]["status"]
+    assert status == "SUCCESS"
+    con = duckdb.connect(str(ui["home"] / "warehouse.duckdb"), read_only=True)
+    try:
+        mentions = con.execute("select username, mention_count from gold.tweets_top_mentions order by rank").fetchall()
+    finally:
+        con.close()
+    expected = reference.answers([ui["data"]])["q3"]
+    assert [{"username": u, "mention_count": c} for u, c in mentions] == expected
