@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCALE ?= 1
 export MEDALLION_HOME ?= $(CURDIR)/.medallion
+PROFILE := $(MEDALLION_HOME)/dbt/profiles.yml
+DBT := DBT_PROFILES_DIR=$(MEDALLION_HOME)/dbt $(BIN)/dbt
 
 .PHONY: help install run test lint format bench dev docs clean
 
@@ -27,21 +29,26 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+# dbt reads its profile from $MEDALLION_HOME/dbt; `medallion` refreshes it too.
+$(PROFILE): profiles.example.yml
+	mkdir -p $(@D)
+	cp $< $@
+
 run: install
 	$(BIN)/medallion generate default-dataset
 	$(BIN)/medallion land tweets $$($(BIN)/python -c "from orchestration.cli import default_dataset; from orchestration.settings import Paths; print(default_dataset(Paths.from_env()))")
 	$(BIN)/medallion build
 	$(BIN)/medallion answers
 
-lint: install
+lint: install $(PROFILE)
 	$(BIN)/ruff check orchestration tests
 	$(BIN)/ruff format --check orchestration tests
-	$(BIN)/sqlfluff lint models data-tests
+	DBT_PROFILES_DIR=$(MEDALLION_HOME)/dbt $(BIN)/sqlfluff lint models data-tests
 
-format: install
+format: install $(PROFILE)
 	$(BIN)/ruff format orchestration tests
 	$(BIN)/ruff check --fix orchestration tests
-	$(BIN)/sqlfluff fix models data-tests
+	DBT_PROFILES_DIR=$(MEDALLION_HOME)/dbt $(BIN)/sqlfluff fix models data-tests
 
 test: lint
 	$(BIN)/pytest
@@ -53,10 +60,9 @@ dev: install
 	mkdir -p $(MEDALLION_HOME)/dagster && touch $(MEDALLION_HOME)/dagster/dagster.yaml
 	DAGSTER_HOME=$(MEDALLION_HOME)/dagster $(BIN)/dagster dev -m orchestration.definitions
 
-docs: install
-	$(BIN)/python -c "from orchestration.build import prepare_dbt; prepare_dbt()"
-	DBT_PROFILES_DIR=$(MEDALLION_HOME)/dbt $(BIN)/dbt docs generate
-	DBT_PROFILES_DIR=$(MEDALLION_HOME)/dbt $(BIN)/dbt docs serve --port 8080
+docs: install $(PROFILE)
+	$(DBT) docs generate
+	$(DBT) docs serve --port 8080
 
 clean:
 	rm -rf $(VENV) target logs .pytest_cache .ruff_cache
