@@ -8,14 +8,19 @@
 
 with
 
-new_deliveries as (
+lines as (
 
     select * from {{ ref('stg_tweets__lines') }}
-    where
-        reject_reason is null
-        {% if is_incremental() %}
-            and ingestion_seq > {{ incremental_watermark('ingestion_seq') }}
-        {% endif %}
+    {% if is_incremental() %}
+        where ingestion_seq > {{ incremental_watermark('ingestion_seq') }}
+    {% endif %}
+
+),
+
+new_deliveries as (
+
+    select * from lines
+    where reject_reason is null
 
 ),
 
