@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Mapping
@@ -49,5 +50,50 @@ medallion_project = DbtProject(
     profiles_dir=profiles_dir(_paths),
     target=target_name(),
 )
+
+DBT_INPUTS = ("dbt_project.yml", "profiles.example.yml", "models", "macros", "seeds", "snapshots", "data-tests")
+
+
+def _dbt_fingerprint() -> str:
+    digest = hashlib.sha256(target_name().encode())
+    for name in DBT_INPUTS:
+        root = PROJECT_DIR / name
+        files = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for path in files:
+            if path.is_file():
+                stat = path.stat()
+                digest.update(f"{path.relative_to(PROJECT_DIR)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def prepare_dbt() -> None:
+    """Parse the dbt project unless the manifest already matches the files on disk."""
+    from dbt.cli.main import dbtRunner
+
+    stamp = PROJECT_DIR / "target" / ".medallion-parsed"
+    fingerprint = _dbt_fingerprint()
+    if medallion_project.manifest_path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        return
+    result = dbtRunner().invoke(
+        [
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(medallion_project.project_dir),
+            "--profiles-dir",
+            str(medallion_project.profiles_dir),
+            "--target",
+            medallion_project.target or "duckdb",
+        ]
+    )
+    if not result.success:
+        raise SystemExit(f"dbt parse failed: {result.exception}")
+    stamp.write_text(fingerprint)
+
+
+# Definitions are built from the manifest: make sure one exists, and in
+# `dagster dev` that it matches the files being edited.
+if not medallion_project.manifest_path.exists() or os.environ.get("DAGSTER_IS_DEV_CLI"):
+    prepare_dbt()
 
 translator = MedallionTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))

@@ -7,8 +7,6 @@ from orchestration.dbt_project import medallion_project
 from orchestration.defs.dbt_assets import medallion_dbt_assets
 from orchestration.defs.tweets.assets import tweets_lines
 
-medallion_project.prepare_if_dev()
-
 build_everything = define_asset_job(
     "build_everything",
     selection=AssetSelection.all(),
