@@ -57,8 +57,8 @@ bench: install
 	$(BIN)/python -m orchestration.bench --scale $(SCALE)
 
 dev: install
-	mkdir -p $(MEDALLION_HOME)/dagster && touch $(MEDALLION_HOME)/dagster/dagster.yaml
-	DAGSTER_HOME=$(MEDALLION_HOME)/dagster $(BIN)/dagster dev -m orchestration.definitions
+	DAGSTER_HOME=$$($(BIN)/python -c "from orchestration.settings import Paths; print(Paths.from_env().ensure_dagster_home())") \
+		$(BIN)/dagster dev -m orchestration.definitions
 
 docs: install $(PROFILE)
 	$(DBT) docs generate

@@ -10,9 +10,7 @@ from orchestration.settings import Paths
 
 
 def build(paths: Paths) -> int:
-    os.environ["DAGSTER_HOME"] = str(paths.dagster_home)
-    paths.dagster_home.mkdir(parents=True, exist_ok=True)
-    (paths.dagster_home / "dagster.yaml").touch()
+    os.environ["DAGSTER_HOME"] = str(paths.ensure_dagster_home())
     prepare_dbt()
 
     from dagster import DagsterEventType, DagsterInstance

@@ -1,5 +1,8 @@
 """The whole system: loader assets, dbt assets and checks, and the job that builds them."""
 
+import sys
+from pathlib import Path
+
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 from dagster_dbt import DbtCliResource
 
@@ -17,5 +20,8 @@ build_everything = define_asset_job(
 defs = Definitions(
     assets=[tweets_lines, medallion_dbt_assets],
     jobs=[build_everything],
-    resources={"dbt": DbtCliResource(project_dir=medallion_project)},
+    resources={
+        # The dbt installed beside this interpreter, whether or not the venv is on PATH.
+        "dbt": DbtCliResource(project_dir=medallion_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+    },
 )

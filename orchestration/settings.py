@@ -40,6 +40,14 @@ class Paths:
     def dagster_home(self) -> Path:
         return self.home / "dagster"
 
+    def ensure_dagster_home(self) -> Path:
+        """The Dagster instance folder, with a dagster.yaml that turns telemetry off."""
+        self.dagster_home.mkdir(parents=True, exist_ok=True)
+        config = self.dagster_home / "dagster.yaml"
+        if not config.exists():
+            config.write_text("telemetry:\n  enabled: false\n")
+        return self.dagster_home
+
     @property
     def dbt_profiles_dir(self) -> Path:
         return self.home / "dbt"

@@ -18,6 +18,7 @@ import pytest
 
 from orchestration import reference
 from orchestration.generate import Options, generate
+from orchestration.settings import Paths
 
 pytestmark = pytest.mark.integration
 
@@ -55,7 +56,7 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Any:
     home = root / "home"
     data = generate(root / "t.jsonl", Options(rows=800, seed=21, malformed_share=0.02), progress=False)
     env = {**os.environ, "MEDALLION_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
-    (home / "dagster").mkdir(parents=True)
+    Paths(home).ensure_dagster_home()
     subprocess.run(
         [sys.executable, "-m", "orchestration.cli", "land", "tweets", str(data), "--quiet"],
         env=env,
