@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import duckdb
@@ -13,19 +14,35 @@ class AnswersUnavailable(Exception):
     pass
 
 
-def read_answers(paths: Paths) -> dict[str, list[dict[str, Any]]]:
+def _connect(paths: Paths) -> duckdb.DuckDBPyConnection:
     if not paths.warehouse.exists():
         raise AnswersUnavailable(
             f"{paths.warehouse}: no warehouse yet; run `medallion land tweets FILE` and `medallion build`"
         )
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    return duckdb.connect(str(paths.warehouse), read_only=True)
+
+
+def read_answers(paths: Paths, version: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The answers of the current gold version, or of `version` (e.g. 20261122T103000Z)."""
+    con = _connect(paths)
+    suffix, where, params = ("__versions", "where version_id = ?", [version]) if version else ("", "", [])
     try:
+        if (
+            version
+            and not con.execute("select count(*) from gold.versions where version_id = ?", [version]).fetchone()[0]
+        ):
+            raise AnswersUnavailable(f"no gold version {version}; `medallion versions` lists the kept ones")
         q1 = con.execute(
             "select strftime(tweet_date, '%Y-%m-%d'), tweet_count, top_username, top_username_tweet_count"
-            " from gold.tweets_top_dates order by rank"
+            f" from gold.tweets_top_dates{suffix} {where} order by rank",
+            params,
         ).fetchall()
-        q2 = con.execute("select emoji, emoji_count from gold.tweets_top_emojis order by rank").fetchall()
-        q3 = con.execute("select username, mention_count from gold.tweets_top_mentions order by rank").fetchall()
+        q2 = con.execute(
+            f"select emoji, emoji_count from gold.tweets_top_emojis{suffix} {where} order by rank", params
+        ).fetchall()
+        q3 = con.execute(
+            f"select username, mention_count from gold.tweets_top_mentions{suffix} {where} order by rank", params
+        ).fetchall()
     except duckdb.CatalogException as exc:
         raise AnswersUnavailable(f"gold tables missing ({exc}); run `medallion build`") from exc
     finally:
@@ -50,4 +67,44 @@ def format_answers(answers: dict[str, list[dict[str, Any]]]) -> str:
     out.append("Q3  most mentioned users")
     for i, row in enumerate(answers["q3"], 1):
         out.append(f"  {i:>2}. {row['username']:<20} {row['mention_count']:>7,}")
+    return "\n".join(out)
+
+
+def read_versions(paths: Paths) -> list[dict[str, Any]]:
+    """Every kept gold version, newest first."""
+    con = _connect(paths)
+    try:
+        rows = con.execute(
+            "select version_id, run_id, run_started_at, published_at, source_files, row_counts, gate_results"
+            " from gold.versions order by version_id desc"
+        ).fetchall()
+    except duckdb.CatalogException as exc:
+        raise AnswersUnavailable("no gold version yet; run `medallion build`") from exc
+    finally:
+        con.close()
+    return [
+        {
+            "version_id": v,
+            "run_id": run,
+            "run_started_at": started.isoformat(),
+            "published_at": published.isoformat(),
+            "source_files": json.loads(files),
+            "row_counts": json.loads(counts),
+            "gate_results": json.loads(gates),
+            "current": i == 0,
+        }
+        for i, (v, run, started, published, files, counts, gates) in enumerate(rows)
+    ]
+
+
+def format_versions(versions: list[dict[str, Any]]) -> str:
+    out = [f"{'version':<18} {'published (UTC)':<20} {'files':>5} {'gates':>7}  run"]
+    for v in versions:
+        gates = v["gate_results"]
+        passed = sum(1 for ok in gates.values() if ok)
+        mark = " (current)" if v["current"] else ""
+        out.append(
+            f"{v['version_id']:<18} {v['published_at'][:19]:<20} {len(v['source_files']):>5} "
+            f"{passed:>3}/{len(gates):<3}  {v['run_id']}{mark}"
+        )
     return "\n".join(out)

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import orjson
 import pandas as pd
 from tqdm import tqdm
 
@@ -40,6 +41,7 @@ LINE_COLUMNS = """
     line varchar,
     is_valid_utf8 boolean,
     raw_base64 varchar,
+    line_status varchar,
     landed_at timestamp with time zone,
     loaded_at timestamp with time zone
 """
@@ -66,37 +68,62 @@ class LoadSummary:
     invalid_utf8: int
 
 
+def line_status(raw: bytes) -> str:
+    """What the loader sees in a line: 'ok' for a JSON object with an id and a date.
+
+    The bronze gate's reject rate is the share of new lines that are not 'ok';
+    silver's `reject_reason` gives the exact reason for each rejected line.
+    """
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return "invalid_json"
+    if not isinstance(value, dict):
+        return "not_an_object"
+    if value.get("id") is None:
+        return "missing_id"
+    if value.get("date") is None:
+        return "missing_date"
+    return "ok"
+
+
 def _batches(path: Path) -> Iterator[pd.DataFrame]:
     numbers: list[int] = []
     lines: list[str] = []
     valid: list[bool] = []
     raw64: list[str | None] = []
+    statuses: list[str] = []
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             raw = raw.removesuffix(b"\n").removesuffix(b"\r")
             try:
                 text, ok, original = raw.decode("utf-8"), True, None
+                statuses.append(line_status(raw))
             except UnicodeDecodeError:
                 text = raw.decode("utf-8", "replace")
                 ok, original = False, base64.b64encode(raw).decode("ascii")
+                statuses.append("invalid_utf8")
             numbers.append(number)
             lines.append(text)
             valid.append(ok)
             raw64.append(original)
             if len(numbers) >= BATCH_LINES:
-                yield _frame(numbers, lines, valid, raw64)
-                numbers, lines, valid, raw64 = [], [], [], []
+                yield _frame(numbers, lines, valid, raw64, statuses)
+                numbers, lines, valid, raw64, statuses = [], [], [], [], []
     if numbers:
-        yield _frame(numbers, lines, valid, raw64)
+        yield _frame(numbers, lines, valid, raw64, statuses)
 
 
-def _frame(numbers: list[int], lines: list[str], valid: list[bool], raw64: list[str | None]) -> pd.DataFrame:
+def _frame(
+    numbers: list[int], lines: list[str], valid: list[bool], raw64: list[str | None], statuses: list[str]
+) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "line_number": pd.Series(numbers, dtype="int64"),
             "line": pd.Series(lines, dtype="object"),
             "is_valid_utf8": pd.Series(valid, dtype="bool"),
             "raw_base64": pd.Series(raw64, dtype="object"),
+            "line_status": pd.Series(statuses, dtype="object"),
         }
     )
 
@@ -123,6 +150,7 @@ def _write_parquet(
                             $1::varchar as ingestion_id, $2::integer as ingestion_seq,
                             $3::varchar as source_file, $4::varchar as source_sha256,
                             line_number, line, is_valid_utf8, raw_base64::varchar as raw_base64,
+                            line_status::varchar as line_status,
                             $5::timestamp with time zone as landed_at,
                             $6::timestamp with time zone as loaded_at
                         from frame

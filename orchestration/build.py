@@ -27,7 +27,8 @@ def build(paths: Paths) -> int:
         )
     elapsed = time.perf_counter() - started
 
-    failures = []
+    failures: list[str] = []
+    gates: list[str] = []
     checks_passed = checks_failed = 0
     materialized = 0
     for event in result.all_events:
@@ -38,16 +39,28 @@ def build(paths: Paths) -> int:
             materialized += 1
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
+            is_gate = evaluation.check_name.startswith("ge_")
+            if is_gate:
+                gates.append(f"  {'passed' if evaluation.passed else 'FAILED'}  {evaluation.description}")
             if evaluation.passed:
                 checks_passed += 1
             else:
                 checks_failed += 1
                 failures.append(f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed")
+                detail = evaluation.metadata.get("failures")
+                if is_gate and detail is not None:
+                    failures.extend(f"    {line}" for line in str(detail.value).splitlines())
     status = "succeeded" if result.success else "FAILED"
     print(
         f"build {status} in {elapsed:.1f} s: {materialized} assets materialized, "
         f"{checks_passed} checks passed, {checks_failed} failed (run {result.run_id})"
     )
+    if gates:
+        print("quality gates (Great Expectations):")
+        print("\n".join(gates))
+        print(f"  Data Docs: {paths.home / 'gx' / 'uncommitted' / 'data_docs' / 'local_site' / 'index.html'}")
     for failure in failures:
         print(f"  - {failure}")
+    if not result.success:
+        print("gold was not published: the current version is unchanged (`medallion versions` lists them)")
     return 0 if result.success else 1

@@ -56,11 +56,23 @@ def cmd_answers(args: argparse.Namespace) -> int:
     from orchestration.answers import AnswersUnavailable, format_answers, read_answers
 
     try:
-        answers = read_answers(_paths())
+        answers = read_answers(_paths(), args.version)
     except AnswersUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(answers, ensure_ascii=False) if args.json else format_answers(answers))
+    return 0
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    from orchestration.answers import AnswersUnavailable, format_versions, read_versions
+
+    try:
+        versions = read_versions(_paths())
+    except AnswersUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(versions) if args.json else format_versions(versions))
     return 0
 
 
@@ -122,7 +134,12 @@ def parser() -> argparse.ArgumentParser:
 
     answers = sub.add_parser("answers", help="print the three answers from gold")
     answers.add_argument("--json", action="store_true", help="machine-readable output")
+    answers.add_argument("--version", help="read an older gold version (see `medallion versions`)")
     answers.set_defaults(func=cmd_answers)
+
+    versions = sub.add_parser("versions", help="list the kept gold versions, newest (current) first")
+    versions.add_argument("--json", action="store_true", help="machine-readable output")
+    versions.set_defaults(func=cmd_versions)
 
     generate = sub.add_parser("generate", help="generate data or generated project files")
     gen = generate.add_subparsers(dest="what", required=True)

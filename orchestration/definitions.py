@@ -7,18 +7,23 @@ from dagster import AssetSelection, Definitions, define_asset_job, in_process_ex
 from dagster_dbt import DbtCliResource
 
 from orchestration.dbt_project import medallion_project
-from orchestration.defs.dbt_assets import medallion_dbt_assets
+from orchestration.defs.dbt_assets import dbt_gold_candidates, dbt_publish, dbt_silver
+from orchestration.defs.quality import quality_gates
 from orchestration.defs.tweets.assets import tweets_lines
 
 build_everything = define_asset_job(
     "build_everything",
     selection=AssetSelection.all(),
     executor_def=in_process_executor,
-    description="Load landed files into bronze, then dbt build silver and gold with every test.",
+    description=(
+        "Load landed files into bronze, build silver, build gold candidates, publish a gold version;"
+        " every dbt test and quality gate runs, and a failed gate stops what is downstream of it."
+    ),
 )
 
 defs = Definitions(
-    assets=[tweets_lines, medallion_dbt_assets],
+    assets=[tweets_lines, dbt_silver, dbt_gold_candidates, dbt_publish],
+    asset_checks=quality_gates,
     jobs=[build_everything],
     resources={
         # The dbt installed beside this interpreter, whether or not the venv is on PATH.

@@ -43,7 +43,15 @@ extracted as (
         case when is_json then {{ json_string('line', 'user.username') }} end as username,
         case when is_json then {{ json_string('line', 'content') }} end as content,
         case when is_json then {{ json_string_array('line', 'mentionedUsers', 'username') }} end
-            as mentioned_usernames
+            as mentioned_usernames,
+        case when is_json then {{ json_string('line', 'user.id') }} end as raw_user_id,
+        case when is_json then {{ json_string('line', 'user.displayname') }} end as user_displayname,
+        case when is_json then {{ json_string('line', 'user.description') }} end as user_description,
+        case when is_json then {{ json_string('line', 'user.verified') }} end as raw_user_verified,
+        case when is_json then {{ json_string('line', 'user.followersCount') }} end as raw_user_followers,
+        case when is_json then {{ json_string('line', 'user.friendsCount') }} end as raw_user_friends,
+        case when is_json then {{ json_string('line', 'user.statusesCount') }} end as raw_user_statuses,
+        case when is_json then {{ json_string('line', 'user.location') }} end as user_location
     from checked
 
 ),
@@ -53,7 +61,12 @@ typed as (
     select
         *,
         {{ dbt.safe_cast('raw_id', dbt.type_bigint()) }} as tweet_id,
-        {{ iso_timestamp_to_utc('raw_date') }} as tweeted_at
+        {{ iso_timestamp_to_utc('raw_date') }} as tweeted_at,
+        {{ dbt.safe_cast('raw_user_id', dbt.type_bigint()) }} as user_id,
+        {{ dbt.safe_cast('raw_user_verified', dbt.type_boolean()) }} as user_verified,
+        {{ dbt.safe_cast('raw_user_followers', dbt.type_bigint()) }} as user_followers_count,
+        {{ dbt.safe_cast('raw_user_friends', dbt.type_bigint()) }} as user_friends_count,
+        {{ dbt.safe_cast('raw_user_statuses', dbt.type_bigint()) }} as user_statuses_count
     from extracted
 
 ),
@@ -91,6 +104,14 @@ final as (
         username,
         content,
         mentioned_usernames,
+        user_id,
+        user_displayname,
+        user_description,
+        user_verified,
+        user_followers_count,
+        user_friends_count,
+        user_statuses_count,
+        user_location,
         case when reject_reason is not null then line end as rejected_line
     from classified
 

@@ -1,0 +1,39 @@
+{#- The version this build publishes: the run's UTC start, e.g. 20261122T103000Z. -#}
+{% macro gold_version_id() -%}
+    {{ return(var('gold_version_id')) }}
+{%- endmacro %}
+
+
+{#- Post-hook for a `__versions` model: keep the newest `gold_retention` versions. -#}
+{% macro prune_gold_versions() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where version_id not in (
+            select version_id from (
+                select distinct version_id from {{ this }}
+            ) as kept
+            order by version_id desc
+            limit {{ var('gold_retention') | int }}
+        )
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Body of a `__versions` model: this build's candidate rows, stamped with the version. -#}
+{% macro gold_version_rows(candidate) -%}
+    select
+        '{{ gold_version_id() }}' as version_id,
+        candidate.*
+    from {{ candidate }} as candidate
+{%- endmacro %}
+
+
+{#- Body of a current view: the newest version recorded in gold.versions. -#}
+{% macro gold_current_rows(versions_model, columns) -%}
+    select
+        {{ columns | join(',\n        ') }}
+    from {{ versions_model }}
+    where version_id = (select max(version_id) from {{ ref('gold_versions') }})
+{%- endmacro %}

@@ -1,0 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        alias='tweets_top_mentions__versions',
+        unique_key='version_id',
+        post_hook="{{ prune_gold_versions() }}",
+    )
+}}
+
+-- Every published version of gold.tweets_top_mentions, newest last.
+
+{{ gold_version_rows(ref('fct_tweets_top_mentions')) }}

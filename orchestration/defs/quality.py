@@ -1,0 +1,50 @@
+"""One blocking asset check per Great Expectations suite in expectations/<layer>/.
+
+A failed gate stops every asset downstream of the one it checks, in the same
+run: bad bronze never reaches silver, bad silver never reaches gold, and a
+bad gold candidate is never published.
+"""
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
+
+from orchestration.quality.gates import SuiteFile, run_suite, suite_files
+from orchestration.settings import Paths
+
+
+def gate_for(suite_file: SuiteFile) -> AssetChecksDefinition:
+    @asset_check(
+        asset=AssetKey(list(suite_file.asset_key)),
+        name=suite_file.check_name,
+        blocking=True,
+        description=f"Great Expectations suite {suite_file.name} ({suite_file.path.name}): {suite_file.description}",
+    )
+    def gate(context: AssetCheckExecutionContext) -> AssetCheckResult:
+        result = run_suite(suite_file, Paths.from_env(), context.op_execution_context.run_id)
+        context.log.info(result.summary())
+        metadata = {
+            "suite": suite_file.name,
+            "expectations": result.evaluated,
+            "failed": len(result.failures),
+            "failures": MetadataValue.md("\n".join(f"- {f.line()}" for f in result.failures) or "none"),
+        }
+        if result.docs_url:
+            metadata["data_docs"] = MetadataValue.url(result.docs_url)
+        return AssetCheckResult(
+            passed=result.success,
+            severity=AssetCheckSeverity.ERROR,
+            metadata=metadata,
+            description=result.summary(),
+        )
+
+    return gate
+
+
+quality_gates = [gate_for(suite_file) for suite_file in suite_files()]

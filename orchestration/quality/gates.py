@@ -1,0 +1,239 @@
+"""Great Expectations gates: the suites in expectations/<layer>/, run inside the warehouse.
+
+Each suite file is one table's expectations in Great Expectations' own JSON
+(`name`, `expectations` with `type`, `kwargs` and a `meta.notes` saying what a
+failure means). Its `meta` says which Dagster asset it gates (`asset_key`),
+which relation it reads, and optionally a `batch_query` that adds the context
+a check needs (a join to the parent table, silver's own counts, ...).
+
+Validation runs through GE's SQL execution engine on the warehouse, so only
+aggregates travel; results are kept under $MEDALLION_HOME/gx with Data Docs.
+Nothing here catches an error to report a pass: if GE or the warehouse
+cannot be reached, the gate raises and the build stops.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from orchestration.settings import PROJECT_DIR, Paths
+
+SUITES_DIR = PROJECT_DIR / "expectations"
+DEFAULT_MAX_REJECT_RATE = 0.01
+DEFAULT_TWEETS_WINDOW = ("2020-11-01", "2021-12-31")
+
+
+@dataclass(frozen=True)
+class SuiteFile:
+    path: Path
+    name: str
+    layer: str
+    asset_key: tuple[str, ...]
+    relation: str
+    batch_query: str | None
+    description: str
+    expectations: list[dict[str, Any]]
+
+    @classmethod
+    def load(cls, path: Path) -> SuiteFile:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        meta = data["meta"]
+        return cls(
+            path,
+            data["name"],
+            meta["layer"],
+            tuple(meta["asset_key"]),
+            meta["relation"],
+            meta.get("batch_query"),
+            meta.get("description", ""),
+            data["expectations"],
+        )
+
+    @property
+    def check_name(self) -> str:
+        return "ge_" + self.name.replace(".", "__")
+
+
+@dataclass
+class Failure:
+    expectation: str
+    column: str
+    observed: str
+    notes: str
+
+    def line(self) -> str:
+        return f"{self.expectation}({self.column}): observed {self.observed}. {self.notes}"
+
+
+@dataclass
+class SuiteResult:
+    suite: str
+    success: bool
+    evaluated: int
+    failures: list[Failure] = field(default_factory=list)
+    docs_url: str | None = None
+
+    def summary(self) -> str:
+        passed = self.evaluated - len(self.failures)
+        return f"{self.suite}: {passed}/{self.evaluated} expectations passed"
+
+
+def suite_files() -> list[SuiteFile]:
+    return [SuiteFile.load(p) for p in sorted(SUITES_DIR.glob("*/*.json"))]
+
+
+def parameters() -> dict[str, Any]:
+    """Runtime values the suites refer to as {"$PARAMETER": name}."""
+    max_reject = float(os.environ.get("MEDALLION_MAX_REJECT_RATE", DEFAULT_MAX_REJECT_RATE))
+    if not 0 <= max_reject <= 1:
+        raise ValueError(f"MEDALLION_MAX_REJECT_RATE={max_reject}: must be between 0 and 1")
+    window = os.environ.get("MEDALLION_TWEETS_WINDOW")
+    first, last = window.split(",") if window else DEFAULT_TWEETS_WINDOW
+    return {
+        "min_parseable_share": 1 - max_reject,
+        "tweets_first_date": date.fromisoformat(first.strip()),
+        "tweets_last_date": date.fromisoformat(last.strip()),
+    }
+
+
+def _watermarks(engine: Any) -> dict[str, int]:
+    """Where silver stands, so a bronze suite sees only what silver has not taken in yet."""
+    import sqlalchemy as sa
+
+    with engine.connect() as connection:
+        exists = connection.execute(
+            sa.text(
+                "select count(*) from information_schema.tables"
+                " where table_schema = 'silver' and table_name = 'stg_tweets__lines'"
+            )
+        ).scalar_one()
+        watermark = (
+            connection.execute(
+                sa.text("select coalesce(max(ingestion_seq), 0) from silver.stg_tweets__lines")
+            ).scalar_one()
+            if exists
+            else 0
+        )
+    return {"tweets_silver_watermark": int(watermark)}
+
+
+def _observed(result: Any) -> str:
+    details = result.result or {}
+    if "observed_value" in details:
+        return repr(details["observed_value"])
+    if "unexpected_count" in details:
+        sample = details.get("partial_unexpected_list") or []
+        percent = details.get("unexpected_percent")
+        share = f" ({percent:.2f}%)" if isinstance(percent, int | float) else ""
+        return f"{details['unexpected_count']} unexpected{share}, e.g. {sample[:3]!r}"
+    for info in _exception_infos(result.exception_info):
+        if info.get("raised_exception"):
+            return f"error: {info.get('exception_message')}"
+    return repr(details)[:200]
+
+
+def _exception_infos(info: Any) -> list[dict[str, Any]]:
+    """GE nests exception details per metric; flatten them."""
+    if not isinstance(info, dict):
+        return []
+    if "raised_exception" in info:
+        return [info]
+    return [nested for value in info.values() for nested in _exception_infos(value)]
+
+
+def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str) -> SuiteResult:
+    """Validate one suite against the warehouse; raises if it cannot run at all."""
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    from orchestration.quality import duckdb_dialect  # noqa: F401 -- registers duckdb+buffered
+
+    context = gx.get_context(mode="file", project_root_dir=str(paths.home))
+    datasource = context.data_sources.add_or_update_sql(
+        name="warehouse", connection_string=f"duckdb+buffered:///{paths.warehouse}"
+    )
+    asset_name = suite_file.name
+    if asset_name in {a.name for a in datasource.assets}:
+        datasource.delete_asset(asset_name)
+    # Always a query asset: GE's DuckDB table assets drop the schema from the table name.
+    query = (
+        suite_file.batch_query.format(**_watermarks(datasource.get_engine()))
+        if suite_file.batch_query
+        else f"select * from {suite_file.relation}"
+    )
+    asset = datasource.add_query_asset(name=asset_name, query=query)
+    batch_definition = asset.add_batch_definition_whole_table("all")
+
+    suite = gx.ExpectationSuite(name=suite_file.name, meta={"description": suite_file.description})
+    for item in suite_file.expectations:
+        suite.add_expectation_configuration(
+            ExpectationConfiguration(type=item["type"], kwargs=item["kwargs"], meta=item.get("meta", {}))
+        )
+    suite = context.suites.add_or_update(suite)
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=suite_file.name, data=batch_definition, suite=suite)
+    )
+    try:
+        outcome = definition.run(expectation_parameters=parameters(), run_id=None, result_format="SUMMARY")
+    finally:
+        datasource.get_engine().dispose()
+
+    failures = []
+    for result in outcome.results:
+        if result.success:
+            continue
+        config = result.expectation_config
+        failures.append(
+            Failure(
+                expectation=config.type,
+                column=str(
+                    config.kwargs.get("column")
+                    or config.kwargs.get("column_list")
+                    or f"{config.kwargs.get('column_A')}, {config.kwargs.get('column_B')}"
+                ),
+                observed=_observed(result),
+                notes=(config.meta or {}).get("notes", ""),
+            )
+        )
+    context.build_data_docs()
+    docs = context.get_docs_sites_urls()
+    result = SuiteResult(
+        suite=suite_file.name,
+        success=bool(outcome.success),
+        evaluated=len(outcome.results),
+        failures=failures,
+        docs_url=docs[0]["site_url"] if docs else None,
+    )
+    _record(paths, run_id, result)
+    return result
+
+
+def _record(paths: Paths, run_id: str, result: SuiteResult) -> None:
+    folder = paths.home / "validations" / run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{result.suite}.json").write_text(
+        json.dumps(
+            {
+                "suite": result.suite,
+                "success": result.success,
+                "evaluated": result.evaluated,
+                "failures": [f.__dict__ for f in result.failures],
+                "docs_url": result.docs_url,
+            },
+            indent=2,
+        )
+    )
+
+
+def recorded_results(paths: Paths, run_id: str) -> dict[str, bool]:
+    folder = paths.home / "validations" / run_id
+    return (
+        {data["suite"]: data["success"] for data in (json.loads(p.read_text()) for p in sorted(folder.glob("*.json")))}
+        if folder.exists()
+        else {}
+    )
