@@ -9,7 +9,7 @@ from orchestration.dbt_project import prepare_dbt
 from orchestration.settings import Paths
 
 
-def build(paths: Paths) -> int:
+def build(paths: Paths, job_name: str = "build_everything") -> int:
     os.environ["DAGSTER_HOME"] = str(paths.ensure_dagster_home())
     prepare_dbt()
 
@@ -18,7 +18,7 @@ def build(paths: Paths) -> int:
     from orchestration.definitions import defs
 
     started = time.perf_counter()
-    job = defs.resolve_job_def("build_everything")
+    job = defs.resolve_job_def(job_name)
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,

@@ -49,7 +49,7 @@ def cmd_land(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from orchestration.build import build
 
-    return build(_paths())
+    return build(_paths(), "publish_gold" if args.publish_only else "build_everything")
 
 
 def cmd_answers(args: argparse.Namespace) -> int:
@@ -130,6 +130,11 @@ def parser() -> argparse.ArgumentParser:
     land.set_defaults(func=cmd_land)
 
     build = sub.add_parser("build", help="materialize every asset (bronze, silver, gold) and run every check")
+    build.add_argument(
+        "--publish-only",
+        action="store_true",
+        help="only re-run the gold gates on the current gold candidates and publish them if they pass",
+    )
     build.set_defaults(func=cmd_build)
 
     answers = sub.add_parser("answers", help="print the three answers from gold")

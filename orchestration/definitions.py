@@ -21,10 +21,18 @@ build_everything = define_asset_job(
     ),
 )
 
+publish_gold = define_asset_job(
+    "publish_gold",
+    selection=AssetSelection.assets(dbt_publish)
+    | AssetSelection.checks(*(gate for gate in quality_gates if gate.node_def.name.startswith("gold_candidate"))),
+    executor_def=in_process_executor,
+    description="Re-run the gold gates on the current gold candidates and publish them as a new version if they pass.",
+)
+
 defs = Definitions(
     assets=[tweets_lines, dbt_silver, dbt_gold_candidates, dbt_publish],
     asset_checks=quality_gates,
-    jobs=[build_everything],
+    jobs=[build_everything, publish_gold],
     resources={
         # The dbt installed beside this interpreter, whether or not the venv is on PATH.
         "dbt": DbtCliResource(project_dir=medallion_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),

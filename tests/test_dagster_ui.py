@@ -28,9 +28,13 @@ EXPECTED_ASSETS = {
     "silver/stg_tweets__tweets",
     "silver/int_tweets__emojis",
     "silver/int_tweets__mentions",
-    "gold/fct_tweets_top_dates",
-    "gold/fct_tweets_top_emojis",
-    "gold/fct_tweets_top_mentions",
+    "gold_candidate/fct_tweets_top_dates",
+    "gold_candidate/fct_tweets_top_emojis",
+    "gold_candidate/fct_tweets_top_mentions",
+    "gold/fct_tweets_top_dates__versions",
+    "gold/gold_versions",
+    "gold/tweets_top_dates",
+    "silver/snap_tweets__authors",
     "reference/emoji_walks",
 }
 
@@ -116,7 +120,9 @@ def test_ui_shows_every_asset_with_its_checks(ui: dict[str, Any]) -> None:
         for n in data["assetNodes"]
     }
     assert "unique_stg_tweets__tweets_tweet_id" in checks["silver/stg_tweets__tweets"]
-    assert any(name.startswith("row_count_between") for name in checks["gold/fct_tweets_top_dates"])
+    assert any(name.startswith("row_count_between") for name in checks["gold_candidate/fct_tweets_top_dates"])
+    assert "ge_gold__tweets_top_dates" in checks["gold_candidate/fct_tweets_top_dates"]
+    assert "ge_bronze__tweets_lines" in checks["bronze/tweets_lines"]
     assert nodes["bronze/tweets_lines"]["groupName"] == "tweets"
 
 
