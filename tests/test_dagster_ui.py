@@ -59,7 +59,12 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Any:
     root = tmp_path_factory.mktemp("ui")
     home = root / "home"
     data = generate(root / "t.jsonl", Options(rows=800, seed=21, malformed_share=0.02), progress=False)
-    env = {**os.environ, "MEDALLION_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
+    env = {
+        **os.environ,
+        "MEDALLION_HOME": str(home),
+        "DAGSTER_HOME": str(home / "dagster"),
+        "MEDALLION_MAX_REJECT_RATE": "0.05",  # the data has 2% malformed lines on purpose
+    }
     Paths(home).ensure_dagster_home()
     subprocess.run(
         [sys.executable, "-m", "orchestration.cli", "land", "tweets", str(data), "--quiet"],
