@@ -6,6 +6,7 @@ import os
 import time
 
 from orchestration.dbt_project import prepare_dbt
+from orchestration.notify import notify_failure
 from orchestration.settings import Paths
 
 
@@ -23,6 +24,7 @@ def build(paths: Paths, job_name: str = "build_everything") -> int:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
+            tags={"medallion/trigger": "cli"},
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         )
     elapsed = time.perf_counter() - started
@@ -63,4 +65,9 @@ def build(paths: Paths, job_name: str = "build_everything") -> int:
         print(f"  - {failure}")
     if not result.success:
         print("gold was not published: the current version is unchanged (`medallion versions` lists them)")
+        if notify_failure(
+            f"build {result.run_id} failed",
+            {"run_id": result.run_id, "job": job_name, "failures": failures},
+        ):
+            print("failure notice sent to $MEDALLION_WEBHOOK_URL")
     return 0 if result.success else 1

@@ -28,6 +28,10 @@ class Paths:
     def lake(self, layer: str, table: str) -> Path:
         return self.home / "lake" / layer / table
 
+    def inbox(self, source: str) -> Path:
+        """Drop files here; the next build (or the inbox sensor) lands them."""
+        return self.home / "inbox" / source
+
     @property
     def downloads(self) -> Path:
         return self.home / "downloads"

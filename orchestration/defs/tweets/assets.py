@@ -1,8 +1,9 @@
 """Tweets loader: landed files -> bronze.tweets_lines."""
 
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
 from orchestration.bronze import load_landed
+from orchestration.inbox import land_inbox
 from orchestration.landing import Manifest
 from orchestration.settings import Paths
 
@@ -14,11 +15,20 @@ from orchestration.settings import Paths
     description=(
         "Every line of every landed tweets file, verbatim, with lineage "
         "(file, sha256, line number, landed/loaded at, ingestion id). "
-        "Land files with `medallion land tweets PATH_OR_URL`."
+        "Land files with `medallion land tweets PATH_OR_URL`, or drop them into "
+        "$MEDALLION_HOME/inbox/tweets/ for the next build."
     ),
 )
 def tweets_lines(context: AssetExecutionContext) -> MaterializeResult:
     paths = Paths.from_env()
+    inbox = land_inbox(paths, "tweets")
+    if inbox.landed or inbox.skipped:
+        context.log.info(f"inbox: landed {inbox.landed}, already landed {inbox.skipped}")
+    if inbox.rejected:
+        raise Failure(
+            description="inbox files could not be landed (moved to inbox/tweets/rejected/): "
+            + "; ".join(inbox.rejected),
+        )
     summary = load_landed("tweets", paths, progress=False)
     landed = Manifest(paths.landing("tweets")).entries()
     context.log.info(
