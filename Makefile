@@ -11,7 +11,7 @@ export MEDALLION_HOME ?= $(CURDIR)/.medallion
 PROFILE := $(MEDALLION_HOME)/dbt/profiles.yml
 DBT := DBT_PROFILES_DIR=$(MEDALLION_HOME)/dbt $(BIN)/dbt
 
-.PHONY: help install run test lint format bench dev docs clean
+.PHONY: help install browsers run test lint format bench dev docs clean
 
 help:
 	@echo "make run    generate the default dataset (once), land it, build everything, print the answers"
@@ -50,7 +50,13 @@ format: install $(PROFILE)
 	$(BIN)/ruff check --fix orchestration tests
 	DBT_PROFILES_DIR=$(MEDALLION_HOME)/dbt $(BIN)/sqlfluff fix models data-tests
 
-test: lint
+# Debian's Chromium and its driver, for the tests that look at the docs and the Dagster UI.
+browsers:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		echo "installing Debian's chromium and chromium-driver"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
+test: lint browsers
 	$(BIN)/pytest
 
 bench: install

@@ -27,6 +27,9 @@ def dbt_env(paths: Paths) -> dict[str, str]:
     return {"MEDALLION_HOME": str(paths.home), "DBT_PROFILES_DIR": profiles_dir(paths)}
 
 
+LAYER_FOLDERS = {"staging", "intermediate", "marts", "published"}
+
+
 class MedallionTranslator(DagsterDbtTranslator):
     """Assets are keyed [schema, model]; sources use meta.dagster.asset_key."""
 
@@ -36,10 +39,12 @@ class MedallionTranslator(DagsterDbtTranslator):
         return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        fqn = dbt_resource_props.get("fqn", [])
+        """Group by source: the first folder that is not a layer (`tweets`), else `platform`."""
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
-        return fqn[2] if len(fqn) > 3 else None
+        folders = dbt_resource_props.get("fqn", [])[1:-1]
+        sources = [f for f in folders if f not in LAYER_FOLDERS]
+        return sources[0] if sources else "platform"
 
 
 _paths = Paths.from_env()

@@ -12,9 +12,10 @@ from orchestration.defs.dbt_assets import dbt_gold_candidates, dbt_publish, dbt_
 from orchestration.defs.jobs import build_everything, publish_gold
 from orchestration.defs.quality import quality_gates
 from orchestration.defs.tweets.assets import tweets_lines
+from orchestration.defs.tweets.charts import tweets_charts
 
 defs = Definitions(
-    assets=[tweets_lines, dbt_silver, dbt_gold_candidates, dbt_publish],
+    assets=[tweets_lines, dbt_silver, dbt_gold_candidates, dbt_publish, tweets_charts],
     asset_checks=quality_gates,
     jobs=[build_everything, publish_gold],
     schedules=[daily_build],

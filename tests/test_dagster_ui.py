@@ -164,3 +164,49 @@ def test_ui_materializes_the_graph(ui: dict[str, Any]) -> None:
         con.close()
     expected = reference.answers([ui["data"]])["q3"]
     assert [{"username": u, "mention_count": c} for u, c in mentions] == expected
+
+
+def test_browser_shows_the_asset_graph_and_the_gates(ui: dict[str, Any], browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 90)
+    browser.get(f"{ui['url']}/locations/orchestration.definitions/asset-groups/tweets")
+    for skip in browser.find_elements(By.XPATH, "//button[normalize-space()='Skip']"):
+        skip.click()  # Dagster's first-visit newsletter dialog
+    wait.until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "body"), "stg_tweets__tweets"))
+    body = browser.find_element(By.TAG_NAME, "body").text
+    # Long names are shortened inside graph nodes; these fit whole.
+    for name in ("tweets_lines", "stg_tweets__lines", "stg_tweets__tweets", "int_tweets__emojis"):
+        assert name in body, name
+    shots = Path(os.environ.get("MEDALLION_SCREENSHOTS", ui["home"]))
+    browser.save_screenshot(str(shots / "dagster-asset-graph.png"))
+
+    browser.get(f"{ui['url']}/assets/bronze/tweets_lines?view=checks")
+    wait.until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "body"), "ge_bronze__tweets_lines"))
+    wait.until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "body"), "blocking"))
+    browser.save_screenshot(str(shots / "dagster-checks.png"))
+
+
+def test_browser_shows_the_tweets_per_day_chart(ui: dict[str, Any], browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{ui['url']}/assets/gold/tweets_charts")
+    wait = WebDriverWait(browser, 90)
+    for skip in browser.find_elements(By.XPATH, "//button[normalize-space()='Skip']"):
+        skip.click()  # Dagster's first-visit newsletter dialog
+    show = wait.until(lambda d: d.find_elements(By.XPATH, "//a[contains(text(), 'Show Markdown')]"))
+    show[0].click()
+    images = wait.until(
+        lambda d: [
+            i
+            for i in d.find_elements(By.TAG_NAME, "img")
+            if (i.get_attribute("src") or "").startswith("data:image/svg+xml") and i.size["width"] > 100
+        ]
+    )
+    assert images
+    shots = Path(os.environ.get("MEDALLION_SCREENSHOTS", ui["home"]))
+    browser.save_screenshot(str(shots / "dagster-chart.png"))
+    assert (ui["home"] / "charts" / "tweets_per_day.svg").read_text().count("<rect") == 1 + 21
