@@ -23,10 +23,6 @@ def profiles_dir(paths: Paths) -> str:
     return str(paths.dbt_profiles_dir)
 
 
-def dbt_env(paths: Paths) -> dict[str, str]:
-    return {"MEDALLION_HOME": str(paths.home), "DBT_PROFILES_DIR": profiles_dir(paths)}
-
-
 LAYER_FOLDERS = {"staging", "intermediate", "marts", "published"}
 
 
@@ -48,7 +44,9 @@ class MedallionTranslator(DagsterDbtTranslator):
 
 
 _paths = Paths.from_env()
-os.environ.update(dbt_env(_paths))
+# The profile reads MEDALLION_HOME; the profiles dir is passed explicitly, never
+# exported, so a child process never mistakes it for the user's own setting.
+os.environ.setdefault("MEDALLION_HOME", str(_paths.home))
 
 medallion_project = DbtProject(
     project_dir=PROJECT_DIR,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -32,6 +33,8 @@ def docs_url(tmp_path_factory: pytest.TempPathFactory) -> Any:
     subprocess.run([*cli, "land", "tweets", str(data), "--quiet"], env=env, check=True, capture_output=True)
     subprocess.run([*cli, "build"], env=env, check=True, capture_output=True)
     dbt = str(Path(sys.executable).parent / "dbt")
+    (home / "dbt").mkdir(exist_ok=True)  # as `make docs` does
+    shutil.copyfile(PROJECT_DIR / "profiles.example.yml", home / "dbt" / "profiles.yml")
     env["DBT_PROFILES_DIR"] = str(home / "dbt")
     target = root / "docs-target"
     subprocess.run(
