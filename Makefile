@@ -62,8 +62,10 @@ test: lint browsers
 bench: install
 	$(BIN)/python -m orchestration.bench --scale $(SCALE)
 
+# The instance is migrated first: `dagster dev`'s webserver and daemon race to create a fresh one.
 dev: install
-	DAGSTER_HOME=$$($(BIN)/python -c "from orchestration.settings import Paths; print(Paths.from_env().ensure_dagster_home())") \
+	export DAGSTER_HOME=$$($(BIN)/python -c "from orchestration.settings import Paths; print(Paths.from_env().ensure_dagster_home())") && \
+		$(BIN)/dagster instance migrate >/dev/null && \
 		$(BIN)/dagster dev -m orchestration.definitions
 
 docs: install $(PROFILE)

@@ -72,6 +72,11 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Any:
         check=True,
         capture_output=True,
     )
+    # Create the instance's storage first: on a fresh DAGSTER_HOME, `dagster dev`'s
+    # webserver and daemon otherwise race to create it ("database is locked").
+    subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "instance", "migrate"], env=env, check=True, capture_output=True
+    )
     port = free_port()
     log = (root / "dagster.log").open("w")
     server = subprocess.Popen(
@@ -105,9 +110,11 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Any:
             time.sleep(1)
         yield {"url": url, "home": home, "data": data}
     finally:
-        os.killpg(server.pid, 15)
         try:
+            os.killpg(server.pid, 15)
             server.wait(timeout=30)
+        except ProcessLookupError:
+            pass  # it had already stopped
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, 9)
         log.close()
