@@ -56,10 +56,6 @@ class Paths:
     def dbt_profiles_dir(self) -> Path:
         return self.home / "dbt"
 
-    @property
-    def dbt_target_dir(self) -> Path:
-        return PROJECT_DIR / "target"
-
 
 def target_name() -> str:
     return os.environ.get("MEDALLION_TARGET", "duckdb")
