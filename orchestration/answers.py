@@ -5,46 +5,48 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import duckdb
-
+from orchestration import warehouse
 from orchestration.settings import Paths
+from orchestration.warehouse import fetchall
 
 
 class AnswersUnavailable(Exception):
     pass
 
 
-def _connect(paths: Paths) -> duckdb.DuckDBPyConnection:
-    if not paths.warehouse.exists():
-        raise AnswersUnavailable(
-            f"{paths.warehouse}: no warehouse yet; run `medallion land tweets FILE` and `medallion build`"
-        )
-    return duckdb.connect(str(paths.warehouse), read_only=True)
+def _connect(paths: Paths) -> tuple[Any, Any]:
+    target = warehouse.current(paths)
+    try:
+        return target, target.connect()
+    except warehouse.WarehouseUnavailable as exc:
+        raise AnswersUnavailable(str(exc)) from exc
 
 
 def read_answers(paths: Paths, version: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """The answers of the current gold version, or of `version` (e.g. 20261122T103000Z)."""
-    con = _connect(paths)
+    target, con = _connect(paths)
     suffix, where, params = ("__versions", "where version_id = ?", [version]) if version else ("", "", [])
     try:
-        if (
-            version
-            and not con.execute("select count(*) from gold.versions where version_id = ?", [version]).fetchone()[0]
-        ):
+        if version and not fetchall(con, "select count(*) from gold.versions where version_id = ?", params)[0][0]:
             raise AnswersUnavailable(f"no gold version {version}; `medallion versions` lists the kept ones")
-        q1 = con.execute(
-            "select strftime(tweet_date, '%Y-%m-%d'), tweet_count, top_username, top_username_tweet_count"
+        q1 = fetchall(
+            con,
+            "select cast(tweet_date as varchar), tweet_count, top_username, top_username_tweet_count"
             f" from gold.tweets_top_dates{suffix} {where} order by rank",
             params,
-        ).fetchall()
-        q2 = con.execute(
-            f"select emoji, emoji_count from gold.tweets_top_emojis{suffix} {where} order by rank", params
-        ).fetchall()
-        q3 = con.execute(
-            f"select username, mention_count from gold.tweets_top_mentions{suffix} {where} order by rank", params
-        ).fetchall()
-    except duckdb.CatalogException as exc:
-        raise AnswersUnavailable(f"gold tables missing ({exc}); run `medallion build`") from exc
+        )
+        q2 = fetchall(
+            con, f"select emoji, emoji_count from gold.tweets_top_emojis{suffix} {where} order by rank", params
+        )
+        q3 = fetchall(
+            con, f"select username, mention_count from gold.tweets_top_mentions{suffix} {where} order by rank", params
+        )
+    except Exception as exc:
+        if target.is_missing_relation(exc):
+            raise AnswersUnavailable(
+                f"gold tables missing in {target.location()} ({exc}); run `medallion build`"
+            ) from exc
+        raise
     finally:
         con.close()
     return {
@@ -72,14 +74,17 @@ def format_answers(answers: dict[str, list[dict[str, Any]]]) -> str:
 
 def read_versions(paths: Paths) -> list[dict[str, Any]]:
     """Every kept gold version, newest first."""
-    con = _connect(paths)
+    target, con = _connect(paths)
     try:
-        rows = con.execute(
+        rows = fetchall(
+            con,
             "select version_id, run_id, run_started_at, published_at, source_files, row_counts, gate_results"
-            " from gold.versions order by version_id desc"
-        ).fetchall()
-    except duckdb.CatalogException as exc:
-        raise AnswersUnavailable("no gold version yet; run `medallion build`") from exc
+            " from gold.versions order by version_id desc",
+        )
+    except Exception as exc:
+        if target.is_missing_relation(exc):
+            raise AnswersUnavailable(f"no gold version yet in {target.location()}; run `medallion build`") from exc
+        raise
     finally:
         con.close()
     return [

@@ -36,7 +36,7 @@ class Step:
 
     def line(self) -> str:
         rate = self.rows / self.seconds if self.seconds else 0
-        return f"{self.name:<22} {self.seconds:>8.2f} s {self.peak_rss_mb:>8.0f} MB {rate:>12,.0f} rows/s"
+        return f"{self.name:<26} {self.seconds:>8.2f} s {self.peak_rss_mb:>8.0f} MB {rate:>12,.0f} rows/s"
 
 
 def run_cli(name: str, home: Path, rows: int, *args: str) -> Step:
@@ -71,50 +71,118 @@ def bare_scan(path: Path) -> float:
     return time.perf_counter() - started
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def jvm_peak_rss_mb(home: Path) -> float | None:
+    """Peak RSS of this home's Trino server (the JVM), from /proc."""
+    pid_file = home / "trino" / "data" / "var" / "run" / "launcher.pid"
+    try:
+        status = Path(f"/proc/{pid_file.read_text().strip()}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def measure(target: str, home: Path, main_file: Path, extra_file: Path, rows: int, extra_rows: int) -> list[Step]:
+    os.environ["MEDALLION_TARGET"] = target
+    stack = None
+    if target == "trino":
+        from orchestration.trino_stack import Stack
+
+        os.environ.setdefault("MEDALLION_TRINO_PORT", str(free_port()))
+        os.environ.setdefault("MEDALLION_PG_PORT", str(free_port()))
+        stack = Stack(Paths(home))
+        stack.down()
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    home.chmod(0o755)
+    steps = []
+    try:
+        if stack is not None:
+            started = time.perf_counter()
+            stack.up()
+            steps.append(Step("trino up", time.perf_counter() - started, 0, 0))
+        steps.append(run_cli("land", home, rows, "land", "tweets", str(main_file), "--quiet"))
+        steps.append(run_cli("build (full)", home, rows, "build"))
+        steps.append(run_cli("land (+5% file)", home, extra_rows, "land", "tweets", str(extra_file), "--quiet"))
+        steps.append(run_cli("build (+5% file)", home, extra_rows, "build"))
+        steps.append(run_cli("build (nothing new)", home, 0, "build"))
+        query_times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            read_answers(Paths(home))
+            query_times.append(time.perf_counter() - started)
+        steps.append(Step("answers query (best of 5)", min(query_times), 0, 0))
+        if stack is not None:
+            peak = jvm_peak_rss_mb(home)
+            steps.append(Step("Trino JVM peak RSS", 0, peak or 0, 0))
+    finally:
+        if stack is not None:
+            stack.down()
+    return steps
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument(
+        "--target", choices=["duckdb", "trino"], default="duckdb", help="trino: measure Trino beside DuckDB"
+    )
     args = parser.parse_args()
     paths = Paths.from_env()
     rows = int(ROWS_PER_SCALE * args.scale)
     extra_rows = max(1, rows // 20)
     main_file = dataset(paths, rows, seed=2021)
     extra_file = dataset(paths, extra_rows, seed=4242)
-    home = paths.home / "bench" / f"scale-{args.scale:g}"
-    shutil.rmtree(home, ignore_errors=True)
 
     print(
         f"benchmark at scale {args.scale:g}: {rows:,} tweets, {main_file.stat().st_size / 1e6:.0f} MB, "
         f"{os.cpu_count()} cores"
     )
-    land = run_cli("land", home, rows, "land", "tweets", str(main_file), "--quiet")
-    build = run_cli("build (full)", home, rows, "build")
-    extra_land = run_cli("land (+5% file)", home, extra_rows, "land", "tweets", str(extra_file), "--quiet")
-    extra_build = run_cli("build (+5% file)", home, extra_rows, "build")
-    nothing = run_cli("build (nothing new)", home, 0, "build")
+    targets = ["duckdb", "trino"] if args.target == "trino" else ["duckdb"]
+    results = {
+        target: measure(
+            target, paths.home / "bench" / f"{target}-scale-{args.scale:g}", main_file, extra_file, rows, extra_rows
+        )
+        for target in targets
+    }
+    duck = {step.name: step for step in results["duckdb"]}
 
     scan = bare_scan(main_file)
     started = time.perf_counter()
     reference.answers([main_file])
     naive = time.perf_counter() - started
-    query_times = []
-    for _ in range(5):
-        started = time.perf_counter()
-        read_answers(Paths(home))
-        query_times.append(time.perf_counter() - started)
 
-    print(f"{'step':<22} {'wall':>10} {'peak RSS':>11} {'throughput':>19}")
-    for step in (land, build, extra_land, extra_build, nothing):
-        print(step.line())
+    for target, steps in results.items():
+        print(f"\n{target}")
+        print(f"{'step':<26} {'wall':>10} {'peak RSS':>11} {'throughput':>19}")
+        for step in steps:
+            print(step.line())
+    build, extra_build, land = duck["build (full)"], duck["build (+5% file)"], duck["land"]
     total = land.seconds + build.seconds
+    print("\nduckdb against the targets")
     print(f"land + build           {total:>8.2f} s   (target <= 20 s, <= 1500 MB)")
     print(f"bare read_json scan    {scan:>8.2f} s   build / scan = {build.seconds / scan:.1f}x (target <= 3x)")
     print(f"naive Python q1+q2+q3  {naive:>8.2f} s   build / naive = {build.seconds / naive:.2f}x")
-    print(f"answers query          {min(query_times) * 1000:>8.1f} ms  (best of 5; target <= 100 ms)")
+    print(f"answers query          {duck['answers query (best of 5)'].seconds * 1000:>8.1f} ms  (target <= 100 ms)")
     print(
         f"+5% file build         {extra_build.seconds:>8.2f} s   = {extra_build.seconds / build.seconds:.0%} of a full "
         "build (target <= 15%)"
     )
+    if "trino" in results:
+        trino = {step.name: step for step in results["trino"]}
+        print("\ntrino / duckdb")
+        for name in ("land", "build (full)", "build (+5% file)", "build (nothing new)"):
+            print(f"{name:<22} {trino[name].seconds / duck[name].seconds:>8.1f}x")
     return 0
 
 

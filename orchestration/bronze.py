@@ -28,7 +28,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from orchestration.landing import Landing, Manifest
-from orchestration.settings import Paths
+from orchestration.settings import Paths, target_name
 
 BATCH_LINES = 50_000
 
@@ -190,7 +190,26 @@ def refresh_view(con: duckdb.DuckDBPyConnection, source: str, paths: Paths) -> N
 
 
 def load_landed(source: str, paths: Paths, progress: bool = True) -> LoadSummary:
-    """Load every landed file of `source` that bronze does not hold yet."""
+    """Load every landed file of `source` that bronze does not hold yet, into the current target."""
+    target = target_name()
+    if target == "trino":
+        return _load_trino(source, paths, progress)
+    if target == "bigquery":
+        from orchestration.bigquery_loader import load_landed as load_bigquery
+
+        return load_bigquery(source, paths, progress)
+    return _load_duckdb(source, paths, progress)
+
+
+def _check_count(entry: Landing, source_path: Path, lines: int) -> None:
+    if lines != entry.line_count:
+        raise RuntimeError(
+            f"{source_path}: the manifest says {entry.line_count} lines but "
+            f"{lines} were read; the landed file changed after landing. Land the delivery again."
+        )
+
+
+def _load_duckdb(source: str, paths: Paths, progress: bool) -> LoadSummary:
     entries = Manifest(paths.landing(source)).entries()
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(paths.warehouse))
@@ -206,10 +225,7 @@ def load_landed(source: str, paths: Paths, progress: bool = True) -> LoadSummary
             lines, invalid = _write_parquet(entry, paths.home / entry.landed_path, folder, loaded_at, progress)
             if lines != entry.line_count:
                 shutil.rmtree(folder)
-                raise RuntimeError(
-                    f"{paths.home / entry.landed_path}: the manifest says {entry.line_count} lines but "
-                    f"{lines} were read; the landed file changed after landing. Land the delivery again."
-                )
+                _check_count(entry, paths.home / entry.landed_path, lines)
             con.execute(
                 f"insert into bronze.{source}_ingestions values "
                 "(?, ?, ?, ?, ?, ?, ?, cast(? as timestamp with time zone), ?)",
@@ -231,3 +247,124 @@ def load_landed(source: str, paths: Paths, progress: bool = True) -> LoadSummary
         return LoadSummary(ingestions=len(todo), lines=total_lines, invalid_utf8=total_invalid)
     finally:
         con.close()
+
+
+# --- Trino + Iceberg -------------------------------------------------------
+#
+# The same Parquet parts are written to a staging folder, exposed to Trino as an
+# external table of its `hive` catalog, and copied into the Iceberg table with
+# one INSERT ... SELECT per landing: bulk, inside Trino, never row by row.
+
+TRINO_LINES_DDL = """
+create table if not exists iceberg.bronze.{source}_lines (
+    ingestion_id varchar,
+    ingestion_seq integer,
+    source_file varchar,
+    source_sha256 varchar,
+    line_number bigint,
+    line varchar,
+    is_valid_utf8 boolean,
+    raw_base64 varchar,
+    line_status varchar,
+    landed_at timestamp(6) with time zone,
+    loaded_at timestamp(6) with time zone
+) with (partitioning = array['ingestion_seq'])
+"""
+
+TRINO_INGESTIONS_DDL = """
+create table if not exists iceberg.bronze.{source}_ingestions (
+    ingestion_id varchar not null,
+    ingestion_seq integer not null,
+    source_file varchar not null,
+    origin varchar not null,
+    source_sha256 varchar not null,
+    delivered_bytes bigint not null,
+    line_count bigint not null,
+    landed_at timestamp(6) with time zone not null,
+    loaded_at timestamp(6) with time zone not null
+)
+"""
+
+STAGE_COLUMNS = """
+    ingestion_id varchar, ingestion_seq integer, source_file varchar, source_sha256 varchar,
+    line_number bigint, line varchar, is_valid_utf8 boolean, raw_base64 varchar, line_status varchar,
+    landed_at timestamp(6), loaded_at timestamp(6)
+"""
+
+
+def _load_trino(source: str, paths: Paths, progress: bool) -> LoadSummary:
+    from orchestration.warehouse import TrinoWarehouse, fetchall
+
+    entries = Manifest(paths.landing(source)).entries()
+    con = TrinoWarehouse(paths).connect()
+    try:
+        fetchall(con, "create schema if not exists iceberg.bronze")
+        fetchall(con, "create schema if not exists hive.medallion_stage")
+        fetchall(con, TRINO_LINES_DDL.format(source=source))
+        fetchall(con, TRINO_INGESTIONS_DDL.format(source=source))
+        loaded = {r[0] for r in fetchall(con, f"select ingestion_id from iceberg.bronze.{source}_ingestions")}
+        todo = [e for e in entries if e.ingestion_id not in loaded]
+        total_lines = total_invalid = 0
+        for entry in todo:
+            loaded_at = datetime.now(UTC)
+            relative = Path("trino") / "stage" / f"{source}_lines" / f"ingestion_seq={entry.ingestion_seq:06d}"
+            source_path = paths.home / entry.landed_path
+            lines, invalid = _write_parquet(entry, source_path, paths.home / relative, loaded_at, progress)
+            _check_count(entry, source_path, lines)
+            stage = f"hive.medallion_stage.{source}_lines_{entry.ingestion_seq:06d}"
+            fetchall(con, f"drop table if exists {stage}")
+            fetchall(
+                con,
+                f"create table {stage} ({STAGE_COLUMNS}) "
+                f"with (external_location = 'local:///{relative.as_posix()}', format = 'PARQUET')",
+            )
+            # A landing half-copied by an interrupted load is copied again from scratch.
+            fetchall(con, f"delete from iceberg.bronze.{source}_lines where ingestion_seq = {entry.ingestion_seq}")
+            fetchall(
+                con,
+                f"""
+                insert into iceberg.bronze.{source}_lines
+                select
+                    ingestion_id, ingestion_seq, source_file, source_sha256, line_number, line,
+                    is_valid_utf8, raw_base64, line_status,
+                    with_timezone(landed_at, 'UTC'), with_timezone(loaded_at, 'UTC')
+                from {stage}
+                """,
+            )
+            copied = fetchall(
+                con,
+                f"select count(*) from iceberg.bronze.{source}_lines where ingestion_seq = {entry.ingestion_seq}",
+            )[0][0]
+            fetchall(con, f"drop table {stage}")
+            shutil.rmtree(paths.home / relative)
+            if copied != entry.line_count:
+                raise RuntimeError(
+                    f"{source_path}: {entry.line_count} lines landed but {copied} reached "
+                    f"iceberg.bronze.{source}_lines; the next build copies this landing again"
+                )
+            fetchall(
+                con,
+                f"insert into iceberg.bronze.{source}_ingestions values "
+                "(?, ?, ?, ?, ?, ?, ?, cast(from_iso8601_timestamp_nanos(?) as timestamp(6) with time zone),"
+                " cast(from_iso8601_timestamp_nanos(?) as timestamp(6) with time zone))",
+                [
+                    entry.ingestion_id,
+                    entry.ingestion_seq,
+                    entry.source_file,
+                    entry.origin,
+                    entry.sha256,
+                    entry.delivered_bytes,
+                    entry.line_count,
+                    _iso(entry.landed_at),
+                    loaded_at.isoformat(),
+                ],
+            )
+            total_lines += lines
+            total_invalid += invalid
+        return LoadSummary(ingestions=len(todo), lines=total_lines, invalid_utf8=total_invalid)
+    finally:
+        con.close()
+
+
+def _iso(value: str | datetime) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value).replace(" ", "T")

@@ -119,6 +119,25 @@ def cmd_generate_emoji(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trino(args: argparse.Namespace) -> int:
+    from orchestration.trino_stack import Stack, StackError
+
+    stack = Stack(_paths())
+    try:
+        if args.action == "up":
+            seconds = stack.up()
+            print(f"Trino answers `SELECT 1` ({seconds:.1f} s)\n{stack.status()}")
+        elif args.action == "down":
+            stack.down()
+            print("Trino and its catalog stopped")
+        else:
+            print(stack.status())
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="medallion", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
@@ -161,6 +180,9 @@ def parser() -> argparse.ArgumentParser:
     default.set_defaults(func=cmd_default_dataset)
     emoji_assets = gen.add_parser("emoji-assets", help="regenerate seeds/emoji_walks.csv and the emoji pattern macro")
     emoji_assets.set_defaults(func=cmd_generate_emoji)
+    trino = sub.add_parser("trino", help="start, stop or inspect the local Trino + Iceberg stack")
+    trino.add_argument("action", choices=["up", "down", "status"])
+    trino.set_defaults(func=cmd_trino)
     return top
 
 

@@ -17,6 +17,8 @@ REAL_SAMPLE = Path(__file__).resolve().parent / "data" / "tweets_real_sample.jso
 
 os.environ["MEDALLION_HOME"] = tempfile.mkdtemp(prefix="medallion-test-home-")
 os.environ.pop("DBT_PROFILES_DIR", None)
+# Tests choose their engine themselves (tests/test_trino.py runs Trino explicitly).
+os.environ.pop("MEDALLION_TARGET", None)
 
 
 @pytest.fixture(scope="session")

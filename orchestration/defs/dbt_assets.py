@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import duckdb
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import medallion_project, translator
 from orchestration.quality.gates import recorded_results
 from orchestration.settings import Paths
+from orchestration.warehouse import current, fetchall
 
 PUBLISHED = "path:models/marts/published"
 
@@ -48,14 +48,15 @@ def dbt_gold_candidates(context: AssetExecutionContext, dbt: DbtCliResource) -> 
 def publish_vars(context: AssetExecutionContext, paths: Paths) -> dict[str, Any]:
     record = context.instance.get_run_record_by_id(context.run_id)
     started = datetime.fromtimestamp(record.start_time, UTC) if record and record.start_time else datetime.now(UTC)
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    con = current(paths).connect()
     try:
         files = [
             {"ingestion_id": i, "file": f, "sha256": s, "lines": n}
-            for i, f, s, n in con.execute(
+            for i, f, s, n in fetchall(
+                con,
                 "select ingestion_id, source_file, source_sha256, line_count"
-                " from bronze.tweets_ingestions order by ingestion_seq"
-            ).fetchall()
+                " from bronze.tweets_ingestions order by ingestion_seq",
+            )
         ]
     finally:
         con.close()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from orchestration.settings import PROJECT_DIR, Paths
 SUITES_DIR = PROJECT_DIR / "expectations"
 DEFAULT_MAX_REJECT_RATE = 0.01
 DEFAULT_TWEETS_WINDOW = ("2020-11-01", "2021-12-31")
+QUALITY_SCHEMA = "quality"
 
 
 @dataclass(frozen=True)
@@ -149,24 +150,37 @@ def _exception_infos(info: Any) -> list[dict[str, Any]]:
 def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str) -> SuiteResult:
     """Validate one suite against the warehouse; raises if it cannot run at all."""
     import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    from orchestration.quality import duckdb_dialect  # noqa: F401 -- registers duckdb+buffered
+    from orchestration.warehouse import current
 
+    warehouse = current(paths)
     context = gx.get_context(mode="file", project_root_dir=str(paths.home))
-    datasource = context.data_sources.add_or_update_sql(
-        name="warehouse", connection_string=f"duckdb+buffered:///{paths.warehouse}"
-    )
+    datasource = context.data_sources.add_or_update_sql(name="warehouse", connection_string=warehouse.sqlalchemy_url())
     asset_name = suite_file.name
     if asset_name in {a.name for a in datasource.assets}:
         datasource.delete_asset(asset_name)
-    # Always a query asset: GE's DuckDB table assets drop the schema from the table name.
     query = (
         suite_file.batch_query.format(**_watermarks(datasource.get_engine()))
         if suite_file.batch_query
         else f"select * from {suite_file.relation}"
     )
-    asset = datasource.add_query_asset(name=asset_name, query=query)
+    if warehouse.name == "trino":
+        # GE 1.x cannot list the columns of a query asset on Trino (its Trino
+        # fallback looks a table name up in the query text), so the batch is a
+        # view, `quality.<suite>`, that an analyst can also query to see what the
+        # gate saw.
+        import sqlalchemy as sa
+
+        view = asset_name.replace(".", "__")
+        with datasource.get_engine().connect() as connection:
+            connection.execute(sa.text(f"create schema if not exists {QUALITY_SCHEMA}"))
+            connection.execute(sa.text(f"create or replace view {QUALITY_SCHEMA}.{view} as {query}"))
+        asset = datasource.add_table_asset(name=asset_name, table_name=view, schema_name=QUALITY_SCHEMA)
+    else:
+        # A query asset: GE's DuckDB table assets drop the schema from the table name.
+        asset = datasource.add_query_asset(name=asset_name, query=query)
     batch_definition = asset.add_batch_definition_whole_table("all")
 
     suite = gx.ExpectationSuite(name=suite_file.name, meta={"description": suite_file.description})
@@ -179,7 +193,8 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str) -> SuiteResult:
         gx.ValidationDefinition(name=suite_file.name, data=batch_definition, suite=suite)
     )
     try:
-        outcome = definition.run(expectation_parameters=parameters(), run_id=None, result_format="SUMMARY")
+        validation_run = RunIdentifier(run_name=f"{run_id}:{suite_file.name}", run_time=datetime.now(UTC))
+        outcome = definition.run(expectation_parameters=parameters(), run_id=validation_run, result_format="SUMMARY")
     finally:
         datasource.get_engine().dispose()
 
@@ -200,7 +215,10 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str) -> SuiteResult:
                 notes=(config.meta or {}).get("notes", ""),
             )
         )
-    context.build_data_docs()
+    # Render only this result's page (and the index): rebuilding the whole site
+    # re-renders every stored result and grows with history.
+    stored = [k for k in context.validation_results_store.list_keys() if k.run_id.run_name == validation_run.run_name]
+    context.build_data_docs(resource_identifiers=stored)
     docs = context.get_docs_sites_urls()
     result = SuiteResult(
         suite=suite_file.name,

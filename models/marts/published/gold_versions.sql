@@ -35,8 +35,8 @@ final as (
     select
         '{{ gold_version_id() }}' as version_id,
         '{{ var("gold_run_id") }}' as run_id,
-        cast('{{ var("gold_run_started_at") }}' as timestamp) as run_started_at,
-        {{ dbt.current_timestamp() }} as published_at,
+        cast('{{ var("gold_run_started_at") }}' as {{ timestamp_type() }}) as run_started_at,
+        {{ now_with_time_zone() }} as published_at,
         '{{ var("gold_source_files") }}' as source_files,
         {{ dbt.concat([
             "'{\"tweets_top_dates\": '",

@@ -5,13 +5,14 @@ from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataV
 from orchestration.bronze import load_landed
 from orchestration.inbox import land_inbox
 from orchestration.landing import Manifest
-from orchestration.settings import Paths
+from orchestration.settings import Paths, target_name
+from orchestration.warehouse import current
 
 
 @asset(
     key=["bronze", "tweets_lines"],
     group_name="tweets",
-    kinds={"python", "duckdb"},
+    kinds={"python", target_name()},
     description=(
         "Every line of every landed tweets file, verbatim, with lineage "
         "(file, sha256, line number, landed/loaded at, ingestion id). "
@@ -42,6 +43,6 @@ def tweets_lines(context: AssetExecutionContext) -> MaterializeResult:
             "invalid_utf8_lines": summary.invalid_utf8,
             "landings_total": len(landed),
             "lines_total": sum(e.line_count for e in landed),
-            "warehouse": MetadataValue.path(str(paths.warehouse)),
+            "warehouse": MetadataValue.text(current(paths).location()),
         }
     )

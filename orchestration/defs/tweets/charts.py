@@ -2,11 +2,11 @@
 
 import base64
 
-import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from orchestration.charts import bar_chart
 from orchestration.settings import Paths
+from orchestration.warehouse import current, fetchall
 
 
 def _image(svg: str) -> str:
@@ -22,13 +22,16 @@ def _image(svg: str) -> str:
 )
 def tweets_charts(context: AssetExecutionContext) -> MaterializeResult:
     paths = Paths.from_env()
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    con = current(paths).connect()
     try:
-        days = con.execute(
-            "select strftime(tweet_date, '%m-%d'), count(*) from silver.stg_tweets__tweets group by 1 order by 1"
-        ).fetchall()
-        emojis = con.execute("select emoji, emoji_count from gold.tweets_top_emojis order by rank").fetchall()
-        version = con.execute("select max(version_id) from gold.versions").fetchone()[0]
+        days = [
+            (day[5:], count)
+            for day, count in fetchall(
+                con, "select cast(tweet_date as varchar), count(*) from silver.stg_tweets__tweets group by 1 order by 1"
+            )
+        ]
+        emojis = fetchall(con, "select emoji, emoji_count from gold.tweets_top_emojis order by rank")
+        version = fetchall(con, "select max(version_id) from gold.versions")[0][0]
     finally:
         con.close()
     per_day = bar_chart(f"Tweets per day (UTC), version {version}", [d for d, _ in days], [n for _, n in days])

@@ -1,0 +1,255 @@
+"""The same project on Trino + Iceberg: start the stack, build, compare with DuckDB and Python, stop.
+
+`make test` runs this like every other test: `medallion trino up` installs
+Trino 476 from Maven Central (cached in ~/.m2) and PostgreSQL from Debian if
+missing, and the module's teardown stops both. One home holds both engines'
+warehouses, so each comparison reads the very same landed files.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import emoji
+import pytest
+from test_pipeline import DIVERGENT_CONTENT, EDGE_CONTENTS, edge_tweets, redeliveries
+
+from orchestration import reference
+from orchestration.generate import Options, generate
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Env:
+    def __init__(self, home: Path):
+        self.home = home
+        self.base = {
+            **os.environ,
+            "MEDALLION_HOME": str(home),
+            "MEDALLION_TRINO_PORT": str(free_port()),
+            "MEDALLION_PG_PORT": str(free_port()),
+            "MEDALLION_MAX_REJECT_RATE": "0.05",
+        }
+
+    def run(self, target: str, *args: str, timeout: int = 1200) -> subprocess.CompletedProcess[str]:
+        env = {**self.base, "MEDALLION_TARGET": target}
+        return subprocess.run(
+            [sys.executable, "-m", "orchestration.cli", *args], env=env, capture_output=True, text=True, timeout=timeout
+        )
+
+    def ok(self, target: str, *args: str) -> str:
+        result = self.run(target, *args)
+        assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        return result.stdout
+
+    def answers(self, target: str) -> dict[str, Any]:
+        return json.loads(self.ok(target, "answers", "--json"))
+
+    def trino(self, sql: str) -> list[tuple[Any, ...]]:
+        import trino
+
+        con = trino.dbapi.connect(
+            host="127.0.0.1", port=int(self.base["MEDALLION_TRINO_PORT"]), user="medallion", catalog="iceberg"
+        )
+        try:
+            cur = con.cursor()
+            cur.execute(sql)
+            return [tuple(r) for r in cur.fetchall()]
+        finally:
+            con.close()
+
+    def duckdb(self, sql: str) -> list[tuple[Any, ...]]:
+        con = duckdb.connect(str(self.home / "warehouse.duckdb"), read_only=True)
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Env]:
+    # As root, PostgreSQL runs as Debian's `postgres` user, which must reach the
+    # home: a world-traversable folder under /tmp rather than pytest's 0700 one.
+    home = Path(tempfile.mkdtemp(prefix="medallion-trino-"))
+    home.chmod(0o755)
+    env = Env(home)
+    started = time.perf_counter()
+    up = env.run("trino", "trino", "up")
+    print(f"\ntrino up: {time.perf_counter() - started:.1f} s\n{up.stdout}")
+    try:
+        assert up.returncode == 0, f"trino up failed:\n{up.stdout}\n{up.stderr}"
+        yield env
+    finally:
+        down = env.run("trino", "trino", "down")
+        assert down.returncode == 0, down.stderr
+        assert "not answering" in env.ok("trino", "trino", "status")
+
+
+@pytest.fixture(scope="module")
+def world(stack: Env, tmp_path_factory: pytest.TempPathFactory, real_sample: Path) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("trino-data")
+    a = generate(
+        root / "a.jsonl",
+        Options(rows=2500, seed=21, duplicate_share=0.05, malformed_share=0.02, offset_share=0.3),
+        progress=False,
+    )
+    b_plain = generate(root / "b.jsonl", Options(rows=1000, seed=22, malformed_share=0.01), progress=False)
+    b = root / "b.jsonl.gz"
+    b.write_bytes(gzip.compress(b_plain.read_bytes()))
+    c_plain = redeliveries(a, root / "c.jsonl")
+    c = root / "c.zip"
+    with zipfile.ZipFile(c, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(c_plain, "c.jsonl")
+    edge = edge_tweets(real_sample, root / "edge.jsonl")
+    return {"a": a, "b": b, "b_plain": b_plain, "c": c, "c_plain": c_plain, "edge": edge, "sample": real_sample}
+
+
+def test_trino_builds_the_python_answers_and_duckdbs(stack: Env, world: dict[str, Any]) -> None:
+    landed = stack.ok("trino", "land", "tweets", str(world["a"]), str(world["b"]), str(world["edge"]), "--quiet")
+    assert "landed 2,500 lines" in landed
+    started = time.perf_counter()
+    build = stack.ok("trino", "build")
+    print(f"trino build 1: {time.perf_counter() - started:.1f} s")
+    assert "build succeeded" in build
+    assert "passed  bronze.tweets_lines" in build and "passed  gold.tweets_top_emojis" in build
+    expected = reference.answers([world["a"], world["b_plain"], world["edge"]])
+    assert stack.answers("trino") == expected
+    stack.ok("duckdb", "build")
+    assert stack.answers("duckdb") == expected
+
+
+def test_bronze_on_iceberg_keeps_every_line_with_its_lineage(stack: Env, world: dict[str, Any]) -> None:
+    files = {"a.jsonl": world["a"], "b.jsonl.gz": world["b_plain"], "edge.jsonl": world["edge"]}
+    rows = stack.trino(
+        "select source_file, count(*), max(line_number), count(distinct ingestion_seq) "
+        "from bronze.tweets_lines group by source_file"
+    )
+    assert {r[0]: r[1:] for r in rows} == {
+        name: (len(p.read_bytes().splitlines()), len(p.read_bytes().splitlines()), 1) for name, p in files.items()
+    }
+    kinds = stack.trino("select table_name, table_type from information_schema.tables where table_schema = 'bronze'")
+    assert ("tweets_lines", "BASE TABLE") in kinds
+    # The Iceberg files are on the local lake, catalogued in PostgreSQL.
+    assert any((stack.home / "lake" / "iceberg" / "bronze").glob("tweets_lines-*/data/**/*.parquet"))
+
+
+def test_every_dispatch_macro_gives_duckdbs_rows_on_trino(stack: Env) -> None:
+    """JSON parsing, date handling, regex and unnesting: silver is row for row the same."""
+    same = [
+        (
+            "select source_file, line_number, coalesce(reject_reason, '') from silver.stg_tweets__lines",
+            "select source_file, line_number, coalesce(reject_reason, '') from silver.stg_tweets__lines",
+        ),
+        (
+            "select tweet_id, content, cast(tweet_date as varchar), cast(tweeted_at as varchar), username "
+            "from silver.stg_tweets__tweets",
+            "select tweet_id, content, cast(tweet_date as varchar), "
+            "strftime(tweeted_at, '%Y-%m-%d %H:%M:%S.%f'), username from silver.stg_tweets__tweets",
+        ),
+        (
+            "select tweet_id, mention_position, mentioned_username from silver.int_tweets__mentions",
+            "select tweet_id, mention_position, mentioned_username from silver.int_tweets__mentions",
+        ),
+        (
+            "select tweet_id, emoji_position, emoji from silver.int_tweets__emojis",
+            "select tweet_id, emoji_position, emoji from silver.int_tweets__emojis",
+        ),
+    ]
+    for trino_sql, duckdb_sql in same:
+        on_trino = sorted(stack.trino(trino_sql))
+        assert on_trino, trino_sql
+        assert on_trino == sorted(stack.duckdb(duckdb_sql)), trino_sql
+
+
+def test_emoji_on_trino_equal_emoji_list(stack: Env, world: dict[str, Any]) -> None:
+    tweets = reference.latest_tweets([world["a"], world["b_plain"], world["edge"]])
+    got = {
+        tweet_id: [e for _, e in sorted(zip(positions, emojis, strict=True))]
+        for tweet_id, positions, emojis in stack.trino(
+            "select tweet_id, array_agg(emoji_position), array_agg(emoji) from silver.int_tweets__emojis "
+            "group by tweet_id"
+        )
+    }
+    divergent = 900000000000000000 + len(EDGE_CONTENTS)
+    assert tweets[divergent]["content"] == DIVERGENT_CONTENT
+    mismatches = {
+        i: (got.get(i, []), [m["emoji"] for m in emoji.emoji_list(t["content"] or "")])
+        for i, t in tweets.items()
+        if i != divergent and got.get(i, []) != [m["emoji"] for m in emoji.emoji_list(t["content"] or "")]
+    }
+    assert not mismatches, list(mismatches.items())[:5]
+    assert sum(len(v) for v in got.values()) > 2000
+
+
+def test_redeliveries_merge_incrementally_and_snapshot_keeps_history(stack: Env, world: dict[str, Any]) -> None:
+    stack.ok("trino", "land", "tweets", str(world["c"]), str(world["sample"]), "--quiet")
+    started = time.perf_counter()
+    stack.ok("trino", "build")
+    print(f"trino build 2 (incremental): {time.perf_counter() - started:.1f} s")
+    files = [world["a"], world["b_plain"], world["edge"], world["c_plain"], world["sample"]]
+    expected = reference.answers(files)
+    got = stack.answers("trino")
+    assert got == expected
+    assert "redelivered_user" in {row["username"] for row in got["q3"]}
+    stack.ok("duckdb", "build")
+    assert stack.answers("duckdb") == expected
+    # Two published versions, the newest current, the older still readable.
+    versions = json.loads(stack.ok("trino", "versions", "--json"))
+    assert len(versions) == 2 and versions[0]["current"]
+    assert stack.ok("trino", "answers", "--json", "--version", versions[1]["version_id"])
+    # Silver holds each tweet's latest delivery, exactly as on DuckDB.
+    latest = reference.latest_tweets(files)
+    rows = stack.trino("select tweet_id, content, cast(tweet_date as varchar) from silver.stg_tweets__tweets")
+    assert {r[0]: (r[1], r[2]) for r in rows} == {i: (t["content"], t["_date"]) for i, t in latest.items()}
+    # The authors snapshot (timestamp(6) validity columns on Iceberg) matches DuckDB's shape.
+    trino_snapshot = stack.trino(
+        "select count(*), count(dbt_valid_to), count(distinct user_id) from silver.snap_tweets__authors"
+    )
+    duckdb_snapshot = stack.duckdb(
+        "select count(*), count(dbt_valid_to), count(distinct user_id) from silver.snap_tweets__authors"
+    )
+    assert trino_snapshot == duckdb_snapshot
+    assert trino_snapshot[0][1] > 0, "re-delivered authors should have closed history rows"
+
+
+def test_a_bad_delivery_stops_the_trino_build_before_silver(stack: Env, tmp_path: Path) -> None:
+    bad = tmp_path / "garbage.jsonl"
+    bad.write_text("".join(f"not json {i}\n" for i in range(200)))
+    before = stack.trino("select count(*) from silver.stg_tweets__lines")
+    stack.ok("trino", "land", "tweets", str(bad), "--quiet")
+    result = stack.run("trino", "build")
+    assert result.returncode == 1
+    assert "FAILED  bronze.tweets_lines" in result.stdout
+    assert stack.trino("select count(*) from silver.stg_tweets__lines") == before
+
+
+def test_trino_target_without_a_server_says_how_to_start_it(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "MEDALLION_HOME": str(tmp_path),
+        "MEDALLION_TARGET": "trino",
+        "MEDALLION_TRINO_PORT": str(free_port()),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "answers"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2
+    assert "Trino does not answer" in result.stderr and "make trino-up" in result.stderr
