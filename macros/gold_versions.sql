@@ -30,10 +30,16 @@
 {%- endmacro %}
 
 
-{#- Body of a current view: the newest version recorded in gold.versions. -#}
-{% macro gold_current_rows(versions_model, columns) -%}
+{#- Body of a current view: the newest of this table's versions that
+    gold.versions lists (a build that publishes another source's tables does
+    not move this one). `columns` defaults to every column but version_id. -#}
+{% macro gold_current_rows(versions_model, columns=none) -%}
+    {%- set columns = columns or delivered_value_columns(versions_model, ['version_id']) -%}
     select
-        {{ columns | join(',\n        ') }}
+        {{ columns | join(',\n        ') if columns else '*' }}
     from {{ versions_model }}
-    where version_id = (select max(version_id) from {{ ref('gold_versions') }})
+    where version_id = (
+        select max(version_id) from {{ versions_model }}
+        where version_id in (select version_id from {{ ref('gold_versions') }})
+    )
 {%- endmacro %}

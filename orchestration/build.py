@@ -9,17 +9,57 @@ from orchestration.dbt_project import prepare_dbt
 from orchestration.notify import notify_failure
 from orchestration.settings import Paths
 
+SOURCES = ("tweets", "forecast")
+# Asset groups each source needs besides its own (its seeds), and the shared gold registry.
+NEEDS = {"tweets": ("reference",), "forecast": ()}
+SHARED = ("platform",)
 
-def build(paths: Paths, job_name: str = "build_everything") -> int:
+
+def landed_sources(paths: Paths) -> dict[str, bool]:
+    """Which sources have anything landed (or waiting in their inbox)."""
+    from orchestration.forecast.landing import DATE_FOLDER, deliveries, pulls
+    from orchestration.inbox import waiting
+    from orchestration.landing import Manifest
+
+    municipios_inbox = paths.inbox("municipios")
+    return {
+        "tweets": bool(Manifest(paths.landing("tweets")).entries() or waiting(paths, "tweets")),
+        "forecast": bool(
+            pulls(paths)
+            or deliveries(paths)
+            or (municipios_inbox.exists() and any(DATE_FOLDER.match(p.name) for p in municipios_inbox.iterdir()))
+        ),
+    }
+
+
+def build(paths: Paths, job_name: str = "build_everything", sources: list[str] | None = None) -> int:
     os.environ["DAGSTER_HOME"] = str(paths.ensure_dagster_home())
     prepare_dbt()
 
-    from dagster import DagsterEventType, DagsterInstance
+    from dagster import AssetSelection, DagsterEventType, DagsterInstance
 
     from orchestration.definitions import defs
+    from orchestration.defs.jobs import FORECAST_PULLS
+
+    job = defs.resolve_job_def(job_name)
+    if job_name == "build_everything":
+        landed = landed_sources(paths)
+        wanted = sources or list(SOURCES)
+        chosen = [s for s in wanted if landed[s]]
+        for source in wanted:
+            if not landed[source]:
+                print(f"{source}: nothing landed yet, skipped (`medallion land {source} ...` first)")
+        if not chosen:
+            print("nothing to build")
+            return 0
+        groups = [*chosen, *(g for source in chosen for g in NEEDS[source]), *SHARED]
+        selection = AssetSelection.groups(*groups) - AssetSelection.assets(FORECAST_PULLS)
+        graph = defs.resolve_asset_graph()
+        job = job.get_subset(
+            asset_selection=selection.resolve(graph), asset_check_selection=selection.resolve_checks(graph)
+        )
 
     started = time.perf_counter()
-    job = defs.resolve_job_def(job_name)
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,

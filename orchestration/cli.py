@@ -21,10 +21,67 @@ def _paths() -> Paths:
     return paths
 
 
+def _land_forecast(args: argparse.Namespace, paths: Paths) -> int:
+    from datetime import datetime
+
+    from orchestration.defs.forecast.assets import service_url
+    from orchestration.forecast.landing import ForecastLandingError, land_pull
+
+    try:
+        fetched_at = datetime.fromisoformat(args.fetched_at) if args.fetched_at else None
+    except ValueError:
+        print(
+            f"error: --fetched-at {args.fetched_at!r} is not an ISO-8601 time (e.g. 2026-11-22T13:05:00Z)",
+            file=sys.stderr,
+        )
+        return 2
+    failed = 0
+    for location in args.locations or [service_url()]:
+        try:
+            entry, skipped = land_pull(location, paths, fetched_at)
+        except ForecastLandingError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        if skipped:
+            print(f"{location}: already landed as {entry.pull_id}; nothing to do")
+        else:
+            print(f"{location}: landed {entry.records:,} records fetched at {entry.fetched_at} as {entry.pull_id}")
+    return 1 if failed else 0
+
+
+def _land_municipios(args: argparse.Namespace, paths: Paths) -> int:
+    from orchestration.forecast.landing import ForecastLandingError, land_municipios
+
+    if not args.locations:
+        print(
+            "error: medallion land municipios needs a data_municipios/ folder (or one YYYYMMDD/ folder)",
+            file=sys.stderr,
+        )
+        return 2
+    failed = 0
+    for location in args.locations:
+        try:
+            for entry, skipped in land_municipios(Path(location), paths):
+                state = "already landed; nothing to do" if skipped else f"landed {entry.rows:,} rows"
+                print(f"{entry.origin} ({entry.data_date}): {state}")
+        except ForecastLandingError as exc:
+            print(f"error: {exc} (nothing of it was landed)", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
+
+
 def cmd_land(args: argparse.Namespace) -> int:
     from orchestration.landing import LandingError, iter_locations, land
 
     paths = _paths()
+    if args.source == "forecast":
+        return _land_forecast(args, paths)
+    if args.source == "municipios":
+        return _land_municipios(args, paths)
+    if not args.locations:
+        print("error: medallion land tweets needs at least one PATH_OR_URL", file=sys.stderr)
+        return 2
     failed = 0
     try:
         locations = list(iter_locations(args.locations))
@@ -49,7 +106,9 @@ def cmd_land(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from orchestration.build import build
 
-    return build(_paths(), "publish_gold" if args.publish_only else "build_everything")
+    return build(
+        _paths(), "publish_gold" if args.publish_only else "build_everything", [args.source] if args.source else None
+    )
 
 
 def cmd_answers(args: argparse.Namespace) -> int:
@@ -92,6 +151,27 @@ def cmd_generate_tweets(args: argparse.Namespace) -> int:
         f"wrote {args.rows:,} lines to {out} ({out.stat().st_size / 1e6:.1f} MB) in "
         f"{time.perf_counter() - started:.1f} s"
     )
+    return 0
+
+
+def cmd_generate_forecast(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from orchestration.forecast import generate as forecast
+
+    last = datetime.fromisoformat(args.last_pull) if args.last_pull else datetime.now(UTC).replace(microsecond=0)
+    last = last if last.tzinfo else last.replace(tzinfo=UTC)
+    out = Path(args.out)
+    (out / "pulls").mkdir(parents=True, exist_ok=True)
+    places = forecast.municipalities(args.municipalities, args.seed)
+    for n in range(args.pulls):
+        fetched_at = last - timedelta(hours=args.pulls - 1 - n)
+        body = forecast.payload(forecast.records(places, fetched_at, args.hours, args.seed))
+        target = out / "pulls" / f"{fetched_at:%Y%m%dT%H%M%SZ}.json.gz"
+        target.write_bytes(body)
+        print(f"{target} (fetched at {fetched_at.isoformat()}, {len(body) / 1e6:.1f} MB)")
+    folder = forecast.write_municipios(out / "data_municipios", places, last - timedelta(days=1), args.seed)
+    print(folder)
     return 0
 
 
@@ -142,9 +222,14 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="medallion", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
 
-    land = sub.add_parser("land", help="land raw files (path or http(s) URL; .json/.jsonl, .gz, .zip)")
-    land.add_argument("source", choices=["tweets"])
-    land.add_argument("locations", nargs="+", metavar="PATH_OR_URL")
+    land = sub.add_parser(
+        "land",
+        help="land raw data: tweets files (path or URL; .json/.jsonl, .gz, .zip), a forecast pull "
+        "(service URL, default $MEDALLION_FORECAST_URL, or a saved response), municipios folders",
+    )
+    land.add_argument("source", choices=["tweets", "forecast", "municipios"])
+    land.add_argument("locations", nargs="*", metavar="PATH_OR_URL")
+    land.add_argument("--fetched-at", help="forecast: when the saved response was fetched (replaying an archived pull)")
     land.add_argument("--quiet", action="store_true", help="no progress bars")
     land.set_defaults(func=cmd_land)
 
@@ -153,6 +238,11 @@ def parser() -> argparse.ArgumentParser:
         "--publish-only",
         action="store_true",
         help="only re-run the gold gates on the current gold candidates and publish them if they pass",
+    )
+    build.add_argument(
+        "--source",
+        choices=["tweets", "forecast"],
+        help="build one source (and what it needs); default: every source with landed data",
     )
     build.set_defaults(func=cmd_build)
 
@@ -176,6 +266,14 @@ def parser() -> argparse.ArgumentParser:
     tweets.add_argument("--offset-share", type=float, default=0.0, help="share of dates with a non-UTC offset")
     tweets.add_argument("--quiet", action="store_true")
     tweets.set_defaults(func=cmd_generate_tweets)
+    forecast = gen.add_parser("forecast", help="forecast-service responses and data_municipios/ folders")
+    forecast.add_argument("--out", required=True, help="folder for pulls/ and data_municipios/")
+    forecast.add_argument("--municipalities", type=int, default=2500)
+    forecast.add_argument("--hours", type=int, default=48, help="forecast hours per municipality in a pull")
+    forecast.add_argument("--pulls", type=int, default=2, help="pulls, one hour apart, ending at --last-pull")
+    forecast.add_argument("--last-pull", default=None, help="fetched-at of the last pull (ISO-8601, default now)")
+    forecast.add_argument("--seed", type=int, default=0)
+    forecast.set_defaults(func=cmd_generate_forecast)
     default = gen.add_parser("default-dataset", help=f"the {DEFAULT_ROWS:,}-tweet dataset for `make run`, once")
     default.set_defaults(func=cmd_default_dataset)
     emoji_assets = gen.add_parser("emoji-assets", help="regenerate seeds/emoji_walks.csv and the emoji pattern macro")

@@ -48,3 +48,39 @@
 {% macro trino__now_with_time_zone() -%}
     current_timestamp(6)
 {%- endmacro %}
+
+
+{#- A local hour written `YYYYMMDDTHH` as a timestamp without time zone; null when it does not parse. -#}
+{% macro parse_local_hour(text) -%}
+    {{ return(adapter.dispatch('parse_local_hour', 'medallion')(text)) }}
+{%- endmacro %}
+
+{% macro default__parse_local_hour(text) -%}
+    try_strptime({{ text }}, '%Y%m%dT%H')
+{%- endmacro %}
+
+{% macro trino__parse_local_hour(text) -%}
+    try(cast(date_parse({{ text }}, '%Y%m%dT%H') as timestamp(6)))
+{%- endmacro %}
+
+{% macro bigquery__parse_local_hour(text) -%}
+    safe.parse_datetime('%Y%m%dT%H', {{ text }})
+{%- endmacro %}
+
+
+{#- A timestamp with time zone as the wall-clock time in `zone` (timestamp without time zone). -#}
+{% macro to_local_time(timestamp_tz, zone) -%}
+    {{ return(adapter.dispatch('to_local_time', 'medallion')(timestamp_tz, zone)) }}
+{%- endmacro %}
+
+{% macro default__to_local_time(timestamp_tz, zone) -%}
+    timezone('{{ zone }}', {{ timestamp_tz }})
+{%- endmacro %}
+
+{% macro trino__to_local_time(timestamp_tz, zone) -%}
+    cast({{ timestamp_tz }} at time zone '{{ zone }}' as timestamp(6))
+{%- endmacro %}
+
+{% macro bigquery__to_local_time(timestamp_tz, zone) -%}
+    datetime({{ timestamp_tz }}, '{{ zone }}')
+{%- endmacro %}

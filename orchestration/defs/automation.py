@@ -12,7 +12,8 @@ from dagster import (
     sensor,
 )
 
-from orchestration.defs.jobs import build_everything
+from orchestration.defs.jobs import build_everything, municipios_refresh
+from orchestration.forecast.landing import DATE_FOLDER
 from orchestration.inbox import waiting
 from orchestration.notify import notify_failure
 from orchestration.settings import Paths
@@ -41,6 +42,23 @@ def inbox_sensor(context: SensorEvaluationContext) -> RunRequest | SkipReason:
     if not files:
         return SkipReason(f"nothing in {paths.home / 'inbox'}")
     key = "|".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
+    return RunRequest(run_key=key, tags={"medallion/trigger": "inbox"})
+
+
+@sensor(
+    job=municipios_refresh,
+    minimum_interval_seconds=30,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Land and build as soon as a new YYYYMMDD/ folder appears in $MEDALLION_HOME/inbox/municipios/.",
+)
+def municipios_sensor(context: SensorEvaluationContext) -> RunRequest | SkipReason:
+    inbox = Paths.from_env().inbox("municipios")
+    folders = sorted(p for p in inbox.iterdir() if p.is_dir() and DATE_FOLDER.match(p.name)) if inbox.exists() else []
+    if not folders:
+        return SkipReason(f"no dated folder in {inbox}")
+    key = "|".join(
+        f"{p.name}:{(p / 'data.csv').stat().st_mtime_ns if (p / 'data.csv').exists() else 0}" for p in folders
+    )
     return RunRequest(run_key=key, tags={"medallion/trigger": "inbox"})
 
 

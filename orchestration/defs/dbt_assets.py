@@ -45,21 +45,36 @@ def dbt_gold_candidates(context: AssetExecutionContext, dbt: DbtCliResource) -> 
     yield from dbt.cli(["build"], context=context).stream()
 
 
+def source_files(paths: Paths) -> list[dict[str, Any]]:
+    """What the build saw: every loaded tweets landing, forecast pull and municipality file."""
+    target = current(paths)
+    con = target.connect()
+    queries = {
+        "tweets": "select ingestion_id, source_file, source_sha256, line_count from bronze.tweets_ingestions"
+        " order by ingestion_seq",
+        "forecast": "select pull_id, url, sha256, records from bronze.forecast_pulls order by pull_seq",
+        "municipios": 'select delivery_id, cast(data_date as varchar), sha256, "rows"'
+        " from bronze.municipios_deliveries order by delivery_seq",
+    }
+    files = []
+    try:
+        for source, sql in queries.items():
+            try:
+                rows = fetchall(con, sql)
+            except Exception as exc:
+                if target.is_missing_relation(exc):
+                    continue  # a source that was never loaded
+                raise
+            files.extend({"source": source, "id": i, "file": f, "sha256": s, "rows": n} for i, f, s, n in rows)
+    finally:
+        con.close()
+    return files
+
+
 def publish_vars(context: AssetExecutionContext, paths: Paths) -> dict[str, Any]:
     record = context.instance.get_run_record_by_id(context.run_id)
     started = datetime.fromtimestamp(record.start_time, UTC) if record and record.start_time else datetime.now(UTC)
-    con = current(paths).connect()
-    try:
-        files = [
-            {"ingestion_id": i, "file": f, "sha256": s, "lines": n}
-            for i, f, s, n in fetchall(
-                con,
-                "select ingestion_id, source_file, source_sha256, line_count"
-                " from bronze.tweets_ingestions order by ingestion_seq",
-            )
-        ]
-    finally:
-        con.close()
+    files = source_files(paths)
     return {
         "gold_version_id": started.strftime("%Y%m%dT%H%M%SZ"),
         "gold_run_id": context.run_id,

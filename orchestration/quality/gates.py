@@ -27,6 +27,8 @@ SUITES_DIR = PROJECT_DIR / "expectations"
 DEFAULT_MAX_REJECT_RATE = 0.01
 DEFAULT_TWEETS_WINDOW = ("2020-11-01", "2021-12-31")
 QUALITY_SCHEMA = "quality"
+# Records a forecast pull may hold: about 2,500 municipalities times several dozen hours.
+DEFAULT_FORECAST_RECORDS = "1000,1000000"
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,10 @@ def parameters() -> dict[str, Any]:
         raise ValueError(f"MEDALLION_MAX_REJECT_RATE={max_reject}: must be between 0 and 1")
     window = os.environ.get("MEDALLION_TWEETS_WINDOW")
     first, last = window.split(",") if window else DEFAULT_TWEETS_WINDOW
+    low, high = os.environ.get("MEDALLION_FORECAST_RECORDS", DEFAULT_FORECAST_RECORDS).split(",")
     return {
+        "forecast_min_records": int(low),
+        "forecast_max_records": int(high),
         "min_parseable_share": 1 - max_reject,
         "tweets_first_date": date.fromisoformat(first.strip()),
         "tweets_last_date": date.fromisoformat(last.strip()),
@@ -106,21 +111,25 @@ def _watermarks(engine: Any) -> dict[str, int]:
     """Where silver stands, so a bronze suite sees only what silver has not taken in yet."""
     import sqlalchemy as sa
 
+    marks = {
+        "tweets_silver_watermark": ("stg_tweets__lines", "ingestion_seq"),
+        "forecast_silver_watermark": ("stg_forecast__hourly", "pull_seq"),
+    }
+    values = {}
     with engine.connect() as connection:
-        exists = connection.execute(
-            sa.text(
-                "select count(*) from information_schema.tables"
-                " where table_schema = 'silver' and table_name = 'stg_tweets__lines'"
-            )
-        ).scalar_one()
-        watermark = (
-            connection.execute(
-                sa.text("select coalesce(max(ingestion_seq), 0) from silver.stg_tweets__lines")
+        for name, (table, column) in marks.items():
+            exists = connection.execute(
+                sa.text(
+                    "select count(*) from information_schema.tables"
+                    f" where table_schema = 'silver' and table_name = '{table}'"
+                )
             ).scalar_one()
-            if exists
-            else 0
-        )
-    return {"tweets_silver_watermark": int(watermark)}
+            values[name] = int(
+                connection.execute(sa.text(f"select coalesce(max({column}), 0) from silver.{table}")).scalar_one()
+                if exists
+                else 0
+            )
+    return values
 
 
 def _observed(result: Any) -> str:

@@ -7,26 +7,64 @@
     )
 }}
 
--- One row per published gold version. The gold.<table> views show the newest
--- version listed here, so a version exists for readers only once it is here.
+-- depends_on: {{ ref('fct_tweets_top_dates__versions') }}
+-- depends_on: {{ ref('fct_tweets_top_emojis__versions') }}
+-- depends_on: {{ ref('fct_tweets_top_mentions__versions') }}
+-- depends_on: {{ ref('fct_forecast_municipality_2h__versions') }}
+-- depends_on: {{ ref('fct_forecast_municipality_enriched__versions') }}
+
+-- One row per published gold version. A table's current view shows the newest
+-- of its versions listed here, so a version exists for readers only once it is
+-- here. A build may publish one source only: row_counts lists the tables this
+-- version holds (every `__versions` model that exists and has its rows).
+
+{%- set published = [] %}
+{%- if execute %}
+    {%- for node in graph.nodes.values() | sort(attribute='name') %}
+        {%- if node.resource_type == 'model' and node.name.endswith('__versions') %}
+            {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) %}
+            {%- if relation is not none %}
+                {%- do published.append((node.alias[:-10], relation)) %}
+            {%- endif %}
+        {%- endif %}
+    {%- endfor %}
+{%- endif %}
 
 with
 
 row_counts as (
 
+    {%- for table_name, relation in published %}
+        select
+            '{{ table_name }}' as table_name,
+            count(*) as row_count
+        from {{ relation }}
+        where version_id = '{{ gold_version_id() }}'
+        {% if not loop.last %}union all{% endif %}
+    {%- else %}
+        select
+            cast(null as {{ dbt.type_string() }}) as table_name,
+            0 as row_count
+    {%- endfor %}
+
+),
+
+row_counts_json as (
+
     select
-        (
-            select count(*) from {{ ref('fct_tweets_top_dates__versions') }}
-            where version_id = '{{ gold_version_id() }}'
-        ) as tweets_top_dates_rows,
-        (
-            select count(*) from {{ ref('fct_tweets_top_emojis__versions') }}
-            where version_id = '{{ gold_version_id() }}'
-        ) as tweets_top_emojis_rows,
-        (
-            select count(*) from {{ ref('fct_tweets_top_mentions__versions') }}
-            where version_id = '{{ gold_version_id() }}'
-        ) as tweets_top_mentions_rows
+        {{ dbt.concat([
+            "'{'",
+            dbt.listagg(
+                dbt.concat([
+                    "'\"'", "table_name", "'\": '", dbt.safe_cast('row_count', dbt.type_string())
+                ]),
+                "', '",
+                "order by table_name",
+            ),
+            "'}'",
+        ]) }} as row_counts
+    from row_counts
+    where row_count > 0
 
 ),
 
@@ -38,17 +76,9 @@ final as (
         cast('{{ var("gold_run_started_at") }}' as {{ timestamp_type() }}) as run_started_at,
         {{ now_with_time_zone() }} as published_at,
         '{{ var("gold_source_files") }}' as source_files,
-        {{ dbt.concat([
-            "'{\"tweets_top_dates\": '",
-            dbt.safe_cast('tweets_top_dates_rows', dbt.type_string()),
-            "', \"tweets_top_emojis\": '",
-            dbt.safe_cast('tweets_top_emojis_rows', dbt.type_string()),
-            "', \"tweets_top_mentions\": '",
-            dbt.safe_cast('tweets_top_mentions_rows', dbt.type_string()),
-            "'}'",
-        ]) }} as row_counts,
+        row_counts,
         '{{ var("gold_gate_results") }}' as gate_results
-    from row_counts
+    from row_counts_json
 
 )
 

@@ -1,0 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        alias='forecast_municipality_enriched__versions',
+        unique_key='version_id',
+        on_schema_change='append_new_columns',
+        post_hook="{{ prune_gold_versions() }}",
+    )
+}}
+
+-- Every published version of gold.forecast_municipality_enriched, newest last.
+
+{{ gold_version_rows(ref('fct_forecast_municipality_enriched')) }}

@@ -1,0 +1,29 @@
+{{ config(materialized='view') }}
+
+-- Every landed pull, with its reference hour on the service's local clock.
+
+with
+
+pulls as (
+
+    select * from {{ source('forecast', 'forecast_pulls') }}
+
+),
+
+final as (
+
+    select
+        pull_id,
+        pull_seq,
+        fetched_at,
+        {{ to_local_time('fetched_at', var('forecast_timezone')) }} as fetched_at_local,
+        {{ dbt.date_trunc('hour', to_local_time('fetched_at', var('forecast_timezone'))) }} as reference_hour,
+        url,
+        http_status,
+        sha256,
+        records
+    from pulls
+
+)
+
+select * from final

@@ -1,0 +1,48 @@
+{{ config(materialized='table') }}
+
+-- The newest dated municipality folder (its latest delivery if the date came twice).
+
+{%- set values = delivered_value_columns(
+    source('forecast', 'municipios_rows'),
+    ['delivery_id', 'delivery_seq', 'data_date', 'line_number', 'cve_ent', 'cve_mun'],
+) %}
+
+with
+
+rows_delivered as (
+
+    select * from {{ source('forecast', 'municipios_rows') }}
+
+),
+
+newest as (
+
+    select max(data_date) as data_date from rows_delivered
+
+),
+
+newest_delivery as (
+
+    select max(rows_delivered.delivery_seq) as delivery_seq
+    from rows_delivered
+    inner join newest on rows_delivered.data_date = newest.data_date
+
+),
+
+final as (
+
+    select
+        cast(rows_delivered.cve_ent as integer) as cve_ent,
+        cast(rows_delivered.cve_mun as integer) as cve_mun,
+        rows_delivered.data_date,
+        {%- for name in values %}
+            rows_delivered.{{ adapter.quote(name) }},
+        {%- endfor %}
+        rows_delivered.delivery_seq,
+        rows_delivered.line_number
+    from rows_delivered
+    inner join newest_delivery on rows_delivered.delivery_seq = newest_delivery.delivery_seq
+
+)
+
+select * from final

@@ -1,0 +1,167 @@
+"""Forecast loaders: an hourly-partitioned pull of the service, and bronze for pulls and municipality folders."""
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    Config,
+    Failure,
+    HourlyPartitionsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    multi_asset,
+)
+
+from orchestration.forecast import bronze
+from orchestration.forecast.fetch import DEFAULT_URL
+from orchestration.forecast.landing import (
+    ForecastLandingError,
+    dated_folders,
+    deliveries,
+    failures,
+    land_municipios,
+    land_pull,
+    pulls,
+)
+from orchestration.settings import Paths
+
+hourly = HourlyPartitionsDefinition(
+    start_date=os.environ.get("MEDALLION_FORECAST_START", "2026-11-01-00:00"), timezone="UTC"
+)
+
+
+def service_url() -> str:
+    return os.environ.get("MEDALLION_FORECAST_URL", DEFAULT_URL)
+
+
+class PullConfig(Config):
+    archive: str = ""
+    """A saved response file to land for this hour instead of asking the service (re-running a missed hour)."""
+
+
+@asset(
+    key=["landing", "forecast_pulls"],
+    group_name="forecast",
+    partitions_def=hourly,
+    kinds={"python"},
+    description=(
+        "One pull of the forecast service per hour (MEDALLION_FORECAST_URL), kept verbatim with its "
+        "fetched-at, URL, HTTP status and sha256. A pull that fails after its retries lands nothing and "
+        "leaves its hour failed: the gaps show in the partition bar. Re-run a missed hour with "
+        "config `archive: /path/to/saved-response.json.gz`."
+    ),
+)
+def forecast_pulls(context: AssetExecutionContext, config: PullConfig) -> MaterializeResult:
+    paths = Paths.from_env()
+    window = context.partition_time_window
+    fetched_at = window.start.astimezone(UTC) if config.archive else None
+    try:
+        entry, skipped = land_pull(config.archive or service_url(), paths, fetched_at)
+    except ForecastLandingError as exc:
+        raise Failure(description=str(exc)) from exc
+    context.log.info(f"{'already landed' if skipped else 'landed'} {entry.pull_id}: {entry.records} records")
+    return MaterializeResult(
+        metadata={
+            "pull_id": entry.pull_id,
+            "fetched_at": entry.fetched_at,
+            "url": entry.url,
+            "http_status": entry.http_status or 0,
+            "records": entry.records,
+            "sha256": entry.sha256,
+            "attempts": entry.attempts,
+        }
+    )
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            ["bronze", "forecast_records"],
+            group_name="forecast",
+            deps=[AssetKey(["landing", "forecast_pulls"])],
+            kinds={"python", "duckdb"},
+            description=(
+                "Every record of every landed pull, every field as the text the service sent, with the pull's "
+                "lineage. Land pulls with `medallion land forecast URL_OR_FILE` or the hourly partitions of "
+                "landing/forecast_pulls."
+            ),
+        ),
+        AssetSpec(
+            ["bronze", "forecast_pulls"],
+            group_name="forecast",
+            deps=[AssetKey(["landing", "forecast_pulls"])],
+            kinds={"python", "duckdb"},
+            description="One row per landed pull; bronze.forecast_pull_failures beside it lists the gaps.",
+        ),
+    ],
+    name="forecast_bronze",
+)
+def forecast_records(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
+    paths = Paths.from_env()
+    new_pulls, new_records = bronze.load_forecast(paths)
+    bronze.refresh_warehouse(paths)
+    landed = pulls(paths)
+    context.log.info(f"loaded {new_pulls} new pull(s), {new_records} records; {len(landed)} pull(s) in total")
+    yield MaterializeResult(
+        asset_key=["bronze", "forecast_records"],
+        metadata={"new_pulls": new_pulls, "new_records": new_records, "records_total": sum(p.records for p in landed)},
+    )
+    yield MaterializeResult(
+        asset_key=["bronze", "forecast_pulls"],
+        metadata={
+            "pulls_total": len(landed),
+            "failed_pulls_total": len(failures(paths)),
+            "latest_fetched_at": max((p.fetched_at for p in landed), default=""),
+        },
+    )
+
+
+@asset(
+    key=["bronze", "municipios_rows"],
+    group_name="forecast",
+    kinds={"python", "duckdb"},
+    description=(
+        "Every line of every landed data_municipios/YYYYMMDD/data.csv, as delivered, with its folder's date. "
+        "Land folders with `medallion land municipios DIR`, or drop a YYYYMMDD/ folder into "
+        "$MEDALLION_HOME/inbox/municipios/ (a sensor notices it)."
+    ),
+)
+def municipios_rows(context: AssetExecutionContext) -> MaterializeResult:
+    paths = Paths.from_env()
+    inbox = paths.inbox("municipios")
+    if inbox.exists() and any(inbox.iterdir()):
+        try:
+            folders = dated_folders(inbox)
+        except ForecastLandingError:
+            folders = []
+        for folder in folders:
+            try:
+                landed = land_municipios(folder, paths)
+            except ForecastLandingError as exc:
+                rejected = inbox / "rejected"
+                rejected.mkdir(exist_ok=True)
+                shutil.move(str(folder), rejected / folder.name)
+                (rejected / f"{folder.name}.error").write_text(str(exc) + "\n")
+                raise Failure(description=f"inbox folder {folder.name} moved to rejected/: {exc}") from exc
+            done = inbox / "landed"
+            done.mkdir(exist_ok=True)
+            shutil.move(str(folder), done / folder.name)
+            context.log.info(f"inbox: {folder.name} {'already landed' if landed[0][1] else 'landed'}")
+    new_files, new_rows = bronze.load_municipios(paths)
+    bronze.refresh_warehouse(paths)
+    delivered = deliveries(paths)
+    return MaterializeResult(
+        metadata={
+            "new_files": new_files,
+            "new_rows": new_rows,
+            "files_total": len(delivered),
+            "newest_data_date": max((d.data_date for d in delivered), default=""),
+            "lake": MetadataValue.path(str(paths.lake("bronze", "municipios_rows"))),
+        }
+    )

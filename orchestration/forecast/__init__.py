@@ -1,0 +1,1 @@
+"""Second source: hourly weather forecasts per municipality, and dated municipality figures."""

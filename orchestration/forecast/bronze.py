@@ -1,0 +1,201 @@
+"""Bronze for the forecast source (DuckDB): landed pulls and municipality files, as delivered.
+
+* `bronze.forecast_records`: one row per record of every landed pull, every field
+  as the text the service sent, plus the record as JSON and the pull's lineage.
+* `bronze.forecast_pulls`: one row per landed pull (fetched-at, URL, HTTP status,
+  sha256, record count); `bronze.forecast_pull_failures`: the pulls that failed.
+* `bronze.municipios_rows`: one row per line of every landed `data.csv`, every
+  column as delivered text, with the folder's date and the line number;
+  `bronze.municipios_deliveries`: one row per landed file.
+
+Rows live as Parquet under $MEDALLION_HOME/lake/bronze/, one folder per landing,
+and the warehouse holds views over them, as for tweets.
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+import duckdb
+import orjson
+import pandas as pd
+
+from orchestration.forecast.landing import deliveries, failures, pulls
+from orchestration.settings import Paths
+
+FIELDS = (
+    "ides", "idmun", "nes", "nmun", "hloc", "nhor", "temp", "prec", "probprec", "hr",
+    "desciel", "velvien", "dirvienc", "dirvieng", "raf", "lat", "lon",
+)  # fmt: skip
+
+RECORD_COLUMNS = (
+    "pull_id varchar, pull_seq integer, fetched_at timestamp with time zone, url varchar, record_index integer, "
+    + ", ".join(f"{name} varchar" for name in FIELDS)
+    + ", record varchar"
+)
+MUNICIPIOS_COLUMNS = (
+    "delivery_id varchar, delivery_seq integer, data_date date, line_number integer, Cve_Ent varchar, Cve_Mun varchar"
+)
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
+
+
+def _view(con: duckdb.DuckDBPyConnection, name: str, folder: Path, partition: str, empty_columns: str) -> None:
+    if any(folder.glob("*/*.parquet")):
+        body = (
+            f"select * from read_parquet('{folder}/*/*.parquet', union_by_name = true,"
+            f" hive_partitioning = true, hive_types = {{'{partition}': integer}})"
+        )
+    else:
+        columns = ", ".join(
+            f"cast(null as {' '.join(c.split()[1:])}) as {c.split()[0]}" for c in empty_columns.split(", ")
+        )
+        body = f"select {columns} where false"
+    con.execute(f"create or replace view bronze.{name} as {body}")
+
+
+def _table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    con.register("frame", frame)
+    con.execute(f"create or replace table bronze.{name} as select * from frame")
+    con.unregister("frame")
+
+
+def load_forecast(paths: Paths) -> tuple[int, int]:
+    """Write every landed pull not yet in the lake; returns (new pulls, new records)."""
+    lake = paths.lake("bronze", "forecast_records")
+    landed = pulls(paths)
+    new_pulls = new_records = 0
+    scratch = duckdb.connect()
+    try:
+        for entry in landed:
+            folder = lake / f"pull_seq={entry.pull_seq:06d}"
+            if (folder / "part-00001.parquet").exists():
+                continue
+            records = orjson.loads(gzip.decompress((paths.home / entry.landed_path).read_bytes()))
+            frame = pd.DataFrame(
+                {
+                    "record_index": pd.Series(range(1, len(records) + 1), dtype="int32"),
+                    **{name: pd.Series([_text(r.get(name)) for r in records], dtype="object") for name in FIELDS},
+                    "record": pd.Series([orjson.dumps(r).decode() for r in records], dtype="object"),
+                }
+            )
+            tmp = folder.with_name(folder.name + ".tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            scratch.register("frame", frame)
+            scratch.execute(
+                f"""copy (
+                    select $1::varchar as pull_id, $2::integer as pull_seq,
+                        $3::timestamp with time zone as fetched_at, $4::varchar as url, record_index,
+                        {", ".join(f"{name}::varchar as {name}" for name in FIELDS)}, record::varchar as record
+                    from frame
+                ) to '{tmp / "part-00001.parquet"}' (format parquet, compression zstd)""",
+                [entry.pull_id, entry.pull_seq, entry.fetched_at, entry.url],
+            )
+            scratch.unregister("frame")
+            tmp.rename(folder)
+            new_pulls += 1
+            new_records += len(records)
+    finally:
+        scratch.close()
+    return new_pulls, new_records
+
+
+def load_municipios(paths: Paths) -> tuple[int, int]:
+    """Write every landed data.csv not yet in the lake; returns (new files, new rows)."""
+    lake = paths.lake("bronze", "municipios_rows")
+    new_files = new_rows = 0
+    scratch = duckdb.connect()
+    try:
+        for entry in deliveries(paths):
+            folder = lake / f"delivery_seq={entry.delivery_seq:06d}"
+            if (folder / "part-00001.parquet").exists():
+                continue
+            tmp = folder.with_name(folder.name + ".tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            csv_path = paths.home / entry.landed_path
+            scratch.execute(
+                f"""copy (
+                    select $1::varchar as delivery_id, $2::integer as delivery_seq, $3::date as data_date,
+                        (row_number() over ())::integer + 1 as line_number, *
+                    from read_csv('{csv_path}', header = true, all_varchar = true, parallel = false)
+                ) to '{tmp / "part-00001.parquet"}' (format parquet, compression zstd)""",
+                [entry.delivery_id, entry.delivery_seq, entry.data_date],
+            )
+            tmp.rename(folder)
+            new_files += 1
+            new_rows += entry.rows
+    finally:
+        scratch.close()
+    return new_files, new_rows
+
+
+def refresh_warehouse(paths: Paths) -> None:
+    """Views over the lake and the landing registries, in the warehouse."""
+    paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(paths.warehouse))
+    try:
+        con.execute("create schema if not exists bronze")
+        _view(con, "forecast_records", paths.lake("bronze", "forecast_records"), "pull_seq", RECORD_COLUMNS)
+        _view(con, "municipios_rows", paths.lake("bronze", "municipios_rows"), "delivery_seq", MUNICIPIOS_COLUMNS)
+        landed = [asdict(p) for p in pulls(paths)]
+        _table(
+            con,
+            "forecast_pulls",
+            pd.DataFrame(landed)
+            if landed
+            else pd.DataFrame(
+                {
+                    "pull_id": pd.Series(dtype="object"),
+                    "pull_seq": pd.Series(dtype="int64"),
+                    "fetched_at": pd.Series(dtype="object"),
+                    "url": pd.Series(dtype="object"),
+                    "http_status": pd.Series(dtype="float64"),
+                    "sha256": pd.Series(dtype="object"),
+                    "records": pd.Series(dtype="int64"),
+                }
+            ),
+        )
+        con.execute(
+            "create or replace table bronze.forecast_pulls as select * replace "
+            "(cast(fetched_at as timestamp with time zone) as fetched_at, cast(http_status as integer) as http_status)"
+            " from bronze.forecast_pulls"
+        )
+        failed = failures(paths)
+        _table(
+            con,
+            "forecast_pull_failures",
+            pd.DataFrame(failed)
+            if failed
+            else pd.DataFrame({c: pd.Series(dtype="object") for c in ("fetched_at", "url", "error", "at")}),
+        )
+        delivered = [asdict(d) for d in deliveries(paths)]
+        _table(
+            con,
+            "municipios_deliveries",
+            pd.DataFrame(delivered)
+            if delivered
+            else pd.DataFrame(
+                {
+                    "delivery_id": pd.Series(dtype="object"),
+                    "delivery_seq": pd.Series(dtype="int64"),
+                    "data_date": pd.Series(dtype="object"),
+                    "sha256": pd.Series(dtype="object"),
+                    "rows": pd.Series(dtype="int64"),
+                }
+            ),
+        )
+        con.execute(
+            "create or replace table bronze.municipios_deliveries as select * replace "
+            "(cast(data_date as date) as data_date) from bronze.municipios_deliveries"
+        )
+    finally:
+        con.close()
