@@ -146,6 +146,21 @@ def _sha1(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _safe_extract(archive: tarfile.TarFile, target: Path) -> None:
+    """Extract a tarball, refusing members that would land outside `target` (this Python's
+    tarfile may predate extraction filters)."""
+    root = target.resolve()
+    for member in archive.getmembers():
+        destination = (root / member.name).resolve()
+        if destination != root and root not in destination.parents:
+            raise StackError(f"{archive.name}: member {member.name!r} would be written outside {root}")
+        if member.issym() or member.islnk():
+            link = (destination.parent / member.linkname).resolve()
+            if root not in link.parents:
+                raise StackError(f"{archive.name}: link {member.name!r} points outside {root}")
+    archive.extractall(root)
+
+
 def install() -> Path:
     """The assembled server folder (core + plugins), built once per cache."""
     server = cache_dir() / f"trino-server-{TRINO_VERSION}"
@@ -159,7 +174,7 @@ def install() -> Path:
     scratch.mkdir(parents=True)
     print(f"assembling Trino {TRINO_VERSION} in {server}", flush=True)
     with tarfile.open(core) as archive:
-        archive.extractall(scratch, filter="tar")
+        _safe_extract(archive, scratch)
     root = scratch / f"trino-server-core-{TRINO_VERSION}"
     for name, archive_path in plugins.items():
         with zipfile.ZipFile(archive_path) as archive:

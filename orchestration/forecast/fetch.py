@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import os
 import random
 import time
 import urllib.error
@@ -39,6 +40,16 @@ class RetryPolicy:
     max_delay: float = 30.0
     deadline: float = 180.0
     request_timeout: float = 30.0
+
+    @classmethod
+    def from_env(cls) -> RetryPolicy:
+        """MEDALLION_FORECAST_ATTEMPTS, _BACKOFF (base delay, s), _DEADLINE (s) and _TIMEOUT (per request, s)."""
+        return cls(
+            attempts=int(os.environ.get("MEDALLION_FORECAST_ATTEMPTS", cls.attempts)),
+            base_delay=float(os.environ.get("MEDALLION_FORECAST_BACKOFF", cls.base_delay)),
+            deadline=float(os.environ.get("MEDALLION_FORECAST_DEADLINE", cls.deadline)),
+            request_timeout=float(os.environ.get("MEDALLION_FORECAST_TIMEOUT", cls.request_timeout)),
+        )
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         """Full jitter: uniform in [0, min(max_delay, base * 2**(attempt-1))]."""
@@ -113,7 +124,9 @@ def pull(
         except BadBody as exc:
             attempts.append(f"attempt {attempt}: {exc}")
         if attempt < policy.attempts:
-            wait = min(policy.delay(attempt, rng), max(0.0, policy.deadline - (clock() - started)))
+            wait = policy.delay(attempt, rng)
+            if clock() - started + wait >= policy.deadline:
+                break  # no time left for another attempt after this wait
             sleep(wait)
     elapsed = clock() - started
     raise PullFailed(
