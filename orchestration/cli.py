@@ -123,6 +123,44 @@ def cmd_answers(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forecast(args: argparse.Namespace) -> int:
+    from orchestration.warehouse import WarehouseUnavailable, current, fetchall
+
+    target = current(_paths())
+    try:
+        con = target.connect()
+    except WarehouseUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        summary = fetchall(
+            con,
+            "select cast(max(reference_hour) as varchar), count(*), count(*) filter (where hours_used = 2),"
+            " count(*) filter (where hours_used = 0), count(data_date), cast(max(data_date) as varchar)"
+            " from gold.forecast_municipality_enriched",
+        )[0]
+        hottest = fetchall(
+            con,
+            "select nes, nmun, avg_temp, avg_prec from gold.forecast_municipality_2h"
+            " where avg_temp is not null order by avg_temp desc, ides, idmun limit 5",
+        )
+    except Exception as exc:
+        if target.is_missing_relation(exc):
+            print("error: no forecast gold yet; `medallion land forecast ...` and `medallion build`", file=sys.stderr)
+            return 2
+        raise
+    finally:
+        con.close()
+    reference_hour, municipalities, both, none, enriched, data_date = summary
+    print(f"forecast for the local hours before and at {reference_hour} (H-1, H)")
+    print(f"  {municipalities:,} municipalities: {both:,} with both hours, {none:,} with neither")
+    print(f"  {enriched:,} joined with data_municipios of {data_date or '(none landed)'}")
+    print("  warmest:")
+    for nes, nmun, temp, prec in hottest:
+        print(f"    {nmun:<24} {nes:<20} {temp:5.1f} °C  {prec:5.1f} mm")
+    return 0
+
+
 def cmd_versions(args: argparse.Namespace) -> int:
     from orchestration.answers import AnswersUnavailable, format_versions, read_versions
 
@@ -250,6 +288,9 @@ def parser() -> argparse.ArgumentParser:
     answers.add_argument("--json", action="store_true", help="machine-readable output")
     answers.add_argument("--version", help="read an older gold version (see `medallion versions`)")
     answers.set_defaults(func=cmd_answers)
+
+    forecast_summary = sub.add_parser("forecast", help="print the current forecast gold tables in short")
+    forecast_summary.set_defaults(func=cmd_forecast)
 
     versions = sub.add_parser("versions", help="list the kept gold versions, newest (current) first")
     versions.add_argument("--json", action="store_true", help="machine-readable output")

@@ -36,6 +36,12 @@ EXPECTED_ASSETS = {
     "gold/tweets_top_dates",
     "silver/snap_tweets__authors",
     "reference/emoji_walks",
+    "landing/forecast_pulls",
+    "bronze/forecast_records",
+    "bronze/municipios_rows",
+    "silver/stg_forecast__hourly",
+    "gold/forecast_municipality_2h",
+    "gold/forecast_municipality_enriched",
 }
 
 
@@ -64,6 +70,10 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Any:
         "MEDALLION_HOME": str(home),
         "DAGSTER_HOME": str(home / "dagster"),
         "MEDALLION_MAX_REJECT_RATE": "0.05",  # the data has 2% malformed lines on purpose
+        # A forecast service that is down: every hourly pull fails, quickly.
+        "MEDALLION_FORECAST_URL": f"http://127.0.0.1:{free_port()}/down",
+        "MEDALLION_FORECAST_ATTEMPTS": "2",
+        "MEDALLION_FORECAST_BACKOFF": "0.1",
     }
     Paths(home).ensure_dagster_home()
     subprocess.run(
@@ -138,9 +148,10 @@ def test_ui_shows_every_asset_with_its_checks(ui: dict[str, Any]) -> None:
     assert nodes["bronze/tweets_lines"]["groupName"] == "tweets"
 
 
-def test_ui_materializes_the_graph(ui: dict[str, Any]) -> None:
+def launch(url: str, job: str, tags: list[dict[str, str]] | None = None) -> str:
+    """Launch `job` through the UI's GraphQL API and wait for it to end; returns its status."""
     launched = graphql(
-        ui["url"],
+        url,
         """mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
              __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""",
         {
@@ -148,9 +159,10 @@ def test_ui_materializes_the_graph(ui: dict[str, Any]) -> None:
                 "selector": {
                     "repositoryLocationName": "orchestration.definitions",
                     "repositoryName": "__repository__",
-                    "jobName": "build_everything",
+                    "jobName": job,
                 },
                 "runConfigData": {},
+                "executionMetadata": {"tags": tags or []},
             }
         },
     )["launchRun"]
@@ -160,10 +172,14 @@ def test_ui_materializes_the_graph(ui: dict[str, Any]) -> None:
     status = "STARTING"
     while status not in ("SUCCESS", "FAILURE", "CANCELED") and time.monotonic() < deadline:
         time.sleep(2)
-        status = graphql(
-            ui["url"], "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }", {"id": run_id}
-        )["runOrError"]["status"]
-    assert status == "SUCCESS"
+        status = graphql(url, "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }", {"id": run_id})[
+            "runOrError"
+        ]["status"]
+    return status
+
+
+def test_ui_materializes_the_graph(ui: dict[str, Any]) -> None:
+    assert launch(ui["url"], "build_everything") == "SUCCESS"
     con = duckdb.connect(str(ui["home"] / "warehouse.duckdb"), read_only=True)
     try:
         mentions = con.execute("select username, mention_count from gold.tweets_top_mentions order by rank").fetchall()
@@ -217,3 +233,20 @@ def test_browser_shows_the_tweets_per_day_chart(ui: dict[str, Any], browser: Any
     shots = Path(os.environ.get("MEDALLION_SCREENSHOTS", ui["home"]))
     browser.save_screenshot(str(shots / "dagster-chart.png"))
     assert (ui["home"] / "charts" / "tweets_per_day.svg").read_text().count("<rect") == 1 + 21
+
+
+def test_ui_shows_hourly_forecast_partitions_and_the_gap_a_failed_pull_leaves(ui: dict[str, Any]) -> None:
+    query = """{ assetNodeOrError(assetKey: {path: ["landing", "forecast_pulls"]}) { ... on AssetNode {
+        partitionDefinition { type description } partitionKeys
+        partitionStats { numMaterialized numFailed numPartitions } } } }"""
+    node = graphql(ui["url"], query)["assetNodeOrError"]
+    assert node["partitionDefinition"]["type"] == "TIME_WINDOW"
+    assert "hour" in node["partitionDefinition"]["description"].lower()
+    hour = node["partitionKeys"][-1]
+    # The service is down (MEDALLION_FORECAST_URL): the hour's pull fails and nothing is published.
+    status = launch(ui["url"], "forecast_hourly", [{"key": "dagster/partition", "value": hour}])
+    assert status == "FAILURE"
+    stats = graphql(ui["url"], query)["assetNodeOrError"]["partitionStats"]
+    assert stats["numFailed"] == 1 and stats["numMaterialized"] == 0
+    failures = (ui["home"] / "landing" / "forecast" / "failures.jsonl").read_text().splitlines()
+    assert len(failures) == 1 and "/down" in failures[0]

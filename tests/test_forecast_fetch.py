@@ -125,3 +125,25 @@ def test_a_landed_pull_keeps_the_body_and_its_lineage(service: FakeService, body
     assert replay.fetched_at == "2026-11-22T09:00:00+00:00" and replay.http_status is None
     assert land_pull(str(archived), paths, datetime(2026, 11, 22, 9, tzinfo=UTC))[1]  # same pull again: a no-op
     assert [p.pull_seq for p in pulls(paths)] == [1, 2]
+
+
+def test_a_missed_hour_is_re_run_from_an_archived_response(
+    body: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dagster import DagsterInstance, materialize
+
+    from orchestration.defs.forecast.assets import forecast_pulls
+
+    monkeypatch.setenv("MEDALLION_HOME", str(tmp_path))
+    archive = tmp_path / "saved-1300.json.gz"
+    archive.write_bytes(body)
+    result = materialize(
+        [forecast_pulls],
+        partition_key="2026-11-22-13:00",
+        run_config={"ops": {"landing__forecast_pulls": {"config": {"archive": str(archive)}}}},
+        instance=DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    [entry] = pulls(Paths(tmp_path))
+    assert entry.fetched_at == "2026-11-22T13:00:00+00:00" and entry.records == 180
+    assert entry.url == f"file://{archive}"

@@ -90,8 +90,11 @@ def suite_files() -> list[SuiteFile]:
     return [SuiteFile.load(p) for p in sorted(SUITES_DIR.glob("*/*.json"))]
 
 
-def parameters() -> dict[str, Any]:
+def parameters(paths: Paths | None = None) -> dict[str, Any]:
     """Runtime values the suites refer to as {"$PARAMETER": name}."""
+    from orchestration.forecast.landing import pulls
+
+    paths = paths or Paths.from_env()
     max_reject = float(os.environ.get("MEDALLION_MAX_REJECT_RATE", DEFAULT_MAX_REJECT_RATE))
     if not 0 <= max_reject <= 1:
         raise ValueError(f"MEDALLION_MAX_REJECT_RATE={max_reject}: must be between 0 and 1")
@@ -101,6 +104,8 @@ def parameters() -> dict[str, Any]:
     return {
         "forecast_min_records": int(low),
         "forecast_max_records": int(high),
+        # Silver must hold forecasts once any pull has been landed (and may be empty before).
+        "forecast_min_silver_rows": 1 if pulls(paths) else 0,
         "min_parseable_share": 1 - max_reject,
         "tweets_first_date": date.fromisoformat(first.strip()),
         "tweets_last_date": date.fromisoformat(last.strip()),
@@ -203,7 +208,9 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str) -> SuiteResult:
     )
     try:
         validation_run = RunIdentifier(run_name=f"{run_id}:{suite_file.name}", run_time=datetime.now(UTC))
-        outcome = definition.run(expectation_parameters=parameters(), run_id=validation_run, result_format="SUMMARY")
+        outcome = definition.run(
+            expectation_parameters=parameters(paths), run_id=validation_run, result_format="SUMMARY"
+        )
     finally:
         datasource.get_engine().dispose()
 
