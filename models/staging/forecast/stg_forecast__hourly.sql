@@ -30,7 +30,8 @@ typed as (
         nes,
         nmun,
         try_cast(nhor as integer) as nhor,
-        try_cast(temp as double) as temp,
+        -- `temp` is the service's own field name, kept as is.
+        try_cast(temp as double) as temp,  -- noqa: RF04
         try_cast(prec as double) as prec,
         try_cast(probprec as double) as probprec,
         try_cast(hr as double) as hr,
