@@ -328,7 +328,19 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MEDALLION_HOME", str(Paths.from_env().home))
     args = parser().parse_args(argv)
-    return args.func(args)
+    code = args.func(args)
+    if args.func is cmd_build and argv is None:
+        # Everything is written and the Dagster instance closed. Leave now: at
+        # interpreter teardown DuckDB 2.0's bindings print a page of "nanobind:
+        # leaked ..." warnings about module-level objects (dbt-duckdb, GE), which
+        # would bury the build's summary.
+        import multiprocessing.util
+
+        multiprocessing.util._run_finalizers()  # release semaphores (tqdm's lock) as a normal exit would
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

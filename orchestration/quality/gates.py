@@ -171,6 +171,13 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str) -> SuiteResult:
 
     warehouse = current(paths)
     context = gx.get_context(mode="file", project_root_dir=str(paths.home))
+    bars = context.variables.progress_bars  # a config object, or a dict once read back from disk
+    if bars is None or (bars.get("globally", True) if isinstance(bars, dict) else bars.globally):
+        # The build prints one summary line per suite; GE's per-metric bars would bury it.
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        context.variables.save()
     datasource = context.data_sources.add_or_update_sql(name="warehouse", connection_string=warehouse.sqlalchemy_url())
     asset_name = suite_file.name
     if asset_name in {a.name for a in datasource.assets}:
