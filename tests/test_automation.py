@@ -104,3 +104,39 @@ def test_the_daily_schedule_builds_everything() -> None:
     assert schedule.cron_schedule == "0 6 * * *"
     assert schedule.job_name == "build_everything"
     assert {s.name for s in defs.sensors} >= {"inbox_sensor", "failure_webhook"}
+
+
+def test_a_new_dated_municipios_folder_triggers_a_refresh_that_lands_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import datetime
+
+    from dagster import DagsterInstance, materialize
+
+    from orchestration.defs.automation import municipios_sensor
+    from orchestration.defs.forecast.assets import municipios_rows
+    from orchestration.forecast import generate as forecast
+    from orchestration.forecast.landing import deliveries
+
+    monkeypatch.setenv("MEDALLION_HOME", str(tmp_path))
+    inbox = Paths(tmp_path).inbox("municipios")
+    assert isinstance(municipios_sensor(build_sensor_context()), SkipReason)
+    forecast.write_municipios(inbox, forecast.municipalities(10, 1), datetime(2026, 11, 21), 1)
+    request = municipios_sensor(build_sensor_context())
+    assert isinstance(request, RunRequest) and "20261121" in request.run_key
+    # What the requested run does first: land the folder and move it out of the inbox.
+    assert materialize([municipios_rows], instance=DagsterInstance.ephemeral()).success
+    [landed] = deliveries(Paths(tmp_path))
+    assert landed.data_date == "2026-11-21" and landed.rows == 10
+    assert (inbox / "landed" / "20261121" / "data.csv").exists()
+    assert isinstance(municipios_sensor(build_sensor_context()), SkipReason)
+
+
+def test_forecasts_are_pulled_every_hour_into_hourly_partitions() -> None:
+    from orchestration.definitions import defs
+
+    schedule = defs.resolve_schedule_def("forecast_hourly_schedule")
+    assert schedule.job_name == "forecast_hourly"
+    assert schedule.cron_schedule == "5 * * * *"
+    job = defs.resolve_job_def("forecast_hourly")
+    assert job.partitions_def is not None and job.partitions_def.get_cron_schedule() == "0 * * * *"
