@@ -100,18 +100,10 @@ def redeliveries(source: Path, path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, real_sample: Path) -> dict[str, Any]:
-    root = tmp_path_factory.mktemp("pipeline")
-    home = root / "home"
-    a = generate(
-        root / "a.jsonl",
-        Options(rows=3000, seed=11, duplicate_share=0.05, malformed_share=0.02, offset_share=0.2),
-        progress=False,
-    )
-    b_plain = generate(
-        root / "b.jsonl", Options(rows=1500, seed=12, malformed_share=0.01, offset_share=0.3), progress=False
-    )
+def dirty_deliveries(root: Path, real_sample: Path, a_options: Options, b_options: Options) -> dict[str, Path]:
+    """a.jsonl, b.jsonl.gz (and its plain b.jsonl), c.zip of re-deliveries of a (and c.jsonl), edge.jsonl, sample."""
+    a = generate(root / "a.jsonl", a_options, progress=False)
+    b_plain = generate(root / "b.jsonl", b_options, progress=False)
     b = root / "b.jsonl.gz"
     b.write_bytes(gzip.compress(b_plain.read_bytes()))
     c_plain = redeliveries(a, root / "c.jsonl")
@@ -119,16 +111,19 @@ def world(tmp_path_factory: pytest.TempPathFactory, real_sample: Path) -> dict[s
     with zipfile.ZipFile(c, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.write(c_plain, "c.jsonl")
     edge = edge_tweets(real_sample, root / "edge.jsonl")
-    return {
-        "home": home,
-        "a": a,
-        "b": b,
-        "b_plain": b_plain,
-        "c": c,
-        "c_plain": c_plain,
-        "edge": edge,
-        "sample": real_sample,
-    }
+    return {"a": a, "b": b, "b_plain": b_plain, "c": c, "c_plain": c_plain, "edge": edge, "sample": real_sample}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory, real_sample: Path) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("pipeline")
+    files = dirty_deliveries(
+        root,
+        real_sample,
+        Options(rows=3000, seed=11, duplicate_share=0.05, malformed_share=0.02, offset_share=0.2),
+        Options(rows=1500, seed=12, malformed_share=0.01, offset_share=0.3),
+    )
+    return {"home": root / "home", **files}
 
 
 def test_first_landing_builds_the_plain_python_answers(world: dict[str, Any]) -> None:

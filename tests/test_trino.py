@@ -8,7 +8,6 @@ warehouses, so each comparison reads the very same landed files.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import socket
@@ -16,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,10 +22,10 @@ from typing import Any
 import duckdb
 import emoji
 import pytest
-from test_pipeline import DIVERGENT_CONTENT, EDGE_CONTENTS, edge_tweets, redeliveries
+from test_pipeline import DIVERGENT_CONTENT, EDGE_CONTENTS, dirty_deliveries
 
 from orchestration import reference
-from orchestration.generate import Options, generate
+from orchestration.generate import Options
 
 pytestmark = pytest.mark.integration
 
@@ -105,21 +103,12 @@ def stack() -> Iterator[Env]:
 
 @pytest.fixture(scope="module")
 def world(stack: Env, tmp_path_factory: pytest.TempPathFactory, real_sample: Path) -> dict[str, Any]:
-    root = tmp_path_factory.mktemp("trino-data")
-    a = generate(
-        root / "a.jsonl",
+    return dirty_deliveries(
+        tmp_path_factory.mktemp("trino-data"),
+        real_sample,
         Options(rows=2500, seed=21, duplicate_share=0.05, malformed_share=0.02, offset_share=0.3),
-        progress=False,
+        Options(rows=1000, seed=22, malformed_share=0.01),
     )
-    b_plain = generate(root / "b.jsonl", Options(rows=1000, seed=22, malformed_share=0.01), progress=False)
-    b = root / "b.jsonl.gz"
-    b.write_bytes(gzip.compress(b_plain.read_bytes()))
-    c_plain = redeliveries(a, root / "c.jsonl")
-    c = root / "c.zip"
-    with zipfile.ZipFile(c, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.write(c_plain, "c.jsonl")
-    edge = edge_tweets(real_sample, root / "edge.jsonl")
-    return {"a": a, "b": b, "b_plain": b_plain, "c": c, "c_plain": c_plain, "edge": edge, "sample": real_sample}
 
 
 def test_trino_builds_the_python_answers_and_duckdbs(stack: Env, world: dict[str, Any]) -> None:

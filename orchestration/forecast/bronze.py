@@ -61,12 +61,6 @@ def _view(con: duckdb.DuckDBPyConnection, name: str, folder: Path, partition: st
     con.execute(f"create or replace view bronze.{name} as {body}")
 
 
-def _table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
-    con.register("frame", frame)
-    con.execute(f"create or replace table bronze.{name} as select * from frame")
-    con.unregister("frame")
-
-
 def load_forecast(paths: Paths) -> tuple[int, int]:
     """Write every landed pull not yet in the lake; returns (new pulls, new records)."""
     lake = paths.lake("bronze", "forecast_records")
@@ -138,6 +132,32 @@ def load_municipios(paths: Paths) -> tuple[int, int]:
     return new_files, new_rows
 
 
+# The landing registries, as small warehouse tables with explicit types.
+PULLS = {
+    "pull_id": "varchar", "pull_seq": "integer", "fetched_at": "timestamp with time zone", "url": "varchar",
+    "http_status": "integer", "sha256": "varchar", "records": "bigint", "body_bytes": "bigint",
+    "attempts": "varchar", "landed_at": "timestamp with time zone", "landed_path": "varchar",
+}  # fmt: skip
+FAILURES = {
+    "fetched_at": "timestamp with time zone",
+    "url": "varchar",
+    "error": "varchar",
+    "at": "timestamp with time zone",
+}
+DELIVERIES = {
+    "delivery_id": "varchar", "delivery_seq": "integer", "data_date": "date", "origin": "varchar",
+    "sha256": "varchar", "rows": "bigint", "landed_at": "timestamp with time zone", "landed_path": "varchar",
+}  # fmt: skip
+
+
+def _registry(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], rows: list[dict]) -> None:
+    frame = pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=list(columns), dtype=object)
+    con.register("registry", frame)
+    typed = ", ".join(f'cast("{column}" as {kind}) as "{column}"' for column, kind in columns.items())
+    con.execute(f"create or replace table bronze.{name} as select {typed} from registry")
+    con.unregister("registry")
+
+
 def refresh_warehouse(paths: Paths) -> None:
     """Views over the lake and the landing registries, in the warehouse."""
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
@@ -146,56 +166,8 @@ def refresh_warehouse(paths: Paths) -> None:
         con.execute("create schema if not exists bronze")
         _view(con, "forecast_records", paths.lake("bronze", "forecast_records"), "pull_seq", RECORD_COLUMNS)
         _view(con, "municipios_rows", paths.lake("bronze", "municipios_rows"), "delivery_seq", MUNICIPIOS_COLUMNS)
-        landed = [asdict(p) for p in pulls(paths)]
-        _table(
-            con,
-            "forecast_pulls",
-            pd.DataFrame(landed)
-            if landed
-            else pd.DataFrame(
-                {
-                    "pull_id": pd.Series(dtype="object"),
-                    "pull_seq": pd.Series(dtype="int64"),
-                    "fetched_at": pd.Series(dtype="object"),
-                    "url": pd.Series(dtype="object"),
-                    "http_status": pd.Series(dtype="float64"),
-                    "sha256": pd.Series(dtype="object"),
-                    "records": pd.Series(dtype="int64"),
-                }
-            ),
-        )
-        con.execute(
-            "create or replace table bronze.forecast_pulls as select * replace "
-            "(cast(fetched_at as timestamp with time zone) as fetched_at, cast(http_status as integer) as http_status)"
-            " from bronze.forecast_pulls"
-        )
-        failed = failures(paths)
-        _table(
-            con,
-            "forecast_pull_failures",
-            pd.DataFrame(failed)
-            if failed
-            else pd.DataFrame({c: pd.Series(dtype="object") for c in ("fetched_at", "url", "error", "at")}),
-        )
-        delivered = [asdict(d) for d in deliveries(paths)]
-        _table(
-            con,
-            "municipios_deliveries",
-            pd.DataFrame(delivered)
-            if delivered
-            else pd.DataFrame(
-                {
-                    "delivery_id": pd.Series(dtype="object"),
-                    "delivery_seq": pd.Series(dtype="int64"),
-                    "data_date": pd.Series(dtype="object"),
-                    "sha256": pd.Series(dtype="object"),
-                    "rows": pd.Series(dtype="int64"),
-                }
-            ),
-        )
-        con.execute(
-            "create or replace table bronze.municipios_deliveries as select * replace "
-            "(cast(data_date as date) as data_date) from bronze.municipios_deliveries"
-        )
+        _registry(con, "forecast_pulls", PULLS, [asdict(p) for p in pulls(paths)])
+        _registry(con, "forecast_pull_failures", FAILURES, failures(paths))
+        _registry(con, "municipios_deliveries", DELIVERIES, [asdict(d) for d in deliveries(paths)])
     finally:
         con.close()
