@@ -47,13 +47,13 @@ def build(paths: Paths, job_name: str = "build_everything", sources: list[str] |
         wanted = sources or list(SOURCES)
         from orchestration.settings import target_name
 
-        unsupported = {"forecast"} if target_name() != "duckdb" else set()
+        unsupported = {"forecast"} if target_name() == "bigquery" else set()
         chosen = [s for s in wanted if landed[s] and s not in unsupported]
         for source in wanted:
             if not landed[source]:
                 print(f"{source}: nothing landed yet, skipped (`medallion land {source} ...` first)")
             elif source in unsupported:
-                print(f"{source}: runs on DuckDB only for now, skipped on {target_name()}")
+                print(f"{source}: runs on DuckDB and Trino only for now, skipped on {target_name()}")
         if not chosen:
             print("nothing to build")
             return 0

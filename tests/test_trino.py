@@ -45,6 +45,7 @@ class Env:
             "MEDALLION_TRINO_PORT": str(free_port()),
             "MEDALLION_PG_PORT": str(free_port()),
             "MEDALLION_MAX_REJECT_RATE": "0.05",
+            "MEDALLION_FORECAST_RECORDS": "100,100000",
         }
 
     def run(self, target: str, *args: str, timeout: int = 1200) -> subprocess.CompletedProcess[str]:
@@ -228,6 +229,37 @@ def test_a_bad_delivery_stops_the_trino_build_before_silver(stack: Env, tmp_path
     assert result.returncode == 1
     assert "FAILED  bronze.tweets_lines" in result.stdout
     assert stack.trino("select count(*) from silver.stg_tweets__lines") == before
+
+
+def test_the_forecast_source_gives_duckdbs_gold_on_trino(stack: Env, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from orchestration.forecast import generate as forecast
+    from orchestration.forecast import reference as forecast_reference
+
+    places = forecast.municipalities(48, seed=8)
+    now = datetime(2026, 11, 22, 15, 20, tzinfo=UTC)
+    pulls = []
+    for n, fetched_at in enumerate((now - timedelta(hours=1), now)):
+        pull = tmp_path / f"pull-{n}.json.gz"
+        pull.write_bytes(forecast.payload(forecast.records(places[: 48 - 8 * n], fetched_at, 6, seed=n)))
+        stack.ok("trino", "land", "forecast", str(pull), "--fetched-at", fetched_at.isoformat())
+        pulls.append((fetched_at, pull))
+    folders = tmp_path / "data_municipios"
+    forecast.write_municipios(folders, places[:40], datetime(2026, 11, 21), seed=9)
+    stack.ok("trino", "land", "municipios", str(folders))
+    build = stack.ok("trino", "build", "--source", "forecast")
+    assert "passed  gold.forecast_municipality_2h" in build
+    stack.ok("duckdb", "build", "--source", "forecast")
+    sql = "select * from gold.forecast_municipality_enriched"
+    on_trino = sorted(tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in stack.trino(sql))
+    on_duckdb = sorted(tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in stack.duckdb(sql))
+    assert len(on_trino) == 48 and on_trino == on_duckdb
+    expected = forecast_reference.gold(pulls, [("20261121", folders / "20261121" / "data.csv")])
+    got = {(row[0], row[1]): row for row in on_trino}
+    assert {k: (v["hours_used"], v["data_date"]) for k, v in expected.items()} == {
+        k: (row[4], row[-1]) for k, row in got.items()
+    }
 
 
 def test_trino_target_without_a_server_says_how_to_start_it(tmp_path: Path) -> None:

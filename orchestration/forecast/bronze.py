@@ -171,3 +171,149 @@ def refresh_warehouse(paths: Paths) -> None:
         _registry(con, "municipios_deliveries", DELIVERIES, [asdict(d) for d in deliveries(paths)])
     finally:
         con.close()
+
+
+# --- Trino + Iceberg -------------------------------------------------------
+#
+# The Parquet parts above are exposed to Trino as external tables of its
+# `hive` catalog and copied into Iceberg with one INSERT ... SELECT per pull or
+# file; the registries are rewritten whole (they are a few rows).
+
+TRINO_TYPES = {"timestamp with time zone": "timestamp(6) with time zone"}
+
+
+def _literal(value: object, kind: str) -> str:
+    if value is None:
+        return f"cast(null as {TRINO_TYPES.get(kind, kind)})"
+    if kind == "timestamp with time zone":
+        return f"cast(from_iso8601_timestamp_nanos('{value}') as timestamp(6) with time zone)"
+    if kind == "date":
+        return f"date '{value}'"
+    if kind in ("integer", "bigint"):
+        return f"cast({int(value)} as {kind})"  # type: ignore[call-overload]
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _trino_registry(con: object, name: str, columns: dict[str, str], rows: list[dict]) -> None:
+    from orchestration.warehouse import fetchall
+
+    names = ", ".join(f'"{c}"' for c in columns)
+    if rows:
+        values = ", ".join("(" + ", ".join(_literal(r.get(c), k) for c, k in columns.items()) + ")" for r in rows)
+        body = f"select * from (values {values}) as registry ({names})"
+    else:
+        body = "select " + ", ".join(f'{_literal(None, k)} as "{c}"' for c, k in columns.items()) + " where false"
+    fetchall(con, f"create or replace table iceberg.bronze.{name} as {body}")
+
+
+def _stage_and_copy(con: object, relative: Path, stage: str, stage_columns: str, insert: str) -> None:
+    from orchestration.warehouse import fetchall
+
+    fetchall(con, f"drop table if exists hive.medallion_stage.{stage}")
+    fetchall(
+        con,
+        f"create table hive.medallion_stage.{stage} ({stage_columns}) "
+        f"with (external_location = 'local:///{relative.as_posix()}', format = 'PARQUET')",
+    )
+    try:
+        fetchall(con, insert.format(stage=f"hive.medallion_stage.{stage}"))
+    finally:
+        fetchall(con, f"drop table hive.medallion_stage.{stage}")
+
+
+def sync_trino(paths: Paths, what: str) -> None:
+    """Copy every pull (what='forecast') or municipality file (what='municipios') of the lake not yet
+    in Iceberg, and rewrite that source's registries."""
+    from orchestration.warehouse import TrinoWarehouse, fetchall
+
+    con = TrinoWarehouse(paths).connect()
+    try:
+        fetchall(con, "create schema if not exists iceberg.bronze")
+        fetchall(con, "create schema if not exists hive.medallion_stage")
+        if what == "forecast":
+            _sync_pulls(con, paths)
+            _trino_registry(con, "forecast_pulls", PULLS, [asdict(p) for p in pulls(paths)])
+            _trino_registry(con, "forecast_pull_failures", FAILURES, failures(paths))
+        else:
+            _sync_municipios(con, paths)
+            _trino_registry(con, "municipios_deliveries", DELIVERIES, [asdict(d) for d in deliveries(paths)])
+    finally:
+        con.close()
+
+
+def _sync_pulls(con: object, paths: Paths) -> None:
+    from orchestration.warehouse import fetchall
+
+    fields = ", ".join(f"{name} varchar" for name in FIELDS)
+    fetchall(
+        con,
+        "create table if not exists iceberg.bronze.forecast_records (pull_id varchar, pull_seq integer, "
+        f"fetched_at timestamp(6) with time zone, url varchar, record_index integer, {fields}, record varchar) "
+        "with (partitioning = array['pull_seq'])",
+    )
+    loaded = {r[0] for r in fetchall(con, "select distinct pull_seq from iceberg.bronze.forecast_records")}
+    for entry in pulls(paths):
+        folder = Path("lake") / "bronze" / "forecast_records" / f"pull_seq={entry.pull_seq:06d}"
+        if entry.pull_seq in loaded or not (paths.home / folder).is_dir():
+            continue
+        _stage_and_copy(
+            con,
+            folder,
+            f"forecast_records_{entry.pull_seq:06d}",
+            "pull_id varchar, pull_seq integer, fetched_at timestamp(6), url varchar, record_index integer, "
+            f"{fields}, record varchar",
+            f"insert into iceberg.bronze.forecast_records select pull_id, pull_seq, "
+            f"with_timezone(fetched_at, 'UTC'), url, record_index, {', '.join(FIELDS)}, record from {{stage}}",
+        )
+
+
+def _sync_municipios(con: object, paths: Paths) -> None:
+    from orchestration.warehouse import fetchall
+
+    fetchall(
+        con,
+        "create table if not exists iceberg.bronze.municipios_rows (delivery_id varchar, delivery_seq integer, "
+        "data_date date, line_number integer, cve_ent varchar, cve_mun varchar)",
+    )
+    loaded = {r[0] for r in fetchall(con, "select distinct delivery_seq from iceberg.bronze.municipios_rows")}
+    have = {r[0] for r in fetchall(con, "describe iceberg.bronze.municipios_rows")}
+    lineage = {"delivery_id": "varchar", "delivery_seq": "integer", "data_date": "date", "line_number": "integer"}
+    for entry in deliveries(paths):
+        if entry.delivery_seq in loaded:
+            continue
+        relative = Path("lake") / "bronze" / "municipios_rows" / f"delivery_seq={entry.delivery_seq:06d}"
+        if not (paths.home / relative).is_dir():
+            continue
+        scratch = duckdb.connect()
+        try:
+            names = [
+                r[0].lower()
+                for r in scratch.execute(
+                    f"describe select * from read_parquet('{paths.home / relative}/*.parquet')"
+                ).fetchall()
+            ]
+        finally:
+            scratch.close()
+        for name in names:
+            if name not in have:  # a file with new value columns widens the table
+                fetchall(con, f'alter table iceberg.bronze.municipios_rows add column "{name}" varchar')
+                have.add(name)
+        quoted = ", ".join(f'"{n}"' for n in names)
+        _stage_and_copy(
+            con,
+            relative,
+            f"municipios_rows_{entry.delivery_seq:06d}",
+            ", ".join(f'"{n}" {lineage.get(n, "varchar")}' for n in names),
+            f"insert into iceberg.bronze.municipios_rows ({quoted}) select {quoted} from {{stage}}",
+        )
+
+
+def publish(paths: Paths, what: str) -> None:
+    """Make the lake's forecast (what='forecast') or municipality (what='municipios') bronze visible
+    in the current target's warehouse."""
+    from orchestration.settings import target_name
+
+    if target_name() == "trino":
+        sync_trino(paths, what)
+    else:
+        refresh_warehouse(paths)

@@ -29,7 +29,7 @@ from orchestration.forecast.landing import (
     land_pull,
     pulls,
 )
-from orchestration.settings import Paths
+from orchestration.settings import Paths, target_name
 
 hourly = HourlyPartitionsDefinition(
     start_date=os.environ.get("MEDALLION_FORECAST_START", "2026-11-01-00:00"), timezone="UTC"
@@ -85,7 +85,7 @@ def forecast_pulls(context: AssetExecutionContext, config: PullConfig) -> Materi
             ["bronze", "forecast_records"],
             group_name="forecast",
             deps=[AssetKey(["landing", "forecast_pulls"])],
-            kinds={"python", "duckdb"},
+            kinds={"python", target_name()},
             description=(
                 "Every record of every landed pull, every field as the text the service sent, with the pull's "
                 "lineage. Land pulls with `medallion land forecast URL_OR_FILE` or the hourly partitions of "
@@ -96,7 +96,7 @@ def forecast_pulls(context: AssetExecutionContext, config: PullConfig) -> Materi
             ["bronze", "forecast_pulls"],
             group_name="forecast",
             deps=[AssetKey(["landing", "forecast_pulls"])],
-            kinds={"python", "duckdb"},
+            kinds={"python", target_name()},
             description="One row per landed pull; bronze.forecast_pull_failures beside it lists the gaps.",
         ),
     ],
@@ -105,7 +105,7 @@ def forecast_pulls(context: AssetExecutionContext, config: PullConfig) -> Materi
 def forecast_records(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
     paths = Paths.from_env()
     new_pulls, new_records = bronze.load_forecast(paths)
-    bronze.refresh_warehouse(paths)
+    bronze.publish(paths, "forecast")
     landed = pulls(paths)
     context.log.info(f"loaded {new_pulls} new pull(s), {new_records} records; {len(landed)} pull(s) in total")
     yield MaterializeResult(
@@ -125,7 +125,7 @@ def forecast_records(context: AssetExecutionContext) -> Iterator[MaterializeResu
 @asset(
     key=["bronze", "municipios_rows"],
     group_name="forecast",
-    kinds={"python", "duckdb"},
+    kinds={"python", target_name()},
     description=(
         "Every line of every landed data_municipios/YYYYMMDD/data.csv, as delivered, with its folder's date. "
         "Land folders with `medallion land municipios DIR`, or drop a YYYYMMDD/ folder into "
@@ -154,7 +154,7 @@ def municipios_rows(context: AssetExecutionContext) -> MaterializeResult:
             shutil.move(str(folder), done / folder.name)
             context.log.info(f"inbox: {folder.name} {'already landed' if landed[0][1] else 'landed'}")
     new_files, new_rows = bronze.load_municipios(paths)
-    bronze.refresh_warehouse(paths)
+    bronze.publish(paths, "municipios")
     delivered = deliveries(paths)
     return MaterializeResult(
         metadata={
