@@ -17,7 +17,7 @@ DBT := DBT_PROFILES_DIR=$(MEDALLION_HOME)/dbt $(BIN)/dbt
 
 help:
 	@echo "make run    generate the default dataset (once), land it, build everything, print the answers"
-	@echo "            (TARGET=trino: the same on Trino + Iceberg, started by make trino-up)"
+	@echo "            (TARGET=trino: the same on Trino + Iceberg, which it starts)"
 	@echo "make trino-up / trino-down   start / stop the local Trino 476 + Iceberg (JDBC catalog on PostgreSQL)"
 	@echo "make test   lint, then the whole test suite"
 	@echo "make lint   ruff + sqlfluff"
@@ -42,12 +42,12 @@ run: install
 	@if [ "$(TARGET)" = trino ]; then $(BIN)/medallion trino up; fi
 	$(BIN)/medallion generate default-dataset
 	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion land tweets $$($(BIN)/python -c "from orchestration.cli import default_dataset; from orchestration.settings import Paths; print(default_dataset(Paths.from_env()))")
-	@if [ "$(TARGET)" = duckdb ]; then $(MAKE) --no-print-directory forecast-demo; fi
+	$(MAKE) --no-print-directory forecast-demo
 	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion build
 	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion answers
-	@if [ "$(TARGET)" = duckdb ]; then $(BIN)/medallion forecast; fi
+	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion forecast
 
-# The forecast source (DuckDB), from generated service responses: two pulls an
+# The forecast source, from generated service responses: two pulls an
 # hour apart ending now, replayed with their fetched-at, and a data_municipios folder.
 FORECAST_DEMO := $(MEDALLION_HOME)/datasets/forecast-demo
 forecast-demo: install
