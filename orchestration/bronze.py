@@ -255,41 +255,37 @@ def _load_duckdb(source: str, paths: Paths, progress: bool) -> LoadSummary:
 # external table of its `hive` catalog, and copied into the Iceberg table with
 # one INSERT ... SELECT per landing: bulk, inside Trino, never row by row.
 
-TRINO_LINES_DDL = """
-create table if not exists iceberg.bronze.{source}_lines (
-    ingestion_id varchar,
-    ingestion_seq integer,
-    source_file varchar,
-    source_sha256 varchar,
-    line_number bigint,
-    line varchar,
-    is_valid_utf8 boolean,
-    raw_base64 varchar,
-    line_status varchar,
-    landed_at timestamp(6) with time zone,
-    loaded_at timestamp(6) with time zone
-) with (partitioning = array['ingestion_seq'])
-"""
-
-TRINO_INGESTIONS_DDL = """
-create table if not exists iceberg.bronze.{source}_ingestions (
-    ingestion_id varchar not null,
-    ingestion_seq integer not null,
-    source_file varchar not null,
-    origin varchar not null,
-    source_sha256 varchar not null,
-    delivered_bytes bigint not null,
-    line_count bigint not null,
-    landed_at timestamp(6) with time zone not null,
-    loaded_at timestamp(6) with time zone not null
+# Iceberg stores microseconds (Trino's default precision is 3); the staged
+# Parquet's timestamps are UTC instants read as plain timestamps.
+_TZ = "timestamp with time zone"
+TRINO_LINES_DDL = (
+    "create table if not exists iceberg.bronze.{source}_lines ("
+    + LINE_COLUMNS.replace(_TZ, "timestamp(6) with time zone")
+    + ") with (partitioning = array['ingestion_seq'])"
 )
-"""
+TRINO_INGESTIONS_DDL = (
+    INGESTIONS_DDL.replace("bronze.", "iceberg.bronze.")
+    .replace(" primary key", " not null")
+    .replace(_TZ, "timestamp(6) with time zone")
+)
+STAGE_COLUMNS = LINE_COLUMNS.replace(_TZ, "timestamp(6)")
 
-STAGE_COLUMNS = """
-    ingestion_id varchar, ingestion_seq integer, source_file varchar, source_sha256 varchar,
-    line_number bigint, line varchar, is_valid_utf8 boolean, raw_base64 varchar, line_status varchar,
-    landed_at timestamp(6), loaded_at timestamp(6)
-"""
+
+def stage_and_copy(con: object, relative: Path, stage: str, stage_columns: str, insert: str) -> None:
+    """Expose the Parquet folder $MEDALLION_HOME/`relative` as the external table
+    hive.medallion_stage.`stage` and run `insert` (with `{stage}` in it) from it, then drop it."""
+    from orchestration.warehouse import fetchall
+
+    fetchall(con, f"drop table if exists hive.medallion_stage.{stage}")
+    fetchall(
+        con,
+        f"create table hive.medallion_stage.{stage} ({stage_columns}) "
+        f"with (external_location = 'local:///{relative.as_posix()}', format = 'PARQUET')",
+    )
+    try:
+        fetchall(con, insert.format(stage=f"hive.medallion_stage.{stage}"))
+    finally:
+        fetchall(con, f"drop table hive.medallion_stage.{stage}")
 
 
 def _load_trino(source: str, paths: Paths, progress: bool) -> LoadSummary:
@@ -311,31 +307,26 @@ def _load_trino(source: str, paths: Paths, progress: bool) -> LoadSummary:
             source_path = paths.home / entry.landed_path
             lines, invalid = _write_parquet(entry, source_path, paths.home / relative, loaded_at, progress)
             _check_count(entry, source_path, lines)
-            stage = f"hive.medallion_stage.{source}_lines_{entry.ingestion_seq:06d}"
-            fetchall(con, f"drop table if exists {stage}")
-            fetchall(
-                con,
-                f"create table {stage} ({STAGE_COLUMNS}) "
-                f"with (external_location = 'local:///{relative.as_posix()}', format = 'PARQUET')",
-            )
             # A landing half-copied by an interrupted load is copied again from scratch.
             fetchall(con, f"delete from iceberg.bronze.{source}_lines where ingestion_seq = {entry.ingestion_seq}")
-            fetchall(
+            stage_and_copy(
                 con,
+                relative,
+                f"{source}_lines_{entry.ingestion_seq:06d}",
+                STAGE_COLUMNS,
                 f"""
                 insert into iceberg.bronze.{source}_lines
                 select
                     ingestion_id, ingestion_seq, source_file, source_sha256, line_number, line,
                     is_valid_utf8, raw_base64, line_status,
                     with_timezone(landed_at, 'UTC'), with_timezone(loaded_at, 'UTC')
-                from {stage}
+                from {{stage}}
                 """,
             )
             copied = fetchall(
                 con,
                 f"select count(*) from iceberg.bronze.{source}_lines where ingestion_seq = {entry.ingestion_seq}",
             )[0][0]
-            fetchall(con, f"drop table {stage}")
             shutil.rmtree(paths.home / relative)
             if copied != entry.line_count:
                 raise RuntimeError(

@@ -23,6 +23,7 @@ import duckdb
 import orjson
 import pandas as pd
 
+from orchestration.bronze import stage_and_copy
 from orchestration.forecast.landing import deliveries, failures, pulls
 from orchestration.settings import Paths
 
@@ -206,21 +207,6 @@ def _trino_registry(con: object, name: str, columns: dict[str, str], rows: list[
     fetchall(con, f"create or replace table iceberg.bronze.{name} as {body}")
 
 
-def _stage_and_copy(con: object, relative: Path, stage: str, stage_columns: str, insert: str) -> None:
-    from orchestration.warehouse import fetchall
-
-    fetchall(con, f"drop table if exists hive.medallion_stage.{stage}")
-    fetchall(
-        con,
-        f"create table hive.medallion_stage.{stage} ({stage_columns}) "
-        f"with (external_location = 'local:///{relative.as_posix()}', format = 'PARQUET')",
-    )
-    try:
-        fetchall(con, insert.format(stage=f"hive.medallion_stage.{stage}"))
-    finally:
-        fetchall(con, f"drop table hive.medallion_stage.{stage}")
-
-
 def sync_trino(paths: Paths, what: str) -> None:
     """Copy every pull (what='forecast') or municipality file (what='municipios') of the lake not yet
     in Iceberg, and rewrite that source's registries."""
@@ -256,7 +242,7 @@ def _sync_pulls(con: object, paths: Paths) -> None:
         folder = Path("lake") / "bronze" / "forecast_records" / f"pull_seq={entry.pull_seq:06d}"
         if entry.pull_seq in loaded or not (paths.home / folder).is_dir():
             continue
-        _stage_and_copy(
+        stage_and_copy(
             con,
             folder,
             f"forecast_records_{entry.pull_seq:06d}",
@@ -299,7 +285,7 @@ def _sync_municipios(con: object, paths: Paths) -> None:
                 fetchall(con, f'alter table iceberg.bronze.municipios_rows add column "{name}" varchar')
                 have.add(name)
         quoted = ", ".join(f'"{n}"' for n in names)
-        _stage_and_copy(
+        stage_and_copy(
             con,
             relative,
             f"municipios_rows_{entry.delivery_seq:06d}",
