@@ -1,6 +1,24 @@
-{#- The version this build publishes: the run's UTC start, e.g. 20261122T103000Z. -#}
+{#- The version this build publishes: the run's UTC start, e.g. 20261122T103000Z.
+    Anything else is refused, so the value can never carry SQL or a template. -#}
 {% macro gold_version_id() -%}
-    {{ return(var('gold_version_id')) }}
+    {%- set version_id = var('gold_version_id') | string -%}
+    {%- if not modules.re.fullmatch('[0-9]{8}T[0-9]{6}Z', version_id) -%}
+        {{ exceptions.raise_compiler_error("gold_version_id must look like 20261122T103000Z, not " ~ version_id) }}
+    {%- endif -%}
+    {{ return(version_id) }}
+{%- endmacro %}
+
+
+{#- Pre-hook for a `__versions` model: drop the rows of versions gold.versions
+    never registered (a build killed between writing them and registering them). -#}
+{% macro drop_unregistered_versions() -%}
+    {%- set registry = adapter.get_relation(this.database, this.schema, 'versions') if execute else none -%}
+    {%- if is_incremental() and registry is not none -%}
+        delete from {{ this }}
+        where version_id not in (select version_id from {{ registry }})
+    {%- else -%}
+        select 1
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -36,7 +54,8 @@
 {% macro gold_current_rows(versions_model, columns=none) -%}
     {%- set columns = columns or delivered_value_columns(versions_model, ['version_id']) -%}
     select
-        {{ columns | join(',\n        ') if columns else '*' }}
+        {% for column in columns %}{{ quoted(column) }}{% if not loop.last %},
+        {% endif %}{% endfor %}{% if not columns %}*{% endif %}
     from {{ versions_model }}
     where version_id = (
         select max(version_id) from {{ versions_model }}

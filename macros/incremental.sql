@@ -8,7 +8,7 @@
 {#- Pre-hook for exploded children of a deduplicated parent: delete the rows of
     every parent re-delivered since the last build, so a tweet whose new version
     has no emoji (or no mentions) does not keep the old ones. -#}
-{% macro delete_redelivered_children(parent, key, watermark_column='ingestion_seq') -%}
+{% macro delete_redelivered_children(parent, key, watermark_column) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where {{ key }} in (

@@ -15,9 +15,10 @@ class AnswersUnavailable(Exception):
 
 
 def _connect(paths: Paths) -> tuple[Any, Any]:
+    """Gold as readers see it: never the file a running build holds (see warehouse.py)."""
     target = warehouse.current(paths)
     try:
-        return target, target.connect()
+        return target, target.connect_gold()
     except warehouse.WarehouseUnavailable as exc:
         raise AnswersUnavailable(str(exc)) from exc
 
@@ -93,13 +94,23 @@ def read_versions(paths: Paths) -> list[dict[str, Any]]:
             "run_id": run,
             "run_started_at": started.isoformat(),
             "published_at": published.isoformat(),
-            "source_files": json.loads(files),
-            "row_counts": json.loads(counts),
-            "gate_results": json.loads(gates),
+            "source_files": _json(files, []),
+            "row_counts": _json(counts, {}),
+            "gate_results": _json(gates, {}),
             "current": i == 0,
         }
         for i, (v, run, started, published, files, counts, gates) in enumerate(rows)
     ]
+
+
+def _json(text: str | None, empty: Any) -> Any:
+    """A registry column's JSON; a value that is not JSON (written by an older release) is shown as text."""
+    if text is None:
+        return empty
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
 
 
 def format_versions(versions: list[dict[str, Any]]) -> str:

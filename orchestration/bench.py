@@ -39,8 +39,8 @@ class Step:
         return f"{self.name:<26} {self.seconds:>8.2f} s {self.peak_rss_mb:>8.0f} MB {rate:>12,.0f} rows/s"
 
 
-def run_cli(name: str, home: Path, rows: int, *args: str) -> Step:
-    env = {**os.environ, "MEDALLION_HOME": str(home)}
+def run_cli(name: str, home: Path, rows: int, *args: str, **extra_env: str) -> Step:
+    env = {**os.environ, "MEDALLION_HOME": str(home), **extra_env}
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "orchestration.cli", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -157,6 +157,30 @@ def measure_forecast(home: Path) -> list[Step]:
     return steps
 
 
+def measure_huge_line(home: Path) -> list[Step]:
+    """300 tweets and one 2 MB tweet of 150,000 emoji (and as many @mentions in its text), built in full
+    under a raised MEDALLION_MAX_LINE_BYTES: a line must cost time and memory in proportion to its length."""
+    import json
+
+    os.environ["MEDALLION_TARGET"] = "duckdb"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    template = json.loads(
+        (Path(__file__).resolve().parent.parent / "tests" / "data" / "tweets_real_sample.jsonl")
+        .read_text(encoding="utf-8")
+        .splitlines()[0]
+    )
+    lines = [dict(template, id=1, content="🙏 @someone " * 150_000)]
+    lines += [dict(template, id=2 + n) for n in range(300)]
+    path = home / "huge-line.jsonl"
+    path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    limit = {"MEDALLION_MAX_LINE_BYTES": str(4 << 20)}
+    return [
+        run_cli("land (one 2 MB line)", home, len(lines), "land", "tweets", str(path), "--quiet", **limit),
+        run_cli("build (one 2 MB line)", home, len(lines), "build", **limit),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0)
@@ -182,6 +206,7 @@ def main() -> int:
         for target in targets
     }
     results["forecast (duckdb)"] = measure_forecast(paths.home / "bench" / "forecast")
+    results["one emoji-dense 2 MB line (duckdb)"] = measure_huge_line(paths.home / "bench" / "huge-line")
     duck = {step.name: step for step in results["duckdb"]}
 
     scan = bare_scan(main_file)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.landing import Manifest
-from orchestration.settings import Paths
+from orchestration.settings import Limits, Paths
 
 
 class BigQueryConfigError(RuntimeError):
@@ -68,6 +68,7 @@ LINES_SCHEMA = (
     ("is_valid_utf8", "BOOL"),
     ("raw_base64", "STRING"),
     ("line_status", "STRING"),
+    ("line_bytes", "INT64"),
     ("landed_at", "TIMESTAMP"),
     ("loaded_at", "TIMESTAMP"),
 )
@@ -99,10 +100,10 @@ def _upload(bucket_name: str, folder: Path, prefix: str) -> str:
     return f"gs://{bucket_name}/{prefix}/*.parquet"
 
 
-def load_landed(source: str, paths: Paths, progress: bool = True) -> Any:
+def load_landed(source: str, paths: Paths, progress: bool, limits: Limits) -> Any:
     from google.cloud import bigquery
 
-    from orchestration.bronze import LoadSummary, _check_count, _write_parquet
+    from orchestration.bronze import LoadSummary, _write_parquet
 
     bq = client()
     bronze = f"{bq.project}.bronze"
@@ -123,8 +124,7 @@ def load_landed(source: str, paths: Paths, progress: bool = True) -> Any:
         loaded_at = datetime.now(UTC)
         stage = paths.home / "bigquery" / "stage" / f"{source}_lines" / f"ingestion_seq={entry.ingestion_seq:06d}"
         source_path = paths.home / entry.landed_path
-        lines, invalid = _write_parquet(entry, source_path, stage, loaded_at, progress)
-        _check_count(entry, source_path, lines)
+        lines, invalid = _write_parquet(entry, source_path, stage, loaded_at, progress, limits)
         # A landing half-loaded by an interrupted run is loaded again from scratch.
         bq.query(f"delete from `{lines_table}` where ingestion_seq = {entry.ingestion_seq}").result()
         config = bigquery.LoadJobConfig(

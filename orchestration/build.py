@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
@@ -32,11 +33,25 @@ def landed_sources(paths: Paths) -> dict[str, bool]:
     }
 
 
+def quarantined_in(paths: Paths, run_id: str) -> tuple[list[str], bool]:
+    """Each delivery a per-delivery gate of this run left in quarantine, with its reasons; and whether
+    any of them was newly quarantined by this run (the others were already, and stay)."""
+    folder = paths.home / "validations" / run_id
+    lines, new = [], False
+    for record in sorted(folder.glob("*.json")) if folder.exists() else []:
+        data = json.loads(record.read_text())
+        for verdict in data.get("verdicts") or []:
+            if not verdict["admitted"]:
+                lines.append(f"{verdict['delivery_id']} ({verdict['name']}): " + " | ".join(verdict["reasons"]))
+                new = new or verdict["changed"]
+    return lines, new
+
+
 def build(paths: Paths, job_name: str = "build_everything", sources: list[str] | None = None) -> int:
     os.environ["DAGSTER_HOME"] = str(paths.ensure_dagster_home())
     prepare_dbt()
 
-    from dagster import AssetSelection, DagsterEventType, DagsterInstance
+    from dagster import AssetCheckSeverity, AssetSelection, DagsterEventType, DagsterInstance
 
     from orchestration.definitions import defs
     from orchestration.defs.jobs import FORECAST_PULLS
@@ -76,7 +91,7 @@ def build(paths: Paths, job_name: str = "build_everything", sources: list[str] |
 
     failures: list[str] = []
     gates: list[str] = []
-    checks_passed = checks_failed = 0
+    checks_passed = checks_failed = checks_warned = 0
     materialized = 0
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
@@ -87,10 +102,14 @@ def build(paths: Paths, job_name: str = "build_everything", sources: list[str] |
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             is_gate = evaluation.check_name.startswith("ge_")
+            warned = not evaluation.passed and evaluation.severity == AssetCheckSeverity.WARN
             if is_gate:
-                gates.append(f"  {'passed' if evaluation.passed else 'FAILED'}  {evaluation.description}")
+                state = "passed" if evaluation.passed else "WARNING" if warned else "FAILED"
+                gates.append(f"  {state}  {evaluation.description}")
             if evaluation.passed:
                 checks_passed += 1
+            elif warned:
+                checks_warned += 1
             else:
                 checks_failed += 1
                 failures.append(f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed")
@@ -98,9 +117,10 @@ def build(paths: Paths, job_name: str = "build_everything", sources: list[str] |
                 if is_gate and detail is not None:
                     failures.extend(f"    {line}" for line in str(detail.value).splitlines())
     status = "succeeded" if result.success else "FAILED"
+    warned = f", {checks_warned} warned" if checks_warned else ""
     print(
         f"build {status} in {elapsed:.1f} s: {materialized} assets materialized, "
-        f"{checks_passed} checks passed, {checks_failed} failed (run {result.run_id})"
+        f"{checks_passed} checks passed{warned}, {checks_failed} failed (run {result.run_id})"
     )
     if gates:
         print("quality gates (Great Expectations):")
@@ -108,6 +128,19 @@ def build(paths: Paths, job_name: str = "build_everything", sources: list[str] |
         print(f"  Data Docs: {paths.home / 'gx' / 'uncommitted' / 'data_docs' / 'local_site' / 'index.html'}")
     for failure in failures:
         print(f"  - {failure}")
+    quarantined, newly = quarantined_in(paths, result.run_id)
+    if quarantined:
+        print(f"{len(quarantined)} deliveries quarantined (kept as delivered, left out of silver and gold):")
+        for line in quarantined:
+            print(f"  - {line}")
+        print("  `medallion deliveries` lists them; `medallion quarantine release ID` admits one as it is,")
+        print("  `medallion quarantine drop ID` sets it aside for good.")
+        if newly and notify_failure(
+            f"build {result.run_id}: {len(quarantined)} deliveries quarantined",
+            {"run_id": result.run_id, "job": job_name, "quarantined": quarantined},
+            status="quarantine",
+        ):
+            print("quarantine notice sent to $MEDALLION_WEBHOOK_URL")
     if not result.success:
         print("gold was not published: the current version is unchanged (`medallion versions` lists them)")
         if notify_failure(

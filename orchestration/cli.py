@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from orchestration.settings import PROJECT_DIR, Paths
+from orchestration.settings import PROJECT_DIR, Paths, SettingsError
 
 DEFAULT_ROWS = 117_407
 DEFAULT_SEED = 2021
@@ -62,12 +62,19 @@ def _land_municipios(args: argparse.Namespace, paths: Paths) -> int:
     failed = 0
     for location in args.locations:
         try:
-            for entry, skipped in land_municipios(Path(location), paths):
-                state = "already landed; nothing to do" if skipped else f"landed {entry.rows:,} rows"
-                print(f"{entry.origin} ({entry.data_date}): {state}")
+            outcomes = land_municipios(Path(location), paths)
         except ForecastLandingError as exc:
-            print(f"error: {exc} (nothing of it was landed)", file=sys.stderr)
+            print(f"error: {exc}", file=sys.stderr)
             failed += 1
+            continue
+        for outcome in outcomes:
+            if outcome.error:
+                print(f"error: {outcome.error} (that folder was not landed)", file=sys.stderr)
+                failed += 1
+            elif outcome.landing:
+                entry = outcome.landing
+                state = "already landed; nothing to do" if outcome.skipped else f"landed {entry.rows:,} rows"
+                print(f"{entry.origin} ({entry.data_date}): {state}")
     return 1 if failed else 0
 
 
@@ -97,7 +104,7 @@ def cmd_land(args: argparse.Namespace) -> int:
             continue
         entry = result.landing
         if result.skipped:
-            print(f"{location}: already landed as {entry.ingestion_id} (same sha256); nothing to do")
+            print(f"{location}: already landed as {entry.ingestion_id} (same content); nothing to do")
         else:
             print(f"{location}: landed {entry.line_count:,} lines as {entry.ingestion_id}")
     return 1 if failed else 0
@@ -128,7 +135,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
     target = current(_paths())
     try:
-        con = target.connect()
+        con = target.connect_gold()
     except WarehouseUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -170,6 +177,41 @@ def cmd_versions(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(versions) if args.json else format_versions(versions))
+    return 0
+
+
+def cmd_deliveries(args: argparse.Namespace) -> int:
+    from orchestration.deliveries import as_dict, everything
+
+    found = everything(_paths(), [args.source] if args.source else None)
+    if args.state:
+        found = [d for d in found if d.state == args.state]
+    if args.json:
+        print(json.dumps([as_dict(d) for d in found], ensure_ascii=False))
+        return 0
+    if not found:
+        print("no deliveries" + (f" in state {args.state}" if args.state else ""))
+        return 0
+    print(f"{'source':<11} {'delivery':<40} {'state':<12} {'items':>9}  landed (UTC)         file")
+    for d in found:
+        print(f"{d.source:<11} {d.delivery_id:<40} {d.state:<12} {d.items:>9,}  {d.landed_at[:19]:<20} {d.name}")
+        for reason in d.reasons if d.state in ("quarantined", "dropped", "failed", "released") else []:
+            print(f"{'':<11} - {reason}")
+    return 0
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    from orchestration.deliveries import DeliveryError, decide
+
+    try:
+        delivery = decide(_paths(), args.id, args.action, args.note or "")
+    except DeliveryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.action == "release":
+        print(f"{delivery.delivery_id} ({delivery.name}) released: the next `medallion build` takes it in as it is")
+    else:
+        print(f"{delivery.delivery_id} ({delivery.name}) dropped: kept in the landing zone, never built")
     return 0
 
 
@@ -296,6 +338,24 @@ def parser() -> argparse.ArgumentParser:
     versions.add_argument("--json", action="store_true", help="machine-readable output")
     versions.set_defaults(func=cmd_versions)
 
+    listing = sub.add_parser(
+        "deliveries", help="every landed delivery (file, pull, folder) and its state: admitted, quarantined, ..."
+    )
+    listing.add_argument("--source", choices=["tweets", "forecast", "municipios"])
+    listing.add_argument("--state", choices=["landed", "admitted", "quarantined", "released", "dropped", "failed"])
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(func=cmd_deliveries)
+
+    quarantine = sub.add_parser("quarantine", help="decide on a quarantined delivery")
+    quarantine.add_argument(
+        "action",
+        choices=["release", "drop"],
+        help="release: the next build takes it in as it is; drop: set it aside for good (it stays landed)",
+    )
+    quarantine.add_argument("id", help="the delivery id (or a unique start of it), from `medallion deliveries`")
+    quarantine.add_argument("--note", help="why, kept with the decision")
+    quarantine.set_defaults(func=cmd_quarantine)
+
     generate = sub.add_parser("generate", help="generate data or generated project files")
     gen = generate.add_subparsers(dest="what", required=True)
     tweets = gen.add_parser("tweets", help="snscrape-format tweets, deterministic for a seed")
@@ -328,7 +388,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MEDALLION_HOME", str(Paths.from_env().home))
     args = parser().parse_args(argv)
-    code = args.func(args)
+    try:
+        code = args.func(args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.func is cmd_build and argv is None:
         # Everything is written and the Dagster instance closed. Leave now: at
         # interpreter teardown DuckDB 2.0's bindings print a page of "nanobind:

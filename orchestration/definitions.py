@@ -8,7 +8,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.dbt_project import medallion_project
 from orchestration.defs.automation import daily_build, failure_webhook, inbox_sensor, municipios_sensor
-from orchestration.defs.dbt_assets import dbt_gold_candidates, dbt_publish, dbt_silver
+from orchestration.defs.dbt_assets import dbt_gold_candidates, dbt_publish, dbt_silver, dbt_staging
 from orchestration.defs.forecast.assets import forecast_pulls, forecast_records, municipios_rows
 from orchestration.defs.jobs import (
     build_everything,
@@ -27,6 +27,7 @@ defs = Definitions(
         forecast_pulls,
         forecast_records,
         municipios_rows,
+        dbt_staging,
         dbt_silver,
         dbt_gold_candidates,
         dbt_publish,

@@ -1,12 +1,19 @@
 """Landing: copy delivered files into the landing zone, verified and recorded.
 
 A delivery is a local path or an http(s) URL holding JSON lines, optionally
-gzip-compressed or zipped (one member). Landing reads the whole delivery once:
-it decompresses into a temporary file, counts lines and checks the archive's
-integrity, and only then moves the result into the landing zone and appends
-one entry to the manifest. A corrupt or unreadable delivery raises
-`LandingError` and leaves nothing behind. A delivery whose sha256 was landed
-before is skipped.
+gzip-compressed or zipped (one member). Landing reads the whole delivery once,
+outside any lock: it decompresses into a temporary file in the landing zone,
+counts lines, hashes the content and checks the archive's integrity and the
+limits (`Limits`: expansion ratio and size, so a small zip cannot fill the
+disk). Only then, holding the landing zone's lock, it takes the next sequence
+number, moves the file into place and appends one entry to the manifest, so
+any number of concurrent `land` commands each get their own number and lose
+nothing. A corrupt, empty, oversized or unreadable delivery, or one JSON array
+instead of JSON lines, raises `LandingError` and leaves nothing behind.
+
+A delivery whose content (the decompressed bytes) was landed before is
+skipped, whatever its container: `t.jsonl`, `t.jsonl.gz` and `t.zip` holding
+the same lines land once.
 """
 
 from __future__ import annotations
@@ -14,7 +21,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.client
-import json
 import os
 import tempfile
 import urllib.error
@@ -28,12 +34,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+import orjson
 from tqdm import tqdm
 
-from orchestration.settings import Paths
+from orchestration.ledger import Ledger, folder_lock
+from orchestration.settings import Limits, Paths
 
 CHUNK = 1 << 20
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+# A decompressed delivery below this size is never called a bomb, whatever its ratio.
+EXPANSION_FLOOR = 16 << 20
 
 
 class LandingError(Exception):
@@ -52,6 +62,8 @@ class Landing:
     line_count: int
     landed_at: str
     landed_path: str
+    # sha256 of the decompressed content (empty in manifests written before it was recorded).
+    content_sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,12 +83,12 @@ def _file_name(location: str) -> str:
     return Path(location).name
 
 
-def _download(url: str, directory: Path, progress: bool) -> Path:
+def _download(url: str, directory: Path, progress: bool, timeout: float) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=directory, suffix=".part")
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
             with tqdm(
                 total=total,
@@ -90,8 +102,12 @@ def _download(url: str, directory: Path, progress: bool) -> Path:
                     bar.update(len(chunk))
             if total is not None and out.tell() != total:
                 raise LandingError(f"{url}: download ended after {out.tell()} of {total} bytes; try again")
-    except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError):
+            raise LandingError(
+                f"{url}: download failed: no data for {timeout:g} s (MEDALLION_DOWNLOAD_TIMEOUT); try again"
+            ) from exc
         raise LandingError(f"{url}: download failed: {exc}") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -137,14 +153,33 @@ def _open_payload(path: Path, display: str) -> tuple[BinaryIO, str, bool]:
             raise LandingError(f"{display}: a zip delivery must hold exactly one file, found {len(members)} ({names})")
         return archive.open(members[0]), members[0].filename, True
     if kind == "corrupt-archive":
-        raise LandingError(f"{display}: named like an archive but is not gzip or zip data")
+        if not head:
+            raise LandingError(f"{display}: corrupt archive: the file is empty")
+        raise LandingError(f"{display}: corrupt archive: named like an archive but is not gzip or zip data")
     return path.open("rb"), display, False
 
 
-def _copy_counting_lines(src: BinaryIO, dst: BinaryIO, display: str, size: int | None, progress: bool) -> int:
-    lines = 0
+@dataclass(frozen=True)
+class _Copied:
+    lines: int
+    content_sha256: str
+    first_line: bytes
+
+
+def _copy(
+    src: BinaryIO, dst: BinaryIO, display: str, delivered: int, compressed: bool, limits: Limits, progress: bool
+) -> _Copied:
+    """Copy the payload, counting lines and hashing it; refuse it once it passes a limit."""
+    lines = written = 0
     last = b"\n"
-    with tqdm(total=size, unit="B", unit_scale=True, desc=f"land {display}", disable=not progress) as bar:
+    digest = hashlib.sha256()
+    head = b""
+    ceiling = limits.max_delivery_bytes
+    if compressed:
+        ceiling = min(ceiling, max(int(delivered * limits.max_expansion), EXPANSION_FLOOR))
+    with tqdm(
+        total=None if compressed else delivered, unit="B", unit_scale=True, desc=f"land {display}", disable=not progress
+    ) as bar:
         while True:
             try:
                 chunk = src.read(CHUNK)
@@ -152,32 +187,60 @@ def _copy_counting_lines(src: BinaryIO, dst: BinaryIO, display: str, size: int |
                 raise LandingError(f"{display}: archive is corrupt or truncated ({exc})") from exc
             if not chunk:
                 break
+            written += len(chunk)
+            if written > ceiling:
+                if compressed and ceiling < limits.max_delivery_bytes:
+                    raise LandingError(
+                        f"{display}: decompresses to more than {limits.max_expansion:g} times its size "
+                        f"({delivered:,} bytes): refused as a possible zip bomb (MEDALLION_MAX_EXPANSION)"
+                    )
+                raise LandingError(
+                    f"{display}: larger than {limits.max_delivery_bytes:,} bytes (MEDALLION_MAX_DELIVERY_BYTES)"
+                )
             dst.write(chunk)
+            digest.update(chunk)
+            if len(head) < 64 << 10 and b"\n" not in head:
+                head += chunk[: (64 << 10) - len(head)]
             lines += chunk.count(b"\n")
             last = chunk[-1:]
             bar.update(len(chunk))
     if last != b"\n":
         lines += 1
-    return lines
+    return _Copied(lines, digest.hexdigest(), head.split(b"\n", 1)[0])
+
+
+def _refuse_json_array(display: str, copied: _Copied) -> None:
+    """One JSON array (pretty-printed, or on a single line) is not JSON lines: say so."""
+    first = copied.first_line.lstrip(b"\xef\xbb\xbf \t\r")
+    if not first.startswith(b"["):
+        return
+    try:
+        orjson.loads(first)
+        whole_line = True
+    except orjson.JSONDecodeError:
+        whole_line = False
+    if copied.lines == 1 or not whole_line:
+        raise LandingError(
+            f"{display}: line 1: holds one JSON array, not JSON lines (one object per line); "
+            f"convert it first, e.g. `jq -c '.[]' {display} > {Path(display).stem}.jsonl`"
+        )
 
 
 class Manifest:
-    """Append-only record of landings for one source (JSON lines)."""
+    """Append-only record of landings for one source; see `Ledger` for the locking."""
 
     def __init__(self, directory: Path) -> None:
-        self.path = directory / "manifest.jsonl"
+        self.ledger = Ledger(directory / "manifest.jsonl")
+
+    @property
+    def path(self) -> Path:
+        return self.ledger.path
 
     def entries(self) -> list[Landing]:
-        if not self.path.exists():
-            return []
-        with self.path.open(encoding="utf-8") as handle:
-            return [Landing(**json.loads(line)) for line in handle if line.strip()]
+        return [Landing(**record) for record in self.ledger.read()]
 
     def append(self, landing: Landing) -> None:
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(asdict(landing)) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        self.ledger.append(asdict(landing))
 
 
 def iter_locations(locations: list[str]) -> Iterator[str]:
@@ -195,60 +258,95 @@ def iter_locations(locations: list[str]) -> Iterator[str]:
             yield location
 
 
-def land(source: str, location: str, paths: Paths, progress: bool = True) -> LandResult:
-    """Land one delivery for `source`; see the module docstring."""
-    display = _file_name(location)
+def _content_sha256(entry: Landing, paths: Paths) -> str:
+    if entry.content_sha256:
+        return entry.content_sha256
+    landed = paths.home / entry.landed_path
+    return _sha256(landed) if landed.exists() else ""
+
+
+def land(
+    source: str,
+    location: str,
+    paths: Paths,
+    progress: bool = True,
+    limits: Limits | None = None,
+    delivered_as: str | None = None,
+) -> LandResult:
+    """Land one delivery for `source`; see the module docstring.
+
+    `delivered_as` is where the delivery came from when `location` is a working copy of it
+    (an inbox file claimed for landing): its name and path are recorded, and messages use them.
+    """
+    limits = limits or Limits.from_env()
+    origin = delivered_as or location
+    display = _file_name(origin)
     directory = paths.landing(source)
     directory.mkdir(parents=True, exist_ok=True)
+    manifest = Manifest(directory)
     downloaded: Path | None = None
     if _is_url(location):
-        downloaded = _download(location, paths.downloads, progress)
+        downloaded = _download(location, paths.downloads, progress, limits.download_timeout)
         delivered = downloaded
     else:
         delivered = Path(location)
         if not delivered.is_file():
-            raise LandingError(f"{location}: no such file")
+            raise LandingError(f"{origin}: no such file")
+    tmp: Path | None = None
     try:
         sha256 = _sha256(delivered)
-        manifest = Manifest(directory)
-        entries = manifest.entries()
-        for entry in entries:
-            if entry.sha256 == sha256:
-                return LandResult(entry, skipped=True)
-        seq = max((e.ingestion_seq for e in entries), default=0) + 1
-        landed_at = datetime.now(UTC)
-        ingestion_id = f"{landed_at:%Y%m%dT%H%M%S%fZ}-{sha256[:12]}"
+        same_bytes = next((e for e in manifest.entries() if e.sha256 == sha256), None)
+        if same_bytes is not None:
+            return LandResult(same_bytes, skipped=True)
+        size = delivered.stat().st_size
         stream, inner, compressed = _open_payload(delivered, display)
         if not inner.lower().endswith(JSON_SUFFIXES):
             stream.close()
             raise LandingError(f"{display}: holds {inner!r}; expected JSON lines (.json, .jsonl or .ndjson)")
-        fd, tmp_name = tempfile.mkstemp(dir=directory, suffix=".part")
+        fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=".landing-", suffix=".part")
         tmp = Path(tmp_name)
-        try:
-            with stream, os.fdopen(fd, "wb") as out:
-                size = None if compressed else delivered.stat().st_size
-                lines = _copy_counting_lines(stream, out, display, size, progress)
-            target = directory / f"{ingestion_id}__{Path(inner).name}"
+        with stream, os.fdopen(fd, "wb") as out:
+            copied = _copy(stream, out, display, size, compressed, limits, progress)
+            out.flush()
+            os.fsync(out.fileno())
+        if copied.lines == 0:
+            raise LandingError(f"{display}: holds no lines; nothing to land")
+        _refuse_json_array(display, copied)
+        with folder_lock(directory):
+            entries = manifest.entries()
+            for entry in entries:
+                if entry.sha256 == sha256 or _content_sha256(entry, paths) == copied.content_sha256:
+                    return LandResult(entry, skipped=True)
+            landed_at = datetime.now(UTC)
+            ingestion_id = f"{landed_at:%Y%m%dT%H%M%S%fZ}-{copied.content_sha256[:12]}"
+            target = directory / f"{ingestion_id}__{_safe_name(Path(inner).name)}"
             os.replace(tmp, target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        landing = Landing(
-            ingestion_id=ingestion_id,
-            ingestion_seq=seq,
-            source=source,
-            source_file=display,
-            origin=location,
-            sha256=sha256,
-            delivered_bytes=delivered.stat().st_size,
-            line_count=lines,
-            landed_at=landed_at.isoformat(),
-            landed_path=str(target.relative_to(paths.home)),
-        )
-        manifest.append(landing)
+            tmp = None
+            landing = Landing(
+                ingestion_id=ingestion_id,
+                ingestion_seq=max((e.ingestion_seq for e in entries), default=0) + 1,
+                source=source,
+                source_file=display,
+                origin=origin,
+                sha256=sha256,
+                delivered_bytes=size,
+                line_count=copied.lines,
+                landed_at=landed_at.isoformat(),
+                landed_path=str(target.relative_to(paths.home)),
+                content_sha256=copied.content_sha256,
+            )
+            manifest.append(landing)
         return LandResult(landing, skipped=False)
     except OSError as exc:
-        raise LandingError(f"{location}: cannot read: {exc}") from exc
+        raise LandingError(f"{origin}: cannot read: {exc.strerror or exc}") from exc
     finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         if downloaded is not None:
             downloaded.unlink(missing_ok=True)
+
+
+def _safe_name(name: str) -> str:
+    """The landed file's name: the delivered name with path separators and control characters replaced."""
+    cleaned = "".join(c if c.isprintable() and c not in "/\\" else "_" for c in name)
+    return cleaned[:120] or "delivery"

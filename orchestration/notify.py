@@ -1,4 +1,4 @@
-"""Failure notifications: a JSON POST to $MEDALLION_WEBHOOK_URL, when it is set."""
+"""Failure and quarantine notices: a JSON POST to $MEDALLION_WEBHOOK_URL, when it is set."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ def webhook_url() -> str | None:
     return os.environ.get("MEDALLION_WEBHOOK_URL") or None
 
 
-def notify_failure(summary: str, details: dict[str, Any]) -> bool:
-    """Post a failure; returns whether the receiver accepted it. Never raises."""
+def notify_failure(summary: str, details: dict[str, Any], status: str = "failure") -> bool:
+    """Post a failure (or a quarantine); returns whether the receiver accepted it. Never raises."""
     url = webhook_url()
     if not url:
         return False
-    body = json.dumps({"text": f"Medallion: {summary}", "status": "failure", **details}).encode()
+    body = json.dumps({"text": f"Medallion: {summary}", "status": status, **details}).encode()
     request = urllib.request.Request(url, body, {"Content-Type": "application/json"}, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:

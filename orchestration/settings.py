@@ -22,6 +22,11 @@ class Paths:
     def warehouse(self) -> Path:
         return self.home / "warehouse.duckdb"
 
+    @property
+    def serving(self) -> Path:
+        """DuckDB: the published gold that readers open (see warehouse.py)."""
+        return self.home / "serving" / "published.duckdb"
+
     def landing(self, source: str) -> Path:
         return self.home / "landing" / source
 
@@ -59,3 +64,43 @@ class Paths:
 
 def target_name() -> str:
     return os.environ.get("MEDALLION_TARGET", "duckdb")
+
+
+class SettingsError(ValueError):
+    """A setting in the environment has a value that cannot be used; the message names it."""
+
+
+def _number(name: str, default: float, kind: type = float, minimum: float = 0) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected a {'whole ' if kind is int else ''}number") from None
+    if value <= minimum:
+        raise SettingsError(f"{name}={raw!r}: must be greater than {minimum:g}")
+    return value
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one delivery may cost. Beyond a limit, a delivery (or one line of it) is refused or rejected."""
+
+    # A line longer than this is kept in the landing zone but rejected in silver ("line too long").
+    max_line_bytes: int = 1 << 20
+    # A compressed delivery may not expand more than this many times its size (a zip bomb)...
+    max_expansion: float = 100.0
+    # ...nor beyond this many bytes, compressed or not.
+    max_delivery_bytes: int = 50 << 30
+    # Seconds without an answer before a download (`medallion land tweets URL`) gives up.
+    download_timeout: float = 60.0
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        return cls(
+            max_line_bytes=int(_number("MEDALLION_MAX_LINE_BYTES", cls.max_line_bytes, int)),
+            max_expansion=_number("MEDALLION_MAX_EXPANSION", cls.max_expansion),
+            max_delivery_bytes=int(_number("MEDALLION_MAX_DELIVERY_BYTES", cls.max_delivery_bytes, int)),
+            download_timeout=_number("MEDALLION_DOWNLOAD_TIMEOUT", cls.download_timeout),
+        )

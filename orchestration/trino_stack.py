@@ -342,10 +342,13 @@ class Stack:
         if not node_id.exists():
             node_id.write_text(str(uuid.uuid4()))
         files = {
+            # The local stack answers on the loopback interface only, like its PostgreSQL.
             "node.properties": f"""
                 node.environment=medallion
                 node.id={node_id.read_text().strip()}
                 node.data-dir={self.data}
+                node.bind-ip=127.0.0.1
+                node.internal-address=127.0.0.1
             """,
             "jvm.config": f"""
                 -server

@@ -1,18 +1,32 @@
 """The warehouse behind the current target (MEDALLION_TARGET): DuckDB, Trino or BigQuery.
 
 Everything outside dbt that touches the warehouse goes through here: reading
-gold (answers, versions, charts), the Great Expectations connection, and which
-errors mean "that table does not exist yet". dbt reaches the same warehouse
-through the output of the same name in profiles.example.yml.
+gold (answers, versions, charts), the Great Expectations connection, the
+small registries Python writes (`replace_tables`, always with bound values,
+never values spliced into SQL text), and which errors mean "that table does
+not exist yet". dbt reaches the same warehouse through the output of the same
+name in profiles.example.yml.
+
+Readers never wait for a build. DuckDB allows one writing process or many
+reading ones per file, so on DuckDB every publish also writes gold (current
+views, versions and the registry) into a snapshot file of its own,
+`$MEDALLION_HOME/serving/published.duckdb`, replaced atomically; `medallion
+answers`, `versions` and `forecast` read that file and never touch the
+warehouse a build holds. Trino and BigQuery serve readers during writes
+themselves.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from orchestration.settings import Paths, target_name
+
+# A small table Python writes whole: {column: type}, rows as dicts (ISO strings for times).
+Columns = dict[str, str]
 
 TARGETS = ("duckdb", "trino", "bigquery")
 
@@ -25,6 +39,10 @@ class Warehouse(Protocol):
     name: str
 
     def connect(self) -> Any: ...
+
+    def connect_gold(self) -> Any: ...
+
+    def replace_tables(self, tables: dict[str, tuple[Columns, list[dict[str, Any]]]]) -> None: ...
 
     def sqlalchemy_url(self) -> str: ...
 
@@ -59,10 +77,75 @@ class DuckDBWarehouse:
         self.paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
         return duckdb.connect(str(self.paths.warehouse), read_only=read_only)
 
-    def sqlalchemy_url(self) -> str:
-        from orchestration.quality import duckdb_dialect  # noqa: F401 -- registers duckdb+buffered
+    def connect_gold(self) -> Any:
+        """Gold for readers: the snapshot of the last publish, or (before the first snapshot) the warehouse."""
+        import duckdb
 
-        return f"duckdb+buffered:///{self.paths.warehouse}"
+        if self.paths.serving.exists():
+            return duckdb.connect(str(self.paths.serving), read_only=True)
+        try:
+            return self.connect(read_only=True)
+        except duckdb.IOException as exc:
+            raise WarehouseUnavailable(
+                f"{self.paths.warehouse} is busy (a build is running) and nothing has been published yet; "
+                "try again when the build has finished"
+            ) from exc
+
+    def replace_tables(self, tables: dict[str, tuple[Columns, list[dict[str, Any]]]]) -> None:
+        import pandas as pd
+
+        con = self.connect(read_only=False)
+        try:
+            for name, (columns, rows) in tables.items():
+                frame = pd.DataFrame(
+                    [{c: r.get(c) for c in columns} for r in rows], columns=list(columns), dtype=object
+                )
+                con.register("medallion_rows", frame)
+                typed = ", ".join(f'cast("{column}" as {kind}) as "{column}"' for column, kind in columns.items())
+                con.execute(f"create schema if not exists {name.split('.')[0]}")
+                con.execute(f"create or replace table {name} as select {typed} from medallion_rows")
+                con.unregister("medallion_rows")
+        finally:
+            con.close()
+
+    def publish_snapshot(self) -> Path:
+        """Write gold as it is now (views materialized, only registered versions) to a new file and
+        make it the one readers open. Called right after a publish, by the process that built it."""
+
+        folder = self.paths.serving.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".gold-{os.getpid()}.duckdb"
+        tmp.unlink(missing_ok=True)
+        con = self.connect(read_only=False)
+        try:
+            con.execute("attach ? as serving", [str(tmp)])
+            con.execute("create schema serving.gold")
+            relations = [
+                row[0]
+                for row in con.execute(
+                    "select table_name from information_schema.tables"
+                    " where table_catalog = current_database() and table_schema = 'gold' order by table_name"
+                ).fetchall()
+            ]
+            registered = "versions" in relations
+            for relation in relations:
+                source = f"gold.{quote_identifier(relation)}"
+                where = (
+                    " where version_id in (select version_id from gold.versions)"
+                    if registered and relation.endswith("__versions")
+                    else ""
+                )
+                con.execute(f"create table serving.{source} as select * from {source}{where}")
+            con.execute("detach serving")
+        finally:
+            con.close()
+        os.replace(tmp, self.paths.serving)
+        return self.paths.serving
+
+    def sqlalchemy_url(self) -> str:
+        from orchestration.quality.duckdb_dialect import url_for  # registers duckdb+buffered
+
+        return url_for(str(self.paths.warehouse))
 
     def is_missing_relation(self, exc: BaseException) -> bool:
         import duckdb
@@ -106,6 +189,27 @@ class TrinoWarehouse:
             ) from exc
         return con
 
+    def connect_gold(self) -> Any:
+        return self.connect()
+
+    def replace_tables(self, tables: dict[str, tuple[Columns, list[dict[str, Any]]]]) -> None:
+        con = self.connect()
+        try:
+            for name, (columns, rows) in tables.items():
+                fetchall(con, f"create schema if not exists {self.catalog}.{name.split('.')[0]}")
+                definition = ", ".join(f'"{column}" {trino_type(kind)}' for column, kind in columns.items())
+                fetchall(con, f"create or replace table {self.catalog}.{name} ({definition})")
+                slots = "(" + ", ".join(_trino_slot(kind) for kind in columns.values()) + ")"
+                for start in range(0, len(rows), TRINO_ROWS_PER_INSERT):
+                    chunk = rows[start : start + TRINO_ROWS_PER_INSERT]
+                    fetchall(
+                        con,
+                        f"insert into {self.catalog}.{name} values " + ", ".join([slots] * len(chunk)),
+                        [_trino_value(row.get(column), kind) for row in chunk for column, kind in columns.items()],
+                    )
+        finally:
+            con.close()
+
     def sqlalchemy_url(self) -> str:
         return f"trino://{self.settings.user}@{self.settings.host}:{self.settings.port}/{self.catalog}"
 
@@ -142,6 +246,25 @@ class BigQueryWarehouse:
 
         return dbapi.connect(client=client(self.project))
 
+    def connect_gold(self) -> Any:
+        return self.connect()
+
+    def replace_tables(self, tables: dict[str, tuple[Columns, list[dict[str, Any]]]]) -> None:
+        self._require()
+        from google.cloud import bigquery
+
+        from orchestration.bigquery_loader import client
+
+        bq = client(self.project)
+        for name, (columns, rows) in tables.items():
+            dataset = bigquery.Dataset(f"{bq.project}.{name.split('.')[0]}")
+            dataset.location = os.environ.get("MEDALLION_BQ_LOCATION", "US")
+            bq.create_dataset(dataset, exists_ok=True)
+            schema = [bigquery.SchemaField(column, BIGQUERY_TYPES[kind]) for column, kind in columns.items()]
+            config = bigquery.LoadJobConfig(schema=schema, write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE)
+            payload = [{c: r.get(c) for c in columns} for r in rows]
+            bq.load_table_from_json(payload, f"{bq.project}.{name}", job_config=config).result()
+
     def sqlalchemy_url(self) -> str:
         raise WarehouseUnavailable(
             "the Great Expectations gates do not run on BigQuery yet: this project does not pin "
@@ -153,6 +276,52 @@ class BigQueryWarehouse:
 
     def location(self) -> str:
         return f"bigquery://{self.project}"
+
+
+def quote_identifier(name: str) -> str:
+    """A double-quoted SQL identifier, for names no parameter can carry (tables, columns in DDL)."""
+    if "\x00" in name:
+        raise ValueError(f"{name!r}: an identifier cannot hold a NUL character")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    """A single-quoted SQL string literal, only where the grammar takes no parameter (a view's
+    body, say): the operator's own paths. Delivered names and contents are always bound instead."""
+    if "\x00" in value:
+        raise ValueError(f"{value!r}: a SQL string cannot hold a NUL character")
+    return "'" + value.replace("'", "''") + "'"
+
+
+TRINO_ROWS_PER_INSERT = 200
+BIGQUERY_TYPES = {
+    "varchar": "STRING",
+    "integer": "INT64",
+    "bigint": "INT64",
+    "date": "DATE",
+    "timestamp with time zone": "TIMESTAMP",
+}
+
+
+def trino_type(kind: str) -> str:
+    """Iceberg keeps microseconds; Trino's default timestamp precision is 3."""
+    return "timestamp(6) with time zone" if kind == "timestamp with time zone" else kind
+
+
+def _trino_slot(kind: str) -> str:
+    if kind == "timestamp with time zone":
+        return "cast(from_iso8601_timestamp_nanos(?) as timestamp(6) with time zone)"
+    return f"cast(? as {kind})"
+
+
+def _trino_value(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "timestamp with time zone":
+        return str(value).replace(" ", "T")
+    if kind == "date":
+        return str(value)
+    return value
 
 
 def current(paths: Paths) -> DuckDBWarehouse | TrinoWarehouse | BigQueryWarehouse:

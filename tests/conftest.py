@@ -5,11 +5,15 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 
 # Twenty real tweets, copied from ../shared/data so the tests run from any clone.
@@ -24,6 +28,32 @@ os.environ.pop("MEDALLION_TARGET", None)
 @pytest.fixture(scope="session")
 def real_sample() -> Path:
     return REAL_SAMPLE
+
+
+def medallion(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the `medallion` CLI on `home` as a user would, with extra environment `env`."""
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", *args],
+        env={**os.environ, "MEDALLION_HOME": str(home), **env},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def succeeded(result: subprocess.CompletedProcess[str]) -> str:
+    """The output of a command that must have exited 0 (its output tail otherwise)."""
+    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    return result.stdout
+
+
+def warehouse_rows(home: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    """Rows of a query on the home's DuckDB warehouse (read-only: never while a build runs)."""
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

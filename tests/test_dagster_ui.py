@@ -25,7 +25,7 @@ pytestmark = pytest.mark.integration
 EXPECTED_ASSETS = {
     "bronze/tweets_lines",
     "silver/stg_tweets__lines",
-    "silver/stg_tweets__tweets",
+    "silver/int_tweets__tweets",
     "silver/int_tweets__emojis",
     "silver/int_tweets__mentions",
     "gold_candidate/fct_tweets_top_dates",
@@ -39,7 +39,8 @@ EXPECTED_ASSETS = {
     "landing/forecast_pulls",
     "bronze/forecast_records",
     "bronze/municipios_rows",
-    "silver/stg_forecast__hourly",
+    "silver/stg_forecast__records",
+    "silver/int_forecast__hourly",
     "gold/forecast_municipality_2h",
     "gold/forecast_municipality_enriched",
 }
@@ -141,7 +142,7 @@ def test_ui_shows_every_asset_with_its_checks(ui: dict[str, Any]) -> None:
         "/".join(n["assetKey"]["path"]): [c["name"] for c in n["assetChecksOrError"].get("checks", [])]
         for n in data["assetNodes"]
     }
-    assert "unique_stg_tweets__tweets_tweet_id" in checks["silver/stg_tweets__tweets"]
+    assert "unique_int_tweets__tweets_tweet_id" in checks["silver/int_tweets__tweets"]
     assert any(name.startswith("row_count_between") for name in checks["gold_candidate/fct_tweets_top_dates"])
     assert "ge_gold__tweets_top_dates" in checks["gold_candidate/fct_tweets_top_dates"]
     assert "ge_bronze__tweets_lines" in checks["bronze/tweets_lines"]
@@ -198,10 +199,10 @@ def test_browser_shows_the_asset_graph_and_the_gates(ui: dict[str, Any], browser
     browser.get(f"{ui['url']}/locations/orchestration.definitions/asset-groups/tweets")
     for skip in browser.find_elements(By.XPATH, "//button[normalize-space()='Skip']"):
         skip.click()  # Dagster's first-visit newsletter dialog
-    wait.until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "body"), "stg_tweets__tweets"))
+    wait.until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "body"), "int_tweets__tweets"))
     body = browser.find_element(By.TAG_NAME, "body").text
     # Long names are shortened inside graph nodes; these fit whole.
-    for name in ("tweets_lines", "stg_tweets__lines", "stg_tweets__tweets", "int_tweets__emojis"):
+    for name in ("tweets_lines", "stg_tweets__lines", "int_tweets__tweets", "int_tweets__emojis"):
         assert name in body, name
     shots = Path(os.environ.get("MEDALLION_SCREENSHOTS", ui["home"]))
     browser.save_screenshot(str(shots / "dagster-asset-graph.png"))

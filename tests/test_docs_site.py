@@ -83,13 +83,13 @@ def docs_url(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def test_docs_list_the_tweets_models(browser: Any, docs_url: str) -> None:
-    browser.get(f"{docs_url}/#!/model/model.medallion.stg_tweets__tweets")
+    browser.get(f"{docs_url}/#!/model/model.medallion.int_tweets__tweets")
     wait = WebDriverWait(browser, 60)
     wait.until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "body"), "latest delivery wins"))
     body = browser.find_element(By.TAG_NAME, "body").text
-    for name in ("stg_tweets__tweets", "tweet_id", "int_tweets__emojis"):
+    for name in ("int_tweets__tweets", "tweet_id", "int_tweets__emojis"):
         assert name in body, name
-    browser.get(f"{docs_url}/#!/model/model.medallion.stg_tweets__rejects")
+    browser.get(f"{docs_url}/#!/model/model.medallion.int_tweets__rejects")
     wait.until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "body"), "reject_reason"))
     assert "nothing delivered" in browser.find_element(By.TAG_NAME, "body").text
 

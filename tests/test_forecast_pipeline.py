@@ -136,7 +136,7 @@ def test_a_later_pull_a_replayed_older_one_and_new_folders_update_gold(
     # Silver holds each (municipality, hour) from the latest pull that had it.
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
-        rows = con.execute("select count(*), count(distinct pull_id) from silver.stg_forecast__hourly").fetchone()
+        rows = con.execute("select count(*), count(distinct pull_id) from silver.int_forecast__hourly").fetchone()
         versions = con.execute("select row_counts from gold.versions order by version_id").fetchall()
     finally:
         con.close()

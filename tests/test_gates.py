@@ -1,15 +1,17 @@
 """Quality gates hold at every layer, gold is versioned, and author profiles keep their history.
 
 One warehouse goes through: two good builds (two versions; older one readable;
-a profile change recorded by the snapshot), then bad data at silver, at gold
-and at bronze -- each stopped at its layer with a message naming the failure,
-and gold's current version untouched every time.
+a profile change recorded by the snapshot), then bad data at silver and at
+gold -- each stopped at its layer with a message naming the failure, and
+gold's current version untouched every time -- and a bad delivery, which its
+own gate quarantines while the build publishes everything else.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -89,7 +91,7 @@ def test_two_good_builds_leave_two_versions_and_current_is_the_latest(world: dic
     assert kept[0]["version_id"] > kept[1]["version_id"]
     assert [f["file"] for f in kept[0]["source_files"]] == ["a.jsonl", "b.jsonl"]
     assert kept[0]["row_counts"] == {"tweets_top_dates": 10, "tweets_top_emojis": 10, "tweets_top_mentions": 10}
-    assert set(kept[0]["gate_results"].values()) == {True} and len(kept[0]["gate_results"]) == 7
+    assert set(kept[0]["gate_results"].values()) == {True} and len(kept[0]["gate_results"]) == 8
     assert answers(home) == reference.answers([world["a"], world["b"]])
     assert answers(home, "--version", kept[1]["version_id"]) == reference.answers([world["a"]])
     world["state"]["current"] = answers(home)
@@ -118,16 +120,16 @@ def assert_gold_untouched(world: dict[str, Any]) -> None:
 
 def test_duplicate_ids_forced_into_silver_stop_at_silver(world: dict[str, Any]) -> None:
     home = world["home"]
-    execute(home, "insert into silver.stg_tweets__tweets select * from silver.stg_tweets__tweets limit 3")
+    execute(home, "insert into silver.int_tweets__tweets select * from silver.int_tweets__tweets limit 3")
     result = run(home, "build")
     assert result.returncode == 1
     assert "build FAILED" in result.stdout
-    assert "unique_stg_tweets__tweets_tweet_id" in result.stdout
+    assert "unique_int_tweets__tweets_tweet_id" in result.stdout
     assert "gold was not published" in result.stdout
     assert_gold_untouched(world)
     execute(
         home,
-        "create or replace table silver.stg_tweets__tweets as select distinct * from silver.stg_tweets__tweets",
+        "create or replace table silver.int_tweets__tweets as select distinct * from silver.int_tweets__tweets",
     )
 
 
@@ -142,16 +144,29 @@ def test_a_tampered_gold_candidate_is_never_published(world: dict[str, Any]) -> 
     assert_gold_untouched(world)
 
 
-def test_a_file_with_five_percent_malformed_lines_stops_at_bronze(world: dict[str, Any]) -> None:
+def test_a_file_with_five_percent_malformed_lines_is_quarantined_and_the_rest_publishes(world: dict[str, Any]) -> None:
     home = world["home"]
     ok(run(home, "land", "tweets", str(world["bad"]), "--quiet"))
     result = run(home, "build")
-    assert result.returncode == 1
-    assert "FAILED  bronze.tweets_lines" in result.stdout
-    assert "expect_column_values_to_be_in_set(line_status)" in result.stdout
-    assert "Too many new lines are not tweets" in result.stdout
-    assert_gold_untouched(world)
-    assert execute(home, "select count(*) from silver.stg_tweets__lines where source_file = 'bad.jsonl'") == [(0,)]
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "WARNING  silver.stg_tweets__lines: 1 deliveries judged: 0 admitted, 1 quarantined" in result.stdout
+    share = re.search(
+        r"\(bad\.jsonl\): expect_column_values_to_be_between\(reject_share\): reject_share = ([0-9.]+)\.", result.stdout
+    )
+    assert share and 0.01 < float(share.group(1)) < 0.1, result.stdout[-3000:]
+    assert "Too many of this delivery's lines are not tweets" in result.stdout
+    assert answers(home) == world["state"]["current"], "the quarantined delivery is not in gold"
+    kept = versions(home)
+    assert kept[0]["version_id"] not in world["state"]["versions"]
+    assert [f["file"] for f in kept[0]["source_files"]] == ["a.jsonl", "b.jsonl"]
+    assert execute(home, "select count(*) from silver.int_tweets__tweets where source_file = 'bad.jsonl'") == [(0,)]
+    listed = json.loads(ok(run(home, "deliveries", "--json")))
+    assert [(d["name"], d["state"]) for d in listed] == [
+        ("a.jsonl", "admitted"),
+        ("b.jsonl", "admitted"),
+        ("bad.jsonl", "quarantined"),
+    ]
+    world["state"]["versions"] = [v["version_id"] for v in kept]
 
 
 def test_a_higher_reject_threshold_lets_it_through_and_retention_prunes(world: dict[str, Any]) -> None:
@@ -163,3 +178,5 @@ def test_a_higher_reject_threshold_lets_it_through_and_retention_prunes(world: d
     assert answers(home) == reference.answers([world["a"], world["b"], world["bad"]])
     gone = run(home, "answers", "--version", world["state"]["versions"][1])
     assert gone.returncode == 2 and "no gold version" in gone.stderr
+    states = {d["name"]: d["state"] for d in json.loads(ok(run(home, "deliveries", "--json")))}
+    assert states["bad.jsonl"] == "admitted", "a quarantined delivery is judged again by every build"

@@ -149,7 +149,7 @@ def test_silver_keeps_the_latest_delivery_of_each_tweet(world: dict[str, Any]) -
     files = [world["a"], world["b_plain"], world["c_plain"], world["sample"], world["edge"]]
     expected = reference.latest_tweets(files)
     rows = query(
-        world["home"], "select tweet_id, content, strftime(tweet_date, '%Y-%m-%d') from silver.stg_tweets__tweets"
+        world["home"], "select tweet_id, content, strftime(tweet_date, '%Y-%m-%d') from silver.int_tweets__tweets"
     )
     assert {r[0]: (r[1], r[2]) for r in rows} == {i: (t["content"], t["_date"]) for i, t in expected.items()}
 
@@ -171,7 +171,7 @@ def test_every_line_is_parsed_or_rejected_with_its_reason(world: dict[str, Any])
         " from silver.stg_tweets__lines",
     )[0]
     assert parsed + rejected == total
-    rejects = query(home, "select source_file, line_number, reject_reason, line from silver.stg_tweets__rejects")
+    rejects = query(home, "select source_file, line_number, reject_reason, line from silver.int_tweets__rejects")
     assert len(rejects) == rejected > 30
     reasons = {r[2] for r in rejects}
     assert {
@@ -218,7 +218,7 @@ def test_building_again_changes_nothing(world: dict[str, Any]) -> None:
     home = world["home"]
     tables = [
         "silver.stg_tweets__lines",
-        "silver.stg_tweets__tweets",
+        "silver.int_tweets__tweets",
         "silver.int_tweets__emojis",
         "silver.int_tweets__mentions",
     ]
@@ -234,12 +234,12 @@ def test_building_again_changes_nothing(world: dict[str, Any]) -> None:
 def test_a_failing_check_fails_the_build_and_names_it(world: dict[str, Any]) -> None:
     home = world["home"]
     con = duckdb.connect(str(home / "warehouse.duckdb"))
-    con.execute("insert into silver.stg_tweets__tweets select * from silver.stg_tweets__tweets limit 1")
+    con.execute("insert into silver.int_tweets__tweets select * from silver.int_tweets__tweets limit 1")
     con.close()
     result = run(home, "build")
     assert result.returncode != 0
     assert "build FAILED" in result.stdout
-    assert "unique_stg_tweets__tweets_tweet_id" in result.stdout
+    assert "unique_int_tweets__tweets_tweet_id" in result.stdout
 
 
 def test_answers_without_a_warehouse_say_what_to_do(tmp_path: Path) -> None:

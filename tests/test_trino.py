@@ -150,9 +150,9 @@ def test_every_dispatch_macro_gives_duckdbs_rows_on_trino(stack: Env) -> None:
         ),
         (
             "select tweet_id, content, cast(tweet_date as varchar), cast(tweeted_at as varchar), username "
-            "from silver.stg_tweets__tweets",
+            "from silver.int_tweets__tweets",
             "select tweet_id, content, cast(tweet_date as varchar), "
-            "strftime(tweeted_at, '%Y-%m-%d %H:%M:%S.%f'), username from silver.stg_tweets__tweets",
+            "strftime(tweeted_at, '%Y-%m-%d %H:%M:%S.%f'), username from silver.int_tweets__tweets",
         ),
         (
             "select tweet_id, mention_position, mentioned_username from silver.int_tweets__mentions",
@@ -207,7 +207,7 @@ def test_redeliveries_merge_incrementally_and_snapshot_keeps_history(stack: Env,
     assert stack.ok("trino", "answers", "--json", "--version", versions[1]["version_id"])
     # Silver holds each tweet's latest delivery, exactly as on DuckDB.
     latest = reference.latest_tweets(files)
-    rows = stack.trino("select tweet_id, content, cast(tweet_date as varchar) from silver.stg_tweets__tweets")
+    rows = stack.trino("select tweet_id, content, cast(tweet_date as varchar) from silver.int_tweets__tweets")
     assert {r[0]: (r[1], r[2]) for r in rows} == {i: (t["content"], t["_date"]) for i, t in latest.items()}
     # The authors snapshot (timestamp(6) validity columns on Iceberg) matches DuckDB's shape.
     trino_snapshot = stack.trino(
@@ -220,15 +220,38 @@ def test_redeliveries_merge_incrementally_and_snapshot_keeps_history(stack: Env,
     assert trino_snapshot[0][1] > 0, "re-delivered authors should have closed history rows"
 
 
-def test_a_bad_delivery_stops_the_trino_build_before_silver(stack: Env, tmp_path: Path) -> None:
+def test_a_bad_delivery_is_quarantined_on_trino_and_the_rest_publishes(stack: Env, tmp_path: Path) -> None:
     bad = tmp_path / "garbage.jsonl"
     bad.write_text("".join(f"not json {i}\n" for i in range(200)))
-    before = stack.trino("select count(*) from silver.stg_tweets__lines")
+    lines = stack.trino("select count(*) from silver.stg_tweets__lines")[0][0]
+    tweets = stack.trino("select count(*), sum(tweet_id) from silver.int_tweets__tweets")
+    answers = stack.answers("trino")
     stack.ok("trino", "land", "tweets", str(bad), "--quiet")
-    result = stack.run("trino", "build")
-    assert result.returncode == 1
-    assert "FAILED  bronze.tweets_lines" in result.stdout
-    assert stack.trino("select count(*) from silver.stg_tweets__lines") == before
+    build = stack.ok("trino", "build")
+    assert "WARNING  silver.stg_tweets__lines: 1 deliveries judged: 0 admitted, 1 quarantined" in build
+    assert "(garbage.jsonl): expect_column_values_to_be_between(reject_share): reject_share = 1." in build
+    assert stack.trino("select count(*) from silver.stg_tweets__lines") == [(lines + 200,)]
+    assert stack.trino("select count(*), sum(tweet_id) from silver.int_tweets__tweets") == tweets
+    assert stack.answers("trino") == answers
+    states = {d["name"]: d["state"] for d in json.loads(stack.ok("trino", "deliveries", "--json"))}
+    assert states["garbage.jsonl"] == "quarantined"
+    assert stack.trino("select state from platform.deliveries where delivery_name = 'garbage.jsonl'") == [
+        ("quarantined",)
+    ]
+
+
+def test_the_local_stack_listens_on_loopback_only(stack: Env) -> None:
+    ports = {int(stack.base["MEDALLION_TRINO_PORT"]), int(stack.base["MEDALLION_PG_PORT"])}
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for row in Path(table).read_text().splitlines()[1:]:
+            local, state = row.split()[1], row.split()[3]
+            address, port = local.rsplit(":", 1)
+            if state == "0A" and int(port, 16) in ports:  # 0A: LISTEN
+                listening.add((int(port, 16), address))
+    assert {port for port, _ in listening} == ports, listening
+    loopback = {"0100007F", "00000000000000000000000001000000", "0000000000000000FFFF00000100007F"}
+    assert {address for _, address in listening} <= loopback, listening
 
 
 def test_the_forecast_source_gives_duckdbs_gold_on_trino(stack: Env, tmp_path: Path) -> None:

@@ -60,3 +60,21 @@
         from unnest(json_query_array({{ text }}, '$.{{ path }}')) as item
     )
 {%- endmacro %}
+
+
+{#- True when valid JSON text `text` is an object (not an array, string or number). -#}
+{% macro json_is_object(text) -%}
+    {{ return(adapter.dispatch('json_is_object', 'medallion')(text)) }}
+{%- endmacro %}
+
+{% macro default__json_is_object(text) -%}
+    (json_type({{ text }}) = 'OBJECT')
+{%- endmacro %}
+
+{% macro trino__json_is_object(text) -%}
+    regexp_like({{ text }}, '^[ \t\r\n]*\{')
+{%- endmacro %}
+
+{% macro bigquery__json_is_object(text) -%}
+    (json_type(safe.parse_json({{ text }})) = 'object')
+{%- endmacro %}

@@ -84,3 +84,14 @@
 {% macro bigquery__to_local_time(timestamp_tz, zone) -%}
     datetime({{ timestamp_tz }}, '{{ zone }}')
 {%- endmacro %}
+
+
+{#- The forecast service's clock (var `forecast_timezone`, from MEDALLION_FORECAST_TZ),
+    checked to be an IANA zone name before it goes into SQL. -#}
+{% macro forecast_timezone() -%}
+    {%- set zone = var('forecast_timezone') | string -%}
+    {%- if not modules.re.fullmatch('[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*', zone) -%}
+        {{ exceptions.raise_compiler_error("MEDALLION_FORECAST_TZ must be a time zone name such as America/Mexico_City, not " ~ zone) }}
+    {%- endif -%}
+    {{ return(zone) }}
+{%- endmacro %}

@@ -1,8 +1,11 @@
-"""Every dbt model, seed, snapshot and test as Dagster assets and checks, in three steps.
+"""Every dbt model, seed, snapshot and test as Dagster assets and checks, in four steps.
 
-silver (staging, intermediate, seeds, snapshots) -> gold candidates (marts) ->
-publish (marts/published: versions, `gold.versions`, current views). The
-Great Expectations gates sit between the steps (see defs/quality.py).
+staging (every delivery typed and classified; seeds) -> silver (what the
+admitted deliveries hold, deduplicated and exploded; snapshots) -> gold
+candidates (marts) -> publish (marts/published: versions, `gold.versions`,
+current views). The Great Expectations gates sit between the steps (see
+defs/quality.py); the per-delivery gates on staging decide which deliveries
+the silver step takes in.
 """
 
 import json
@@ -14,23 +17,57 @@ from typing import Any
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration import deliveries
 from orchestration.dbt_project import medallion_project, translator
 from orchestration.quality.gates import recorded_results
-from orchestration.settings import Paths
-from orchestration.warehouse import current, fetchall
+from orchestration.settings import Paths, SettingsError
+from orchestration.warehouse import DuckDBWarehouse, current
 
 PUBLISHED = "path:models/marts/published"
+
+
+def run_started(context: AssetExecutionContext) -> datetime:
+    record = context.instance.get_run_record_by_id(context.run_id)
+    started = datetime.fromtimestamp(record.start_time, UTC) if record and record.start_time else datetime.now(UTC)
+    return started.replace(microsecond=0)
+
+
+def build_vars(context: AssetExecutionContext) -> dict[str, Any]:
+    """The dbt variables of this run: the gold version it would publish, and the retention. Every dbt step
+    of a run gets the same ones, so dbt parses the project once per run, not at every step."""
+    return {
+        "gold_version_id": run_started(context).strftime("%Y%m%dT%H%M%SZ"),
+        "gold_retention": retention(),
+    }
+
+
+def retention() -> int:
+    raw = os.environ.get("MEDALLION_GOLD_RETENTION", "30")
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"MEDALLION_GOLD_RETENTION={raw!r}: expected a whole number of versions, at least 1")
+    return int(raw)
 
 
 @dbt_assets(
     manifest=medallion_project.manifest_path,
     project=medallion_project,
     dagster_dbt_translator=translator,
-    select="path:models/staging path:models/intermediate path:seeds path:snapshots",
+    select="path:models/staging path:seeds",
+    name="dbt_staging",
+)
+def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    yield from dbt.cli(["build", "--vars", json.dumps(build_vars(context))], context=context).stream()
+
+
+@dbt_assets(
+    manifest=medallion_project.manifest_path,
+    project=medallion_project,
+    dagster_dbt_translator=translator,
+    select="path:models/intermediate path:snapshots",
     name="dbt_silver",
 )
 def dbt_silver(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt.cli(["build", "--vars", json.dumps(build_vars(context))], context=context).stream()
 
 
 @dbt_assets(
@@ -42,47 +79,40 @@ def dbt_silver(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[
     name="dbt_gold_candidates",
 )
 def dbt_gold_candidates(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt.cli(["build", "--vars", json.dumps(build_vars(context))], context=context).stream()
 
 
 def source_files(paths: Paths) -> list[dict[str, Any]]:
-    """What the build saw: every loaded tweets landing, forecast pull and municipality file."""
-    target = current(paths)
-    con = target.connect()
-    queries = {
-        "tweets": "select ingestion_id, source_file, source_sha256, line_count from bronze.tweets_ingestions"
-        " order by ingestion_seq",
-        "forecast": "select pull_id, url, sha256, records from bronze.forecast_pulls order by pull_seq",
-        "municipios": 'select delivery_id, cast(data_date as varchar), sha256, "rows"'
-        " from bronze.municipios_deliveries order by delivery_seq",
-    }
-    files = []
-    try:
-        for source, sql in queries.items():
-            try:
-                rows = fetchall(con, sql)
-            except Exception as exc:
-                if target.is_missing_relation(exc):
-                    continue  # a source that was never loaded
-                raise
-            files.extend({"source": source, "id": i, "file": f, "sha256": s, "rows": n} for i, f, s, n in rows)
-    finally:
-        con.close()
-    return files
+    """What a version holds: every delivery silver has taken in (admitted or released), every source."""
+    return [
+        {"source": d.source, "id": d.delivery_id, "file": d.name, "sha256": d.sha256, "rows": d.items}
+        for d in deliveries.in_silver(paths)
+    ]
 
 
-def publish_vars(context: AssetExecutionContext, paths: Paths) -> dict[str, Any]:
-    record = context.instance.get_run_record_by_id(context.run_id)
-    started = datetime.fromtimestamp(record.start_time, UTC) if record and record.start_time else datetime.now(UTC)
-    files = source_files(paths)
-    return {
-        "gold_version_id": started.strftime("%Y%m%dT%H%M%SZ"),
-        "gold_run_id": context.run_id,
-        "gold_run_started_at": started.strftime("%Y-%m-%d %H:%M:%S"),
-        "gold_source_files": json.dumps(files).replace("'", "''"),
-        "gold_gate_results": json.dumps(recorded_results(paths, context.run_id)),
-        "gold_retention": int(os.environ.get("MEDALLION_GOLD_RETENTION", "30")),
+PUBLICATION_COLUMNS = {
+    "version_id": "varchar",
+    "run_id": "varchar",
+    "run_started_at": "timestamp with time zone",
+    "source_files": "varchar",
+    "gate_results": "varchar",
+}
+
+
+def prepare_publication(context: AssetExecutionContext, paths: Paths) -> str:
+    """Write what this publish records (run, deliveries, gate results) to platform.pending_publication,
+    with bound values; returns the version id. Nothing of it travels through dbt variables."""
+    started = run_started(context)
+    version_id = started.strftime("%Y%m%dT%H%M%SZ")
+    row = {
+        "version_id": version_id,
+        "run_id": context.run_id,
+        "run_started_at": started.isoformat(),
+        "source_files": json.dumps(source_files(paths), ensure_ascii=False),
+        "gate_results": json.dumps(recorded_results(paths, context.run_id)),
     }
+    current(paths).replace_tables({"platform.pending_publication": (PUBLICATION_COLUMNS, [row])})
+    return version_id
 
 
 @dbt_assets(
@@ -93,6 +123,10 @@ def publish_vars(context: AssetExecutionContext, paths: Paths) -> dict[str, Any]
     name="dbt_publish",
 )
 def dbt_publish(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    variables = publish_vars(context, Paths.from_env())
-    context.log.info(f"publishing gold version {variables['gold_version_id']}")
-    yield from dbt.cli(["build", "--vars", json.dumps(variables)], context=context).stream()
+    paths = Paths.from_env()
+    version_id = prepare_publication(context, paths)
+    context.log.info(f"publishing gold version {version_id}")
+    yield from dbt.cli(["build", "--vars", json.dumps(build_vars(context))], context=context).stream()
+    warehouse = current(paths)
+    if isinstance(warehouse, DuckDBWarehouse):
+        context.log.info(f"readers now see {warehouse.publish_snapshot()}")

@@ -2,7 +2,10 @@
 
 A failed gate stops every asset downstream of the one it checks, in the same
 run: bad bronze never reaches silver, bad silver never reaches gold, and a
-bad gold candidate is never published.
+bad gold candidate is never published. A per-delivery gate instead sets the
+deliveries that fail it aside (quarantine) and lets the rest through: it
+reports them as a warning (severity WARN does not block) and fails, blocking,
+only when it cannot judge at all.
 """
 
 from dagster import (
@@ -35,11 +38,15 @@ def gate_for(suite_file: SuiteFile) -> AssetChecksDefinition:
             "failed": len(result.failures),
             "failures": MetadataValue.md("\n".join(f"- {f.line()}" for f in result.failures) or "none"),
         }
+        if result.verdicts is not None:
+            metadata["admitted"] = len(result.verdicts) - len(result.quarantined)
+            metadata["quarantined"] = len(result.quarantined)
+            metadata["verdicts"] = MetadataValue.md("\n".join(f"- {v.line()}" for v in result.verdicts) or "none")
         if result.docs_url:
             metadata["data_docs"] = MetadataValue.url(result.docs_url)
         return AssetCheckResult(
-            passed=result.success,
-            severity=AssetCheckSeverity.ERROR,
+            passed=result.success and not result.quarantined,
+            severity=AssetCheckSeverity.WARN if result.quarantined else AssetCheckSeverity.ERROR,
             metadata=metadata,
             description=result.summary(),
         )

@@ -23,9 +23,10 @@ import duckdb
 import orjson
 import pandas as pd
 
-from orchestration.bronze import stage_and_copy
+from orchestration.bronze import column_list, lake_view, stage_and_copy
 from orchestration.forecast.landing import deliveries, failures, pulls
-from orchestration.settings import Paths
+from orchestration.settings import Paths, target_name
+from orchestration.warehouse import TrinoWarehouse, current, fetchall, quote_identifier
 
 FIELDS = (
     "ides", "idmun", "nes", "nmun", "hloc", "nhor", "temp", "prec", "probprec", "hr",
@@ -46,20 +47,6 @@ def _text(value: object) -> str | None:
     if value is None:
         return None
     return value if isinstance(value, str) else orjson.dumps(value).decode()
-
-
-def _view(con: duckdb.DuckDBPyConnection, name: str, folder: Path, partition: str, empty_columns: str) -> None:
-    if any(folder.glob("*/*.parquet")):
-        body = (
-            f"select * from read_parquet('{folder}/*/*.parquet', union_by_name = true,"
-            f" hive_partitioning = true, hive_types = {{'{partition}': integer}})"
-        )
-    else:
-        columns = ", ".join(
-            f"cast(null as {' '.join(c.split()[1:])}) as {c.split()[0]}" for c in empty_columns.split(", ")
-        )
-        body = f"select {columns} where false"
-    con.execute(f"create or replace view bronze.{name} as {body}")
 
 
 def load_forecast(paths: Paths) -> tuple[int, int]:
@@ -85,15 +72,13 @@ def load_forecast(paths: Paths) -> tuple[int, int]:
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
             scratch.register("frame", frame)
-            scratch.execute(
-                f"""copy (
-                    select $1::varchar as pull_id, $2::integer as pull_seq,
+            scratch.sql(
+                f"""select $1::varchar as pull_id, $2::integer as pull_seq,
                         $3::timestamp with time zone as fetched_at, $4::varchar as url, record_index,
                         {", ".join(f"{name}::varchar as {name}" for name in FIELDS)}, record::varchar as record
-                    from frame
-                ) to '{tmp / "part-00001.parquet"}' (format parquet, compression zstd)""",
-                [entry.pull_id, entry.pull_seq, entry.fetched_at, entry.url],
-            )
+                    from frame""",
+                params=[entry.pull_id, entry.pull_seq, entry.fetched_at, entry.url],
+            ).write_parquet(str(tmp / "part-00001.parquet"), compression="zstd")
             scratch.unregister("frame")
             tmp.rename(folder)
             new_pulls += 1
@@ -117,14 +102,12 @@ def load_municipios(paths: Paths) -> tuple[int, int]:
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
             csv_path = paths.home / entry.landed_path
-            scratch.execute(
-                f"""copy (
-                    select $1::varchar as delivery_id, $2::integer as delivery_seq, $3::date as data_date,
+            scratch.sql(
+                """select $1::varchar as delivery_id, $2::integer as delivery_seq, $3::date as data_date,
                         (row_number() over ())::integer + 1 as line_number, *
-                    from read_csv('{csv_path}', header = true, all_varchar = true, parallel = false)
-                ) to '{tmp / "part-00001.parquet"}' (format parquet, compression zstd)""",
-                [entry.delivery_id, entry.delivery_seq, entry.data_date],
-            )
+                    from read_csv($4, header = true, all_varchar = true, parallel = false)""",
+                params=[entry.delivery_id, entry.delivery_seq, entry.data_date, str(csv_path)],
+            ).write_parquet(str(tmp / "part-00001.parquet"), compression="zstd")
             tmp.rename(folder)
             new_files += 1
             new_rows += entry.rows
@@ -151,27 +134,40 @@ DELIVERIES = {
 }  # fmt: skip
 
 
-def _registry(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], rows: list[dict]) -> None:
-    frame = pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=list(columns), dtype=object)
-    con.register("registry", frame)
-    typed = ", ".join(f'cast("{column}" as {kind}) as "{column}"' for column, kind in columns.items())
-    con.execute(f"create or replace table bronze.{name} as select {typed} from registry")
-    con.unregister("registry")
+def registries(paths: Paths, what: str) -> dict:
+    """The landing registries of the forecast (what='forecast') or municipality files (what='municipios'),
+    as small warehouse tables with explicit types."""
+    if what == "forecast":
+        return {
+            "bronze.forecast_pulls": (PULLS, [asdict(p) for p in pulls(paths)]),
+            "bronze.forecast_pull_failures": (FAILURES, failures(paths)),
+        }
+    return {"bronze.municipios_deliveries": (DELIVERIES, [asdict(d) for d in deliveries(paths)])}
 
 
-def refresh_warehouse(paths: Paths) -> None:
-    """Views over the lake and the landing registries, in the warehouse."""
+def refresh_warehouse(paths: Paths, what: str) -> None:
+    """DuckDB: views over the lake, and the landing registries."""
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(paths.warehouse))
     try:
         con.execute("create schema if not exists bronze")
-        _view(con, "forecast_records", paths.lake("bronze", "forecast_records"), "pull_seq", RECORD_COLUMNS)
-        _view(con, "municipios_rows", paths.lake("bronze", "municipios_rows"), "delivery_seq", MUNICIPIOS_COLUMNS)
-        _registry(con, "forecast_pulls", PULLS, [asdict(p) for p in pulls(paths)])
-        _registry(con, "forecast_pull_failures", FAILURES, failures(paths))
-        _registry(con, "municipios_deliveries", DELIVERIES, [asdict(d) for d in deliveries(paths)])
+        lake_view(
+            con,
+            "bronze.forecast_records",
+            paths.lake("bronze", "forecast_records"),
+            "pull_seq",
+            column_list(RECORD_COLUMNS),
+        )
+        lake_view(
+            con,
+            "bronze.municipios_rows",
+            paths.lake("bronze", "municipios_rows"),
+            "delivery_seq",
+            column_list(MUNICIPIOS_COLUMNS),
+        )
     finally:
         con.close()
+    current(paths).replace_tables(registries(paths, what))
 
 
 # --- Trino + Iceberg -------------------------------------------------------
@@ -180,56 +176,25 @@ def refresh_warehouse(paths: Paths) -> None:
 # `hive` catalog and copied into Iceberg with one INSERT ... SELECT per pull or
 # file; the registries are rewritten whole (they are a few rows).
 
-TRINO_TYPES = {"timestamp with time zone": "timestamp(6) with time zone"}
-
-
-def _literal(value: object, kind: str) -> str:
-    if value is None:
-        return f"cast(null as {TRINO_TYPES.get(kind, kind)})"
-    if kind == "timestamp with time zone":
-        return f"cast(from_iso8601_timestamp_nanos('{value}') as timestamp(6) with time zone)"
-    if kind == "date":
-        return f"date '{value}'"
-    if kind in ("integer", "bigint"):
-        return f"cast({int(value)} as {kind})"  # type: ignore[call-overload]
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _trino_registry(con: object, name: str, columns: dict[str, str], rows: list[dict]) -> None:
-    from orchestration.warehouse import fetchall
-
-    names = ", ".join(f'"{c}"' for c in columns)
-    if rows:
-        values = ", ".join("(" + ", ".join(_literal(r.get(c), k) for c, k in columns.items()) + ")" for r in rows)
-        body = f"select * from (values {values}) as registry ({names})"
-    else:
-        body = "select " + ", ".join(f'{_literal(None, k)} as "{c}"' for c, k in columns.items()) + " where false"
-    fetchall(con, f"create or replace table iceberg.bronze.{name} as {body}")
-
 
 def sync_trino(paths: Paths, what: str) -> None:
     """Copy every pull (what='forecast') or municipality file (what='municipios') of the lake not yet
     in Iceberg, and rewrite that source's registries."""
-    from orchestration.warehouse import TrinoWarehouse, fetchall
-
-    con = TrinoWarehouse(paths).connect()
+    warehouse = TrinoWarehouse(paths)
+    con = warehouse.connect()
     try:
         fetchall(con, "create schema if not exists iceberg.bronze")
         fetchall(con, "create schema if not exists hive.medallion_stage")
         if what == "forecast":
             _sync_pulls(con, paths)
-            _trino_registry(con, "forecast_pulls", PULLS, [asdict(p) for p in pulls(paths)])
-            _trino_registry(con, "forecast_pull_failures", FAILURES, failures(paths))
         else:
             _sync_municipios(con, paths)
-            _trino_registry(con, "municipios_deliveries", DELIVERIES, [asdict(d) for d in deliveries(paths)])
     finally:
         con.close()
+    warehouse.replace_tables(registries(paths, what))
 
 
 def _sync_pulls(con: object, paths: Paths) -> None:
-    from orchestration.warehouse import fetchall
-
     fields = ", ".join(f"{name} varchar" for name in FIELDS)
     fetchall(
         con,
@@ -254,8 +219,6 @@ def _sync_pulls(con: object, paths: Paths) -> None:
 
 
 def _sync_municipios(con: object, paths: Paths) -> None:
-    from orchestration.warehouse import fetchall
-
     fetchall(
         con,
         "create table if not exists iceberg.bronze.municipios_rows (delivery_id varchar, delivery_seq integer, "
@@ -275,21 +238,21 @@ def _sync_municipios(con: object, paths: Paths) -> None:
             names = [
                 r[0].lower()
                 for r in scratch.execute(
-                    f"describe select * from read_parquet('{paths.home / relative}/*.parquet')"
+                    "describe select * from read_parquet(?)", [str(paths.home / relative / "*.parquet")]
                 ).fetchall()
             ]
         finally:
             scratch.close()
         for name in names:
             if name not in have:  # a file with new value columns widens the table
-                fetchall(con, f'alter table iceberg.bronze.municipios_rows add column "{name}" varchar')
+                fetchall(con, f"alter table iceberg.bronze.municipios_rows add column {quote_identifier(name)} varchar")
                 have.add(name)
-        quoted = ", ".join(f'"{n}"' for n in names)
+        quoted = ", ".join(quote_identifier(n) for n in names)
         stage_and_copy(
             con,
             relative,
             f"municipios_rows_{entry.delivery_seq:06d}",
-            ", ".join(f'"{n}" {lineage.get(n, "varchar")}' for n in names),
+            ", ".join(f"{quote_identifier(n)} {lineage.get(n, 'varchar')}" for n in names),
             f"insert into iceberg.bronze.municipios_rows ({quoted}) select {quoted} from {{stage}}",
         )
 
@@ -297,9 +260,7 @@ def _sync_municipios(con: object, paths: Paths) -> None:
 def publish(paths: Paths, what: str) -> None:
     """Make the lake's forecast (what='forecast') or municipality (what='municipios') bronze visible
     in the current target's warehouse."""
-    from orchestration.settings import target_name
-
     if target_name() == "trino":
         sync_trino(paths, what)
     else:
-        refresh_warehouse(paths)
+        refresh_warehouse(paths, what)

@@ -17,18 +17,17 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
-import json
 import os
 import re
-import shutil
 import tempfile
 import urllib.parse
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from orchestration.forecast.fetch import BadBody, PullFailed, RetryPolicy, decode, pull
+from orchestration.ledger import Ledger, folder_lock
 from orchestration.settings import Paths
 
 DATE_FOLDER = re.compile(r"^\d{8}$")
@@ -65,21 +64,6 @@ class MunicipiosLanding:
     landed_path: str
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
-def _append_jsonl(path: Path, record: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
 def _write_atomically(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
@@ -97,12 +81,20 @@ def forecast_dir(paths: Paths) -> Path:
     return paths.landing("forecast")
 
 
+def _pulls_ledger(paths: Paths) -> Ledger:
+    return Ledger(forecast_dir(paths) / "pulls.jsonl")
+
+
+def _failures_ledger(paths: Paths) -> Ledger:
+    return Ledger(forecast_dir(paths) / "failures.jsonl")
+
+
 def pulls(paths: Paths) -> list[PullLanding]:
-    return [PullLanding(**entry) for entry in _read_jsonl(forecast_dir(paths) / "pulls.jsonl")]
+    return [PullLanding(**entry) for entry in _pulls_ledger(paths).read()]
 
 
 def failures(paths: Paths) -> list[dict[str, Any]]:
-    return _read_jsonl(forecast_dir(paths) / "failures.jsonl")
+    return _failures_ledger(paths).read()
 
 
 def _utc(value: datetime) -> datetime:
@@ -110,10 +102,16 @@ def _utc(value: datetime) -> datetime:
 
 
 def record_failure(paths: Paths, url: str, fetched_at: datetime, error: str) -> None:
-    _append_jsonl(
-        forecast_dir(paths) / "failures.jsonl",
-        {"fetched_at": _utc(fetched_at).isoformat(), "url": url, "error": error, "at": datetime.now(UTC).isoformat()},
-    )
+    ledger = _failures_ledger(paths)
+    with folder_lock(ledger.folder):
+        ledger.append(
+            {
+                "fetched_at": _utc(fetched_at).isoformat(),
+                "url": url,
+                "error": error,
+                "at": datetime.now(UTC).isoformat(),
+            }
+        )
 
 
 def land_pull(
@@ -145,28 +143,30 @@ def land_pull(
         raise ForecastLandingError(f"pull for {when:%Y-%m-%d %H:%M} UTC failed, nothing landed: {exc}") from exc
 
     sha256 = hashlib.sha256(body).hexdigest()
-    existing = pulls(paths)
-    for entry in existing:
-        if entry.sha256 == sha256 and entry.fetched_at == when.isoformat():
-            return entry, True
     stored = body if body[:2] == b"\x1f\x8b" else gzip.compress(body, mtime=0)
     pull_id = f"{when:%Y%m%dT%H%M%SZ}-{sha256[:12]}"
     relative = Path("landing") / "forecast" / "pulls" / f"{pull_id}.json.gz"
-    _write_atomically(paths.home / relative, stored)
-    entry = PullLanding(
-        pull_id=pull_id,
-        pull_seq=max((e.pull_seq for e in existing), default=0) + 1,
-        fetched_at=when.isoformat(),
-        url=source if is_url else f"file://{Path(source).resolve()}",
-        http_status=status,
-        sha256=sha256,
-        records=records,
-        body_bytes=len(body),
-        attempts="; ".join(attempts),
-        landed_at=datetime.now(UTC).isoformat(),
-        landed_path=relative.as_posix(),
-    )
-    _append_jsonl(forecast_dir(paths) / "pulls.jsonl", asdict(entry))
+    ledger = _pulls_ledger(paths)
+    with folder_lock(ledger.folder):
+        existing = pulls(paths)
+        for entry in existing:
+            if entry.sha256 == sha256 and entry.fetched_at == when.isoformat():
+                return entry, True
+        _write_atomically(paths.home / relative, stored)
+        entry = PullLanding(
+            pull_id=pull_id,
+            pull_seq=max((e.pull_seq for e in existing), default=0) + 1,
+            fetched_at=when.isoformat(),
+            url=source if is_url else f"file://{Path(source).resolve()}",
+            http_status=status,
+            sha256=sha256,
+            records=records,
+            body_bytes=len(body),
+            attempts="; ".join(attempts),
+            landed_at=datetime.now(UTC).isoformat(),
+            landed_path=relative.as_posix(),
+        )
+        ledger.append(asdict(entry))
     return entry, False
 
 
@@ -177,8 +177,20 @@ def municipios_dir(paths: Paths) -> Path:
     return paths.landing("municipios")
 
 
+def _deliveries_ledger(paths: Paths) -> Ledger:
+    return Ledger(municipios_dir(paths) / "deliveries.jsonl")
+
+
 def deliveries(paths: Paths) -> list[MunicipiosLanding]:
-    return [MunicipiosLanding(**entry) for entry in _read_jsonl(municipios_dir(paths) / "deliveries.jsonl")]
+    return [MunicipiosLanding(**entry) for entry in _deliveries_ledger(paths).read()]
+
+
+def folder_date(folder: Path) -> date:
+    """The date a YYYYMMDD folder stands for; ForecastLandingError when it is not a calendar date."""
+    try:
+        return datetime.strptime(folder.name, "%Y%m%d").date()
+    except ValueError:
+        raise ForecastLandingError(f"{folder}: {folder.name} is not a calendar date (expected YYYYMMDD)") from None
 
 
 def dated_folders(location: Path) -> list[Path]:
@@ -193,17 +205,52 @@ def dated_folders(location: Path) -> list[Path]:
     return found
 
 
-def check_municipios_csv(path: Path) -> int:
-    """Rows of a valid data.csv; ForecastLandingError naming the line and problem otherwise."""
+# Columns bronze adds to every row; a delivered column may not take their names.
+LINEAGE_COLUMNS = ("delivery_id", "delivery_seq", "data_date", "line_number")
+IDENTIFIER_QUOTES = '"`\\'
+
+
+def _check_header(path: Path | str, header: list[str]) -> None:
+    """Column names become warehouse columns (Trino folds them to lower case): each must be
+    non-empty, printable, unique ignoring case, not one of bronze's lineage columns, and free of
+    the quote characters SQL identifiers are written with (dbt's adapters write column lists
+    without escaping them, so such a name would break, or reach into, the SQL of a later build)."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if not name.strip():
+            raise ForecastLandingError(f"{path}: line 1: column {position} has no name")
+        if not name.isprintable():
+            raise ForecastLandingError(f"{path}: line 1: column {position} name {name!r} holds control characters")
+        quotes = sorted(set(name) & set(IDENTIFIER_QUOTES))
+        if quotes:
+            raise ForecastLandingError(
+                f"{path}: line 1: column {position} name {name!r} holds {' and '.join(quotes)}, which a warehouse "
+                "column name cannot hold; rename the column"
+            )
+        folded = name.lower()
+        if folded in LINEAGE_COLUMNS:
+            raise ForecastLandingError(f"{path}: line 1: column {position} is named {name!r}, which bronze reserves")
+        if folded in seen:
+            raise ForecastLandingError(
+                f"{path}: line 1: columns {seen[folded]} and {position} are both named {name!r} (ignoring case)"
+            )
+        seen[folded] = position
+
+
+def check_municipios_csv(path: Path, display: Path | None = None) -> int:
+    """Rows of a valid data.csv; ForecastLandingError naming the file (`display`, default `path`),
+    the line and the problem otherwise."""
+    shown = display or path
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             if not header:
-                raise ForecastLandingError(f"{path}: line 1: empty file, expected a header")
+                raise ForecastLandingError(f"{shown}: line 1: empty file, expected a header")
             missing = {"Cve_Ent", "Cve_Mun"} - set(header)
             if missing:
-                raise ForecastLandingError(f"{path}: line 1: header lacks {', '.join(sorted(missing))}")
+                raise ForecastLandingError(f"{shown}: line 1: header lacks {', '.join(sorted(missing))}")
+            _check_header(shown, header)
             ent, mun = header.index("Cve_Ent"), header.index("Cve_Mun")
             rows = 0
             for row in reader:
@@ -211,49 +258,75 @@ def check_municipios_csv(path: Path) -> int:
                 if not row:
                     continue
                 if len(row) != len(header):
-                    raise ForecastLandingError(f"{path}: line {line}: {len(row)} fields, the header has {len(header)}")
+                    raise ForecastLandingError(f"{shown}: line {line}: {len(row)} fields, the header has {len(header)}")
                 for index in (ent, mun):
                     if not row[index].strip().isdigit():
                         raise ForecastLandingError(
-                            f"{path}: line {line}: {header[index]} is {row[index]!r}, not an integer"
+                            f"{shown}: line {line}: {header[index]} is {row[index]!r}, not an integer"
                         )
                 rows += 1
     except UnicodeDecodeError as exc:
-        raise ForecastLandingError(f"{path}: not UTF-8 ({exc})") from exc
+        raise ForecastLandingError(f"{shown}: not UTF-8 ({exc})") from exc
     except csv.Error as exc:
-        raise ForecastLandingError(f"{path}: CSV error ({exc})") from exc
+        raise ForecastLandingError(f"{shown}: CSV error ({exc})") from exc
     return rows
 
 
-def land_municipios(location: Path, paths: Paths) -> list[tuple[MunicipiosLanding, bool]]:
-    """Land every dated folder under `location`; a bad file stops before anything of it is kept."""
-    results = []
+@dataclass(frozen=True)
+class FolderOutcome:
+    """What happened to one dated folder: landed (or already landed), or refused with the reason."""
+
+    folder: Path
+    landing: MunicipiosLanding | None = None
+    skipped: bool = False
+    error: str | None = None
+
+
+def land_municipios(location: Path, paths: Paths) -> list[FolderOutcome]:
+    """Land every dated folder under `location`, each on its own: a bad folder is refused (nothing of it
+    is kept) and reported, and the good ones beside it still land."""
+    outcomes = []
     for folder in dated_folders(location):
-        data = folder / "data.csv"
-        if not data.is_file():
-            raise ForecastLandingError(f"{folder}: no data.csv")
-        day = datetime.strptime(folder.name, "%Y%m%d").date()
-        rows = check_municipios_csv(data)
-        sha256 = hashlib.sha256(data.read_bytes()).hexdigest()
+        try:
+            landing, skipped = land_municipios_folder(folder, paths)
+        except ForecastLandingError as exc:
+            outcomes.append(FolderOutcome(folder, error=str(exc)))
+            continue
+        outcomes.append(FolderOutcome(folder, landing, skipped))
+    return outcomes
+
+
+def land_municipios_folder(
+    folder: Path, paths: Paths, delivered_as: Path | None = None
+) -> tuple[MunicipiosLanding, bool]:
+    """Land one YYYYMMDD/ folder's data.csv; returns (landing, skipped). `delivered_as` is where the
+    folder came from when `folder` is a working copy of it (an inbox folder claimed for landing)."""
+    origin = delivered_as or folder
+    data = folder / "data.csv"
+    day = folder_date(origin)
+    if not data.is_file():
+        raise ForecastLandingError(f"{origin}: no data.csv")
+    rows = check_municipios_csv(data, origin / "data.csv")
+    content = data.read_bytes()
+    sha256 = hashlib.sha256(content).hexdigest()
+    ledger = _deliveries_ledger(paths)
+    with folder_lock(ledger.folder):
         existing = deliveries(paths)
         same = next((e for e in existing if e.sha256 == sha256 and e.data_date == day.isoformat()), None)
         if same:
-            results.append((same, True))
-            continue
+            return same, True
         seq = max((e.delivery_seq for e in existing), default=0) + 1
-        relative = Path("landing") / "municipios" / f"{seq:06d}-{folder.name}" / "data.csv"
-        (paths.home / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(data, paths.home / relative)
+        relative = Path("landing") / "municipios" / f"{seq:06d}-{origin.name}" / "data.csv"
+        _write_atomically(paths.home / relative, content)
         entry = MunicipiosLanding(
-            delivery_id=f"{folder.name}-{sha256[:12]}",
+            delivery_id=f"{origin.name}-{sha256[:12]}",
             delivery_seq=seq,
             data_date=day.isoformat(),
-            origin=str(data.resolve()),
+            origin=str((origin / "data.csv").resolve()),
             sha256=sha256,
             rows=rows,
             landed_at=datetime.now(UTC).isoformat(),
             landed_path=relative.as_posix(),
         )
-        _append_jsonl(municipios_dir(paths) / "deliveries.jsonl", asdict(entry))
-        results.append((entry, False))
-    return results
+        ledger.append(asdict(entry))
+    return entry, False

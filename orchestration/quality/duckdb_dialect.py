@@ -10,11 +10,16 @@ return aggregates (a handful of rows), never whole tables. It also never
 pools connections, so the warehouse's file lock is released as soon as a
 validation is done and dbt, in another process, can write again.
 
-URL: ``duckdb+buffered:////path/to/warehouse.duckdb``.
+The warehouse's path never goes into the URL: Great Expectations substitutes
+`$NAME` and `${NAME}` in connection strings (a MEDALLION_HOME holding `$HOME`
+would open another file) and a URL cannot hold every character a path can.
+`url_for(path)` registers the path under a token and returns
+``duckdb+buffered:///<token>``; the dialect opens the registered path.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from duckdb_engine import Dialect as DuckDBDialect
@@ -32,8 +37,25 @@ class BufferedExecutionContext(DuckDBDialect.execution_ctx_cls):  # type: ignore
             )
 
 
+_PATHS: dict[str, str] = {}
+
+
+def url_for(path: str) -> str:
+    """A URL for the DuckDB file at `path` that holds no part of the path itself."""
+    token = "warehouse-" + hashlib.sha256(path.encode()).hexdigest()[:16]
+    _PATHS[token] = path
+    return f"duckdb+buffered:///{token}"
+
+
 class BufferedDuckDBDialect(DuckDBDialect):
     execution_ctx_cls = BufferedExecutionContext
+
+    def create_connect_args(self, url: Any) -> tuple[tuple, dict]:
+        args, opts = super().create_connect_args(url)
+        if opts.get("database") not in _PATHS:
+            raise ValueError(f"{url}: not a warehouse registered with url_for()")
+        opts["database"] = _PATHS[opts["database"]]
+        return args, opts
 
     @classmethod
     def get_pool_class(cls, url: Any) -> type[pool.Pool]:

@@ -10,6 +10,13 @@ Validation runs through GE's SQL execution engine on the warehouse, so only
 aggregates travel; results are kept under $MEDALLION_HOME/gx with Data Docs.
 Nothing here catches an error to report a pass: if GE or the warehouse
 cannot be reached, the gate raises and the build stops.
+
+A suite whose `meta` has `per_delivery` judges deliveries one by one: its
+batch has one row per delivery awaiting judgement (`key` names the column),
+every expectation is row-level, and GE reports which rows failed. A delivery
+that fails any expectation is quarantined with the reasons; every other one
+in the batch is admitted (see orchestration/deliveries.py). An expectation
+that fails without saying which rows cannot be attributed, and stops the build.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ class SuiteFile:
     batch_query: str | None
     description: str
     expectations: list[dict[str, Any]]
+    per_delivery: dict[str, str] | None = None
 
     @classmethod
     def load(cls, path: Path) -> SuiteFile:
@@ -55,6 +63,7 @@ class SuiteFile:
             meta.get("batch_query"),
             meta.get("description", ""),
             data["expectations"],
+            meta.get("per_delivery"),
         )
 
     @property
@@ -74,14 +83,41 @@ class Failure:
 
 
 @dataclass
+class Verdict:
+    """A per-delivery suite's decision on one delivery."""
+
+    delivery_id: str
+    name: str
+    admitted: bool
+    reasons: list[str] = field(default_factory=list)
+    changed: bool = False  # this run changed its state (newly admitted, or newly quarantined)
+
+    def line(self) -> str:
+        if self.admitted:
+            return f"{self.delivery_id} ({self.name}): admitted"
+        return f"{self.delivery_id} ({self.name}): QUARANTINED: " + " | ".join(self.reasons)
+
+
+@dataclass
 class SuiteResult:
     suite: str
     success: bool
     evaluated: int
     failures: list[Failure] = field(default_factory=list)
     docs_url: str | None = None
+    verdicts: list[Verdict] | None = None
+
+    @property
+    def quarantined(self) -> list[Verdict]:
+        return [v for v in self.verdicts or [] if not v.admitted]
 
     def summary(self) -> str:
+        if self.verdicts is not None:
+            admitted = len(self.verdicts) - len(self.quarantined)
+            return (
+                f"{self.suite}: {len(self.verdicts)} deliveries judged: {admitted} admitted, "
+                f"{len(self.quarantined)} quarantined"
+            )
         passed = self.evaluated - len(self.failures)
         return f"{self.suite}: {passed}/{self.evaluated} expectations passed"
 
@@ -92,7 +128,7 @@ def suite_files() -> list[SuiteFile]:
 
 def parameters(paths: Paths | None = None) -> dict[str, Any]:
     """Runtime values the suites refer to as {"$PARAMETER": name}."""
-    from orchestration.forecast.landing import pulls
+    from orchestration.deliveries import IN_SILVER, for_source
 
     paths = paths or Paths.from_env()
     max_reject = float(os.environ.get("MEDALLION_MAX_REJECT_RATE", DEFAULT_MAX_REJECT_RATE))
@@ -104,9 +140,9 @@ def parameters(paths: Paths | None = None) -> dict[str, Any]:
     return {
         "forecast_min_records": int(low),
         "forecast_max_records": int(high),
-        # Silver must hold forecasts once any pull has been landed (and may be empty before).
-        "forecast_min_silver_rows": 1 if pulls(paths) else 0,
-        "min_parseable_share": 1 - max_reject,
+        # Silver must hold forecasts once any pull has been admitted (and may be empty before).
+        "forecast_min_silver_rows": 1 if any(d.state in IN_SILVER for d in for_source(paths, "forecast")) else 0,
+        "max_reject_rate": max_reject,
         "tweets_first_date": date.fromisoformat(first.strip()),
         "tweets_last_date": date.fromisoformat(last.strip()),
     }
@@ -118,7 +154,7 @@ def _watermarks(engine: Any) -> dict[str, int]:
 
     marks = {
         "tweets_silver_watermark": ("stg_tweets__lines", "ingestion_seq"),
-        "forecast_silver_watermark": ("stg_forecast__hourly", "pull_seq"),
+        "forecast_silver_watermark": ("stg_forecast__records", "pull_seq"),
     }
     values = {}
     with engine.connect() as connection:
@@ -213,10 +249,16 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str) -> SuiteResult:
     definition = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=suite_file.name, data=batch_definition, suite=suite)
     )
+    result_format: Any = "SUMMARY"
+    batch_keys: list[str] = []
+    if suite_file.per_delivery:
+        key = suite_file.per_delivery["key"]
+        result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [key]}
+        batch_keys = _batch_keys(datasource.get_engine(), query, key)
     try:
         validation_run = RunIdentifier(run_name=f"{run_id}:{suite_file.name}", run_time=datetime.now(UTC))
         outcome = definition.run(
-            expectation_parameters=parameters(paths), run_id=validation_run, result_format="SUMMARY"
+            expectation_parameters=parameters(paths), run_id=validation_run, result_format=result_format
         )
     finally:
         datasource.get_engine().dispose()
@@ -250,8 +292,60 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str) -> SuiteResult:
         failures=failures,
         docs_url=docs[0]["site_url"] if docs else None,
     )
+    if suite_file.per_delivery:
+        result = _judge(suite_file, paths, run_id, outcome, result, batch_keys)
     _record(paths, run_id, result)
     return result
+
+
+def _batch_keys(engine: Any, query: str, key: str) -> list[str]:
+    """The deliveries a per-delivery batch holds (each judged, admitted unless it fails)."""
+    import sqlalchemy as sa
+
+    with engine.connect() as connection:
+        return [str(row[0]) for row in connection.execute(sa.text(f"select {key} from ({query}) as batch"))]
+
+
+def _judge(
+    suite_file: SuiteFile, paths: Paths, run_id: str, outcome: Any, result: SuiteResult, keys: list[str]
+) -> SuiteResult:
+    """Turn a per-delivery suite's outcome into verdicts, and record them."""
+    from orchestration import deliveries
+
+    key = suite_file.per_delivery["key"]  # type: ignore[index]
+    reasons: dict[str, list[str]] = {}
+    for item, failure in zip((r for r in outcome.results if not r.success), result.failures, strict=True):
+        rows = (item.result or {}).get("unexpected_index_list")
+        if not rows:
+            raise RuntimeError(
+                f"{suite_file.path}: {failure.expectation}({failure.column}) failed without naming the deliveries "
+                f"that failed it ({failure.observed}); a per-delivery suite may hold only row-level expectations"
+            )
+        for row in rows:
+            observed = {k: v for k, v in row.items() if k != key}
+            shown = ", ".join(f"{k} = {_plain(v)}" for k, v in observed.items())
+            reasons.setdefault(str(row[key]), []).append(
+                f"{failure.expectation}({failure.column}): {shown}. {failure.notes}"
+            )
+    source = suite_file.per_delivery["source"]  # type: ignore[index]
+    changed = {d.delivery_id for d in deliveries.judge(paths, source, reasons, keys, run_id)}
+    deliveries.sync(paths)
+    names = {d.delivery_id: d.name for d in deliveries.for_source(paths, source)}
+    verdicts = [Verdict(k, names.get(k, "?"), k not in reasons, reasons.get(k, []), k in changed) for k in keys]
+    return SuiteResult(
+        suite=result.suite,
+        success=True,  # every delivery that goes on passed; the ones that did not are set aside
+        evaluated=result.evaluated,
+        failures=[],
+        docs_url=result.docs_url,
+        verdicts=verdicts,
+    )
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
 
 
 def _record(paths: Paths, run_id: str, result: SuiteResult) -> None:
@@ -265,6 +359,7 @@ def _record(paths: Paths, run_id: str, result: SuiteResult) -> None:
                 "evaluated": result.evaluated,
                 "failures": [f.__dict__ for f in result.failures],
                 "docs_url": result.docs_url,
+                "verdicts": [v.__dict__ for v in result.verdicts] if result.verdicts is not None else None,
             },
             indent=2,
         )

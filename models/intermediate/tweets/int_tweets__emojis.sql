@@ -1,7 +1,7 @@
 {{
     config(
         unique_key='tweet_id',
-        pre_hook="{{ delete_redelivered_children(ref('stg_tweets__tweets'), 'tweet_id') }}",
+        pre_hook="{{ delete_redelivered_children(ref('int_tweets__tweets'), 'tweet_id', 'admitted_seq') }}",
     )
 }}
 
@@ -15,9 +15,9 @@ with
 
 tweets as (
 
-    select * from {{ ref('stg_tweets__tweets') }}
+    select * from {{ ref('int_tweets__tweets') }}
     {% if is_incremental() %}
-        where ingestion_seq > {{ incremental_watermark('ingestion_seq') }}
+        where admitted_seq > {{ incremental_watermark('admitted_seq') }}
     {% endif %}
 
 ),
@@ -30,16 +30,9 @@ walks as (
 
 runs as (
 
-    select
-        tweets.tweet_id,
-        tweets.tweet_date,
-        tweets.ingestion_seq,
-        run.run_text,
-        run.run_position
-    from tweets
-    {{ cross_join_unnest(
-        regexp_matches('tweets.content', tweets_emoji_run_pattern()),
-        'run', 'run_text', 'run_position',
+    {{ explode(
+        'tweets', ['tweet_id', 'tweet_date', 'admitted_seq'],
+        regexp_matches('content', tweets_emoji_run_pattern()), 'run_text', 'run_position',
     ) }}
 
 ),
@@ -52,14 +45,9 @@ distinct_runs as (
 
 run_walks as (
 
-    select
-        distinct_runs.run_text,
-        token.walk,
-        token.walk_position
-    from distinct_runs
-    {{ cross_join_unnest(
-        regexp_matches('distinct_runs.run_text', tweets_emoji_walk_pattern()),
-        'token', 'walk', 'walk_position',
+    {{ explode(
+        'distinct_runs', ['run_text'],
+        regexp_matches('run_text', tweets_emoji_walk_pattern()), 'walk', 'walk_position',
     ) }}
 
 ),
@@ -69,7 +57,7 @@ emojis as (
     select
         runs.tweet_id,
         runs.tweet_date,
-        runs.ingestion_seq,
+        runs.admitted_seq,
         walks.emoji,
         row_number() over (
             partition by runs.tweet_id
@@ -88,7 +76,7 @@ final as (
         emoji_position,
         emoji,
         tweet_date,
-        ingestion_seq
+        admitted_seq
     from emojis
 
 )

@@ -1,7 +1,7 @@
 {{
     config(
         unique_key='tweet_id',
-        pre_hook="{{ delete_redelivered_children(ref('stg_tweets__tweets'), 'tweet_id') }}",
+        pre_hook="{{ delete_redelivered_children(ref('int_tweets__tweets'), 'tweet_id', 'admitted_seq') }}",
     )
 }}
 
@@ -11,23 +11,19 @@ with
 
 tweets as (
 
-    select * from {{ ref('stg_tweets__tweets') }}
+    select * from {{ ref('int_tweets__tweets') }}
     {% if is_incremental() %}
-        where ingestion_seq > {{ incremental_watermark('ingestion_seq') }}
+        where admitted_seq > {{ incremental_watermark('admitted_seq') }}
     {% endif %}
 
 ),
 
 mentions as (
 
-    select
-        tweets.tweet_id,
-        tweets.tweet_date,
-        tweets.ingestion_seq,
-        mentioned.username as mentioned_username,
-        mentioned.mention_position
-    from tweets
-    {{ cross_join_unnest('tweets.mentioned_usernames', 'mentioned', 'username', 'mention_position') }}
+    {{ explode(
+        'tweets', ['tweet_id', 'tweet_date', 'admitted_seq'],
+        'mentioned_usernames', 'mentioned_username', 'mention_position',
+    ) }}
 
 ),
 

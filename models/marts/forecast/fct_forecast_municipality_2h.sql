@@ -1,15 +1,15 @@
 {{ config(alias='forecast_municipality_2h') }}
 
 -- One row per municipality: temperature and precipitation averaged over the
--- hours H-1 and H, where H is the latest pull's fetched-at on the service's
--- clock, truncated to the hour. Municipalities with neither hour are kept,
+-- hours H-1 and H, where H is the latest admitted pull's fetched-at on the
+-- service's clock, truncated to the hour. Municipalities with neither hour are kept,
 -- with nulls and hours_used = 0.
 
 with
 
 hourly as (
 
-    select * from {{ ref('stg_forecast__hourly') }}
+    select * from {{ ref('int_forecast__hourly') }}
 
 ),
 
@@ -17,6 +17,7 @@ reference as (
 
     select max(reference_hour) as reference_hour
     from {{ ref('stg_forecast__pulls') }}
+    where admitted_seq is not null
 
 ),
 

@@ -34,7 +34,7 @@ final as (
         averages.avg_prec,
         averages.reference_hour,
         {%- for name in values %}
-            municipios.{{ adapter.quote(name) }},
+            municipios.{{ quoted(name) }},
         {%- endfor %}
         municipios.data_date
     from averages

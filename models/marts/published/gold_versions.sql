@@ -16,9 +16,12 @@
 -- One row per published gold version. A table's current view shows the newest
 -- of its versions listed here, so a version exists for readers only once it is
 -- here. A build may publish one source only: row_counts lists the tables this
--- version holds (every `__versions` model that exists and has its rows).
+-- version holds (every `__versions` model that exists and has its rows). The
+-- run, its deliveries and its gate results come from platform.pending_publication,
+-- written by the publish step (a `dbt build` by hand publishes without them).
 
 {%- set published = [] %}
+{%- set publication = none %}
 {%- if execute %}
     {%- for node in graph.nodes.values() | sort(attribute='name') %}
         {%- if node.resource_type == 'model' and node.name.endswith('__versions') %}
@@ -28,6 +31,7 @@
             {%- endif %}
         {%- endif %}
     {%- endfor %}
+    {%- set publication = load_relation(source('platform', 'pending_publication')) %}
 {%- endif %}
 
 with
@@ -68,17 +72,49 @@ row_counts_json as (
 
 ),
 
-final as (
+this_build as (
 
     select
         '{{ gold_version_id() }}' as version_id,
-        '{{ var("gold_run_id") }}' as run_id,
-        cast('{{ var("gold_run_started_at") }}' as {{ timestamp_type() }}) as run_started_at,
+        '{{ invocation_id }}' as run_id,
+        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ timestamp_type() }}) as run_started_at
+
+),
+
+publication as (
+
+    {%- if publication is not none %}
+        select
+            version_id,
+            run_id,
+            cast(run_started_at as {{ timestamp_type() }}) as run_started_at,
+            source_files,
+            gate_results
+        from {{ source('platform', 'pending_publication') }}
+    {%- else %}
+        select
+            cast(null as {{ dbt.type_string() }}) as version_id,
+            cast(null as {{ dbt.type_string() }}) as run_id,
+            cast(null as {{ timestamp_type() }}) as run_started_at,
+            cast(null as {{ dbt.type_string() }}) as source_files,
+            cast(null as {{ dbt.type_string() }}) as gate_results
+    {%- endif %}
+
+),
+
+final as (
+
+    select
+        this_build.version_id,
+        coalesce(publication.run_id, this_build.run_id) as run_id,
+        coalesce(publication.run_started_at, this_build.run_started_at) as run_started_at,
         {{ now_with_time_zone() }} as published_at,
-        '{{ var("gold_source_files") }}' as source_files,
-        row_counts,
-        '{{ var("gold_gate_results") }}' as gate_results
-    from row_counts_json
+        coalesce(publication.source_files, '[]') as source_files,
+        row_counts_json.row_counts,
+        coalesce(publication.gate_results, '{}') as gate_results
+    from this_build
+    cross join row_counts_json
+    left join publication on this_build.version_id = publication.version_id
 
 )
 

@@ -7,7 +7,7 @@ with
 
 tweets as (
 
-    select * from {{ ref('stg_tweets__tweets') }}
+    select * from {{ ref('int_tweets__tweets') }}
 
 ),
 

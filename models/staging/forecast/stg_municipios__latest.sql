@@ -36,7 +36,7 @@ final as (
         cast(rows_delivered.cve_mun as integer) as cve_mun,
         rows_delivered.data_date,
         {%- for name in values %}
-            rows_delivered.{{ adapter.quote(name) }},
+            rows_delivered.{{ quoted(name) }},
         {%- endfor %}
         rows_delivered.delivery_seq,
         rows_delivered.line_number

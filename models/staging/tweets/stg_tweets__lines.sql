@@ -4,7 +4,9 @@
     )
 }}
 
--- Every bronze line, classified: parsed fields for a tweet, a reason for a reject.
+-- Every bronze line of every delivery, classified: a tweet's typed fields, or
+-- the reason it is not one. Nothing here can fail on what a line holds: a value
+-- of the wrong type makes the line a reject with a reason, never an error.
 
 with
 
@@ -21,8 +23,21 @@ checked as (
 
     select
         *,
-        is_valid_utf8 and {{ json_is_valid('line') }} as is_json
+        coalesce(line_status = 'line_too_long', false) as is_too_long,
+        is_valid_utf8
+        and not coalesce(line_status = 'line_too_long', false)
+        and {{ json_is_valid('line') }} as is_json
     from bronze_lines
+
+),
+
+objects as (
+
+    select
+        *,
+        -- json functions raise on malformed text: a CASE only evaluates them on valid JSON.
+        case when is_json then {{ json_is_object('line') }} else false end as is_object
+    from checked
 
 ),
 
@@ -36,23 +51,25 @@ extracted as (
         line_number,
         loaded_at,
         is_valid_utf8,
+        is_too_long,
         is_json,
+        is_object,
         line,
-        case when is_json then {{ json_string('line', 'id') }} end as raw_id,
-        case when is_json then {{ json_string('line', 'date') }} end as raw_date,
-        case when is_json then {{ json_string('line', 'user.username') }} end as username,
-        case when is_json then {{ json_string('line', 'content') }} end as content,
-        case when is_json then {{ json_string_array('line', 'mentionedUsers', 'username') }} end
+        case when is_object then {{ json_string('line', 'id') }} end as raw_id,
+        case when is_object then {{ json_string('line', 'date') }} end as raw_date,
+        case when is_object then {{ json_string('line', 'user.username') }} end as username,
+        case when is_object then {{ json_string('line', 'content') }} end as content,
+        case when is_object then {{ json_string_array('line', 'mentionedUsers', 'username') }} end
             as mentioned_usernames,
-        case when is_json then {{ json_string('line', 'user.id') }} end as raw_user_id,
-        case when is_json then {{ json_string('line', 'user.displayname') }} end as user_displayname,
-        case when is_json then {{ json_string('line', 'user.description') }} end as user_description,
-        case when is_json then {{ json_string('line', 'user.verified') }} end as raw_user_verified,
-        case when is_json then {{ json_string('line', 'user.followersCount') }} end as raw_user_followers,
-        case when is_json then {{ json_string('line', 'user.friendsCount') }} end as raw_user_friends,
-        case when is_json then {{ json_string('line', 'user.statusesCount') }} end as raw_user_statuses,
-        case when is_json then {{ json_string('line', 'user.location') }} end as user_location
-    from checked
+        case when is_object then {{ json_string('line', 'user.id') }} end as raw_user_id,
+        case when is_object then {{ json_string('line', 'user.displayname') }} end as user_displayname,
+        case when is_object then {{ json_string('line', 'user.description') }} end as user_description,
+        case when is_object then {{ json_string('line', 'user.verified') }} end as raw_user_verified,
+        case when is_object then {{ json_string('line', 'user.followersCount') }} end as raw_user_followers,
+        case when is_object then {{ json_string('line', 'user.friendsCount') }} end as raw_user_friends,
+        case when is_object then {{ json_string('line', 'user.statusesCount') }} end as raw_user_statuses,
+        case when is_object then {{ json_string('line', 'user.location') }} end as user_location
+    from objects
 
 ),
 
@@ -60,13 +77,13 @@ typed as (
 
     select
         *,
-        {{ dbt.safe_cast('raw_id', dbt.type_bigint()) }} as tweet_id,
+        {{ to_bigint('raw_id') }} as tweet_id,
         {{ iso_timestamp_to_utc('raw_date') }} as tweeted_at,
-        {{ dbt.safe_cast('raw_user_id', dbt.type_bigint()) }} as user_id,
-        {{ dbt.safe_cast('raw_user_verified', dbt.type_boolean()) }} as user_verified,
-        {{ dbt.safe_cast('raw_user_followers', dbt.type_bigint()) }} as user_followers_count,
-        {{ dbt.safe_cast('raw_user_friends', dbt.type_bigint()) }} as user_friends_count,
-        {{ dbt.safe_cast('raw_user_statuses', dbt.type_bigint()) }} as user_statuses_count
+        {{ to_bigint('raw_user_id') }} as user_id,
+        {{ to_boolean('raw_user_verified') }} as user_verified,
+        {{ to_bigint('raw_user_followers') }} as user_followers_count,
+        {{ to_bigint('raw_user_friends') }} as user_friends_count,
+        {{ to_bigint('raw_user_statuses') }} as user_statuses_count
     from extracted
 
 ),
@@ -77,12 +94,22 @@ classified as (
         *,
         case
             when not is_valid_utf8 then 'line is not valid UTF-8'
+            when is_too_long then 'line too long'
             when not is_json then 'line is not valid JSON'
+            when not is_object then 'line is not a JSON object'
             when raw_id is null then 'missing id'
             when tweet_id is null then 'id is not an integer'
             when raw_date is null then 'missing date'
             when tweeted_at is null then 'date is not an ISO-8601 timestamp'
             when username is null then 'missing user.username'
+            when raw_user_id is not null and user_id is null then 'user.id is not an integer'
+            when raw_user_verified is not null and user_verified is null then 'user.verified is not a boolean'
+            when raw_user_followers is not null and user_followers_count is null
+                then 'user.followersCount is not an integer'
+            when raw_user_friends is not null and user_friends_count is null
+                then 'user.friendsCount is not an integer'
+            when raw_user_statuses is not null and user_statuses_count is null
+                then 'user.statusesCount is not an integer'
         end as reject_reason
     from typed
 

@@ -1,7 +1,6 @@
 """Forecast loaders: an hourly-partitioned pull of the service, and bronze for pulls and municipality folders."""
 
 import os
-import shutil
 from collections.abc import Iterator
 from datetime import UTC
 
@@ -18,17 +17,19 @@ from dagster import (
     multi_asset,
 )
 
+from orchestration import deliveries as delivery_registry
 from orchestration.forecast import bronze
 from orchestration.forecast.fetch import DEFAULT_URL
 from orchestration.forecast.landing import (
+    DATE_FOLDER,
     ForecastLandingError,
-    dated_folders,
     deliveries,
     failures,
-    land_municipios,
+    land_municipios_folder,
     land_pull,
     pulls,
 )
+from orchestration.inbox import land_inbox
 from orchestration.settings import Paths, target_name
 
 hourly = HourlyPartitionsDefinition(
@@ -106,6 +107,7 @@ def forecast_records(context: AssetExecutionContext) -> Iterator[MaterializeResu
     paths = Paths.from_env()
     new_pulls, new_records = bronze.load_forecast(paths)
     bronze.publish(paths, "forecast")
+    delivery_registry.sync(paths)
     landed = pulls(paths)
     context.log.info(f"loaded {new_pulls} new pull(s), {new_records} records; {len(landed)} pull(s) in total")
     yield MaterializeResult(
@@ -134,27 +136,23 @@ def forecast_records(context: AssetExecutionContext) -> Iterator[MaterializeResu
 )
 def municipios_rows(context: AssetExecutionContext) -> MaterializeResult:
     paths = Paths.from_env()
-    inbox = paths.inbox("municipios")
-    if inbox.exists() and any(inbox.iterdir()):
-        try:
-            folders = dated_folders(inbox)
-        except ForecastLandingError:
-            folders = []
-        for folder in folders:
-            try:
-                landed = land_municipios(folder, paths)
-            except ForecastLandingError as exc:
-                rejected = inbox / "rejected"
-                rejected.mkdir(exist_ok=True)
-                shutil.move(str(folder), rejected / folder.name)
-                (rejected / f"{folder.name}.error").write_text(str(exc) + "\n")
-                raise Failure(description=f"inbox folder {folder.name} moved to rejected/: {exc}") from exc
-            done = inbox / "landed"
-            done.mkdir(exist_ok=True)
-            shutil.move(str(folder), done / folder.name)
-            context.log.info(f"inbox: {folder.name} {'already landed' if landed[0][1] else 'landed'}")
+    inbox = land_inbox(
+        paths,
+        "municipios",
+        land_one=lambda claimed, original: land_municipios_folder(claimed, paths, delivered_as=original)[1],
+        pick=lambda path: path.is_dir() and DATE_FOLDER.match(path.name) is not None,
+        errors=(ForecastLandingError,),
+    )
+    if inbox.landed or inbox.skipped:
+        context.log.info(f"inbox: landed {inbox.landed}, already landed {inbox.skipped}")
+    if inbox.rejected:
+        raise Failure(
+            description="inbox folders could not be landed (moved to inbox/municipios/rejected/): "
+            + "; ".join(inbox.rejected)
+        )
     new_files, new_rows = bronze.load_municipios(paths)
     bronze.publish(paths, "municipios")
+    delivery_registry.sync(paths)
     delivered = deliveries(paths)
     return MaterializeResult(
         metadata={

@@ -2,6 +2,7 @@
 
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
+from orchestration import deliveries
 from orchestration.bronze import load_landed
 from orchestration.inbox import land_inbox
 from orchestration.landing import Manifest
@@ -31,6 +32,7 @@ def tweets_lines(context: AssetExecutionContext) -> MaterializeResult:
             + "; ".join(inbox.rejected),
         )
     summary = load_landed("tweets", paths, progress=False)
+    deliveries.sync(paths)
     landed = Manifest(paths.landing("tweets")).entries()
     context.log.info(
         f"loaded {summary.ingestions} new landing(s), {summary.lines} lines "

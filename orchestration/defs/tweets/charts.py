@@ -27,7 +27,7 @@ def tweets_charts(context: AssetExecutionContext) -> MaterializeResult:
         days = [
             (day[5:], count)
             for day, count in fetchall(
-                con, "select cast(tweet_date as varchar), count(*) from silver.stg_tweets__tweets group by 1 order by 1"
+                con, "select cast(tweet_date as varchar), count(*) from silver.int_tweets__tweets group by 1 order by 1"
             )
         ]
         emojis = fetchall(con, "select emoji, emoji_count from gold.tweets_top_emojis order by rank")

@@ -4,6 +4,7 @@
         alias='forecast_municipality_enriched__versions',
         unique_key='version_id',
         on_schema_change='append_new_columns',
+        pre_hook="{{ drop_unregistered_versions() }}",
         post_hook="{{ prune_gold_versions() }}",
     )
 }}

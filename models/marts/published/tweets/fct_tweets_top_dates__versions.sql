@@ -3,6 +3,7 @@
         materialized='incremental',
         alias='tweets_top_dates__versions',
         unique_key='version_id',
+        pre_hook="{{ drop_unregistered_versions() }}",
         post_hook="{{ prune_gold_versions() }}",
     )
 }}

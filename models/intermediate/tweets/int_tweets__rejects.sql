@@ -1,6 +1,7 @@
 {{ config(materialized='view') }}
 
--- Lines that are not tweets, with the reason and where they came from.
+-- Lines that are not tweets, with the reason and where they came from, from
+-- every delivery (a quarantined one's too).
 
 with
 

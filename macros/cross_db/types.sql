@@ -1,0 +1,43 @@
+{#- Typing delivered text the same way on every target. A value that is not
+    what it should be becomes null (and staging rejects its line with a
+    reason); nothing raises. -#}
+
+{#- A JSON integer, as text, as a bigint: optional minus and digits only (no
+    `1.0`, `1e3`, ` 12`, `true` or `123abc`), within the bigint range; else null.
+    DuckDB's own cast would round `1.5` to 2, so the pattern decides, not the cast. -#}
+{% macro to_bigint(text) -%}
+    {{ return(adapter.dispatch('to_bigint', 'medallion')(text)) }}
+{%- endmacro %}
+
+{% macro default__to_bigint(text) -%}
+    case when regexp_full_match({{ text }}, '-?[0-9]{1,19}') then try_cast({{ text }} as bigint) end
+{%- endmacro %}
+
+{% macro trino__to_bigint(text) -%}
+    case when regexp_like({{ text }}, '^-?[0-9]{1,19}$') then try_cast({{ text }} as bigint) end
+{%- endmacro %}
+
+{% macro bigquery__to_bigint(text) -%}
+    case when regexp_contains({{ text }}, r'^-?[0-9]{1,19}$') then safe_cast({{ text }} as int64) end
+{%- endmacro %}
+
+
+{#- A JSON boolean, as text (`true` or `false`), as a boolean; else null. -#}
+{% macro to_boolean(text) -%}
+    case {{ text }} when 'true' then true when 'false' then false end
+{%- endmacro %}
+
+
+{#- A column name from delivered data, quoted for the target: quotes inside it
+    are doubled, so a name can never end the identifier early. -#}
+{% macro quoted(name) -%}
+    {{ return(adapter.dispatch('quoted', 'medallion')(name)) }}
+{%- endmacro %}
+
+{% macro default__quoted(name) -%}
+    "{{ name | replace('"', '""') }}"
+{%- endmacro %}
+
+{% macro bigquery__quoted(name) -%}
+    `{{ name | replace('\\', '\\\\') | replace('`', '\\`') }}`
+{%- endmacro %}

@@ -1,0 +1,133 @@
+{{
+    config(
+        unique_key=['ides', 'idmun', 'hloc'],
+    )
+}}
+
+-- One row per municipality and local forecast hour, from the most recent pull
+-- that contained it, among the pulls admitted by their gate (or released from
+-- quarantine). A build takes in the pulls admitted since the last one; their
+-- rows compete with the rows already here for the same keys, so replaying an
+-- older pull later never overrides newer forecasts.
+
+with
+
+deliveries as (
+
+    select
+        delivery_id,
+        admitted_seq
+    from {{ source('platform', 'deliveries') }}
+    where source_name = 'forecast' and admitted_seq is not null
+
+),
+
+admitted as (
+
+    select * from deliveries
+    {% if is_incremental() %}
+        where admitted_seq > {{ incremental_watermark('admitted_seq') }}
+    {% endif %}
+
+),
+
+records as (
+
+    select * from {{ ref('stg_forecast__records') }}
+
+),
+
+new_records as (
+
+    select
+        records.ides,
+        records.idmun,
+        records.hloc,
+        records.forecast_hour,
+        records.nes,
+        records.nmun,
+        records.nhor,
+        records.temp,  -- noqa: RF04
+        records.prec,
+        records.probprec,
+        records.hr,
+        records.desciel,
+        records.velvien,
+        records.dirvienc,
+        records.dirvieng,
+        records.raf,
+        records.lat,
+        records.lon,
+        records.pull_id,
+        records.pull_seq,
+        records.fetched_at,
+        records.record_index,
+        admitted.admitted_seq
+    from records
+    inner join admitted on records.pull_id = admitted.delivery_id
+    where records.reject_reason is null
+
+),
+
+candidates as (
+
+    select * from new_records
+
+    {% if is_incremental() %}
+        union all
+
+        select current_rows.*
+        from {{ this }} as current_rows
+        inner join (select distinct ides, idmun, hloc from new_records) as touched
+            on
+                current_rows.ides = touched.ides
+                and current_rows.idmun = touched.idmun
+                and current_rows.hloc = touched.hloc
+    {% endif %}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by ides, idmun, hloc
+            order by fetched_at desc, pull_seq desc, record_index desc
+        ) as pull_rank
+    from candidates
+
+),
+
+final as (
+
+    select
+        ides,
+        idmun,
+        hloc,
+        forecast_hour,
+        nes,
+        nmun,
+        nhor,
+        temp,  -- noqa: RF04
+        prec,
+        probprec,
+        hr,
+        desciel,
+        velvien,
+        dirvienc,
+        dirvieng,
+        raf,
+        lat,
+        lon,
+        pull_id,
+        pull_seq,
+        fetched_at,
+        record_index,
+        admitted_seq
+    from ranked
+    where pull_rank = 1
+
+)
+
+select * from final
