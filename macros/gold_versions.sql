@@ -39,6 +39,36 @@
 {%- endmacro %}
 
 
+{#- Post-hook of gold.versions: forget the versions no `__versions` table holds any
+    more (each keeps its own newest `gold_retention`). A source that publishes
+    seldom keeps its current version however often another source publishes. -#}
+{% macro prune_gold_registry() -%}
+    {%- set holders = [] -%}
+    {%- if execute -%}
+        {%- for node in graph.nodes.values() | sort(attribute='name') -%}
+            {%- if node.resource_type == 'model' and node.name.endswith('__versions') -%}
+                {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
+                {%- if relation is not none -%}
+                    {%- do holders.append(relation) -%}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if is_incremental() and holders -%}
+        delete from {{ this }}
+        where
+            version_id <> '{{ gold_version_id() }}'
+            and version_id not in (
+                {%- for relation in holders %}
+                select version_id from {{ relation }}{% if not loop.last %} union{% endif %}
+                {%- endfor %}
+            )
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- Body of a `__versions` model: this build's candidate rows, stamped with the version. -#}
 {% macro gold_version_rows(candidate) -%}
     select

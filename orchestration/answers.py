@@ -113,14 +113,18 @@ def _json(text: str | None, empty: Any) -> Any:
         return text
 
 
+def _count(files: Any) -> str:
+    return str(len(files)) if isinstance(files, list) else "?"
+
+
 def format_versions(versions: list[dict[str, Any]]) -> str:
     out = [f"{'version':<18} {'published (UTC)':<20} {'files':>5} {'gates':>7}  run"]
     for v in versions:
-        gates = v["gate_results"]
+        gates = v["gate_results"] if isinstance(v["gate_results"], dict) else {}
         passed = sum(1 for ok in gates.values() if ok)
         mark = " (current)" if v["current"] else ""
         out.append(
-            f"{v['version_id']:<18} {v['published_at'][:19]:<20} {len(v['source_files']):>5} "
+            f"{v['version_id']:<18} {v['published_at'][:19]:<20} {_count(v['source_files']):>5} "
             f"{passed:>3}/{len(gates):<3}  {v['run_id']}{mark}"
         )
     return "\n".join(out)

@@ -35,7 +35,7 @@ from tqdm import tqdm
 
 from orchestration.landing import Landing, Manifest
 from orchestration.settings import Limits, Paths, target_name
-from orchestration.warehouse import quote_literal
+from orchestration.sqltext import quote_literal
 
 BATCH_LINES = 50_000
 # What bronze keeps of a line over the limit (the whole line stays in the landing zone).

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
+from orchestration import build_lock
 from orchestration.dbt_project import prepare_dbt
 from orchestration.notify import notify_failure
 from orchestration.settings import Paths
@@ -36,24 +36,24 @@ def landed_sources(paths: Paths) -> dict[str, bool]:
 def quarantined_in(paths: Paths, run_id: str) -> tuple[list[str], bool]:
     """Each delivery a per-delivery gate of this run left in quarantine, with its reasons; and whether
     any of them was newly quarantined by this run (the others were already, and stay)."""
-    folder = paths.home / "validations" / run_id
-    lines, new = [], False
-    for record in sorted(folder.glob("*.json")) if folder.exists() else []:
-        data = json.loads(record.read_text())
-        for verdict in data.get("verdicts") or []:
-            if not verdict["admitted"]:
-                lines.append(f"{verdict['delivery_id']} ({verdict['name']}): " + " | ".join(verdict["reasons"]))
-                new = new or verdict["changed"]
-    return lines, new
+    from orchestration.quality.gates import recorded
+
+    left = [v for data in recorded(paths, run_id) for v in data.get("verdicts") or [] if not v["admitted"]]
+    lines = [f"{v['delivery_id']} ({v['name']}): " + " | ".join(v["reasons"]) for v in left]
+    return lines, any(v["changed"] for v in left)
 
 
-def build(paths: Paths, job_name: str = "build_everything", sources: list[str] | None = None) -> int:
+def build(
+    paths: Paths, job_name: str = "build_everything", sources: list[str] | None = None, full_refresh: bool = False
+) -> int:
     os.environ["DAGSTER_HOME"] = str(paths.ensure_dagster_home())
+    build_lock.hold(paths)
     prepare_dbt()
 
     from dagster import AssetCheckSeverity, AssetSelection, DagsterEventType, DagsterInstance
 
     from orchestration.definitions import defs
+    from orchestration.defs.dbt_assets import FULL_REFRESH_TAG
     from orchestration.defs.jobs import FORECAST_PULLS
 
     job = defs.resolve_job_def(job_name)
@@ -84,7 +84,7 @@ def build(paths: Paths, job_name: str = "build_everything", sources: list[str] |
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            tags={"medallion/trigger": "cli"},
+            tags={"medallion/trigger": "cli", **({FULL_REFRESH_TAG: "true"} if full_refresh else {})},
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         )
     elapsed = time.perf_counter() - started
@@ -130,7 +130,8 @@ def build(paths: Paths, job_name: str = "build_everything", sources: list[str] |
         print(f"  - {failure}")
     quarantined, newly = quarantined_in(paths, result.run_id)
     if quarantined:
-        print(f"{len(quarantined)} deliveries quarantined (kept as delivered, left out of silver and gold):")
+        count = "1 delivery" if len(quarantined) == 1 else f"{len(quarantined)} deliveries"
+        print(f"{count} quarantined (kept as delivered, left out of silver and gold):")
         for line in quarantined:
             print(f"  - {line}")
         print("  `medallion deliveries` lists them; `medallion quarantine release ID` admits one as it is,")

@@ -73,8 +73,11 @@ def _land_municipios(args: argparse.Namespace, paths: Paths) -> int:
                 failed += 1
             elif outcome.landing:
                 entry = outcome.landing
-                state = "already landed; nothing to do" if outcome.skipped else f"landed {entry.rows:,} rows"
-                print(f"{entry.origin} ({entry.data_date}): {state}")
+                if outcome.skipped:
+                    state = f"already landed as {entry.delivery_id}; nothing to do"
+                else:
+                    state = f"landed {entry.rows:,} rows"
+                print(f"{outcome.folder / 'data.csv'} ({entry.data_date}): {state}")
     return 1 if failed else 0
 
 
@@ -114,7 +117,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     from orchestration.build import build
 
     return build(
-        _paths(), "publish_gold" if args.publish_only else "build_everything", [args.source] if args.source else None
+        _paths(),
+        "publish_gold" if args.publish_only else "build_everything",
+        [args.source] if args.source else None,
+        full_refresh=args.full_refresh,
     )
 
 
@@ -181,13 +187,15 @@ def cmd_versions(args: argparse.Namespace) -> int:
 
 
 def cmd_deliveries(args: argparse.Namespace) -> int:
-    from orchestration.deliveries import as_dict, everything
+    from dataclasses import asdict
+
+    from orchestration.deliveries import everything
 
     found = everything(_paths(), [args.source] if args.source else None)
     if args.state:
         found = [d for d in found if d.state == args.state]
     if args.json:
-        print(json.dumps([as_dict(d) for d in found], ensure_ascii=False))
+        print(json.dumps([asdict(d) for d in found], ensure_ascii=False))
         return 0
     if not found:
         print("no deliveries" + (f" in state {args.state}" if args.state else ""))
@@ -318,6 +326,12 @@ def parser() -> argparse.ArgumentParser:
         "--publish-only",
         action="store_true",
         help="only re-run the gold gates on the current gold candidates and publish them if they pass",
+    )
+    build.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild staging and silver from bronze (once, for a home built by an older release); "
+        "gold's versions and the authors' history are kept",
     )
     build.add_argument(
         "--source",

@@ -22,8 +22,9 @@ from __future__ import annotations
 import getpass
 import socket
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from orchestration.forecast.landing import deliveries as municipios_files
 from orchestration.forecast.landing import failures as forecast_failures
@@ -32,7 +33,7 @@ from orchestration.forecast.landing import pulls as forecast_pulls
 from orchestration.landing import Manifest
 from orchestration.ledger import Ledger, folder_lock
 from orchestration.settings import Paths
-from orchestration.warehouse import current
+from orchestration.warehouse import current as current_warehouse
 
 LANDED, ADMITTED, QUARANTINED, RELEASED, DROPPED, FAILED = (
     "landed",
@@ -69,7 +70,7 @@ class Delivery:
 
 @dataclass(frozen=True)
 class _Source:
-    folder: Callable[[Paths], object]
+    folder: Callable[[Paths], Path]
     landed: Callable[[Paths], list[Delivery]]
     judged: bool  # False: checked when landed, admitted then
 
@@ -91,17 +92,17 @@ def _forecast(paths: Paths) -> list[Delivery]:
 def _municipios(paths: Paths) -> list[Delivery]:
     return [
         Delivery(
-            "municipios",
-            d.delivery_id,
-            d.delivery_seq,
-            d.origin,
-            d.landed_at,
-            d.rows,
-            d.sha256,
-            ADMITTED,
-            d.delivery_seq,
-            ["checked when landed"],
-            d.landed_at,
+            source="municipios",
+            delivery_id=d.delivery_id,
+            seq=d.delivery_seq,
+            name=d.origin,
+            landed_at=d.landed_at,
+            items=d.rows,
+            sha256=d.sha256,
+            state=ADMITTED,
+            admitted_seq=d.delivery_seq,
+            reasons=["checked when landed"],
+            decided_at=d.landed_at,
         )
         for d in municipios_files(paths)
     ]
@@ -115,24 +116,22 @@ SOURCES: dict[str, _Source] = {
 
 
 def _ledger(paths: Paths, source: str) -> Ledger:
-    return Ledger(SOURCES[source].folder(paths) / "decisions.jsonl")  # type: ignore[operator]
+    return Ledger(SOURCES[source].folder(paths) / "decisions.jsonl")
 
 
 def _decided(delivery: Delivery, decision: dict) -> Delivery:
-    return Delivery(
-        delivery.source,
-        delivery.delivery_id,
-        delivery.seq,
-        delivery.name,
-        delivery.landed_at,
-        delivery.items,
-        delivery.sha256,
-        decision["state"],
-        decision.get("admitted_seq"),
-        list(decision.get("reasons") or []),
-        decision.get("at"),
-        decision.get("by"),
+    return replace(
+        delivery,
+        state=decision["state"],
+        admitted_seq=decision.get("admitted_seq"),
+        reasons=list(decision.get("reasons") or []),
+        decided_at=decision.get("at"),
+        decided_by=decision.get("by"),
     )
+
+
+def _next_admission(deliveries: Iterable[Delivery]) -> int:
+    return max((d.admitted_seq or 0 for d in deliveries), default=0) + 1
 
 
 def for_source(paths: Paths, source: str) -> list[Delivery]:
@@ -153,7 +152,16 @@ def everything(paths: Paths, sources: Iterable[str] | None = None) -> list[Deliv
     found = [d for source in chosen for d in for_source(paths, source)]
     if "forecast" in chosen:
         found.extend(
-            Delivery("forecast", f"failed-{f['fetched_at']}", 0, f["url"], f["at"], 0, "", FAILED, None, [f["error"]])
+            Delivery(
+                source="forecast",
+                delivery_id=f"failed-{f['fetched_at']}",
+                seq=0,
+                name=f["url"],
+                landed_at=f["at"],
+                items=0,
+                state=FAILED,
+                reasons=[f["error"]],
+            )
             for f in forecast_failures(paths)
         )
     return found
@@ -175,11 +183,11 @@ def judge(
     changed = []
     ledger = _ledger(paths, source)
     with folder_lock(ledger.folder):
-        current = {d.delivery_id: d for d in for_source(paths, source)}
-        next_seq = max((d.admitted_seq or 0 for d in current.values()), default=0) + 1
+        known = {d.delivery_id: d for d in for_source(paths, source)}
+        next_seq = _next_admission(known.values())
         now = datetime.now(UTC).isoformat()
-        for delivery_id in sorted(judged & current.keys(), key=lambda i: current[i].seq):
-            delivery = current[delivery_id]
+        for delivery_id in sorted(judged & known.keys(), key=lambda i: known[i].seq):
+            delivery = known[delivery_id]
             if delivery.state not in TO_JUDGE:
                 continue
             reasons = failures.get(delivery_id)
@@ -216,12 +224,16 @@ def decide(paths: Paths, delivery_id: str, action: str, note: str = "") -> Deliv
     if action not in ("release", "drop"):
         raise DeliveryError(f"unknown action {action!r}: release or drop")
     target = find(paths, delivery_id)
-    if target.source not in SOURCES or not SOURCES[target.source].judged:
+    if target.state == FAILED:
+        raise DeliveryError(
+            f"{target.delivery_id} is a pull that failed: nothing of it was landed, nothing to {action}"
+        )
+    if not SOURCES[target.source].judged:
         raise DeliveryError(f"{target.delivery_id} ({target.source}) is never quarantined; nothing to {action}")
     ledger = _ledger(paths, target.source)
     with folder_lock(ledger.folder):
-        current = {d.delivery_id: d for d in for_source(paths, target.source)}
-        delivery = current[target.delivery_id]
+        known = {d.delivery_id: d for d in for_source(paths, target.source)}
+        delivery = known[target.delivery_id]
         if delivery.state != QUARANTINED:
             raise DeliveryError(
                 f"{delivery.delivery_id} is {delivery.state}, not quarantined; only a quarantined delivery can be "
@@ -229,8 +241,7 @@ def decide(paths: Paths, delivery_id: str, action: str, note: str = "") -> Deliv
             )
         record: dict = {"delivery_id": delivery.delivery_id, "reasons": delivery.reasons}
         if action == "release":
-            next_seq = max((d.admitted_seq or 0 for d in current.values()), default=0) + 1
-            record.update(state=RELEASED, admitted_seq=next_seq)
+            record.update(state=RELEASED, admitted_seq=_next_admission(known.values()))
         else:
             record.update(state=DROPPED)
         record.update(at=datetime.now(UTC).isoformat(), by=_who(), note=note)
@@ -246,6 +257,7 @@ MIRROR_COLUMNS = {
     "delivery_name": "varchar",
     "landed_at": "timestamp with time zone",
     "items": "bigint",
+    "sha256": "varchar",
     "state": "varchar",
     "admitted_seq": "integer",
     "reasons": "varchar",
@@ -262,6 +274,7 @@ def mirror_rows(paths: Paths) -> list[dict]:
             "delivery_name": d.name,
             "landed_at": d.landed_at,
             "items": d.items,
+            "sha256": d.sha256,
             "state": d.state,
             "admitted_seq": d.admitted_seq,
             "reasons": "; ".join(d.reasons) or None,
@@ -272,16 +285,6 @@ def mirror_rows(paths: Paths) -> list[dict]:
     ]
 
 
-def as_dict(delivery: Delivery) -> dict:
-    return asdict(delivery)
-
-
-def in_silver(paths: Paths) -> list[Delivery]:
-    """The deliveries whose data silver holds (admitted or released), every source, in admission order."""
-    found = [d for source in SOURCES for d in for_source(paths, source) if d.state in IN_SILVER]
-    return sorted(found, key=lambda d: (d.source, d.admitted_seq or 0))
-
-
 def sync(paths: Paths) -> None:
     """Copy every delivery's state into the warehouse (`platform.deliveries`), for silver to read."""
-    current(paths).replace_tables({"platform.deliveries": (MIRROR_COLUMNS, mirror_rows(paths))})
+    current_warehouse(paths).replace_tables({"platform.deliveries": (MIRROR_COLUMNS, mirror_rows(paths))})

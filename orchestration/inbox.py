@@ -5,25 +5,21 @@ Tweets files, or municipality `YYYYMMDD/` folders. A landed item moves to
 note, and the build fails naming it, so one bad drop is reported once and does
 not block the items after it.
 
-Two builds may look at the inbox at once (the sensor's run and a
-`medallion build`, say). Each item is first claimed by renaming it into
-`claimed/` under a name of the claiming process: a rename is atomic, so
-exactly one of them gets it, and the other goes on with the next item.
-A claim left behind by a killed build goes back to the inbox the next time.
+An inbox is emptied under its folder's lock: two processes at it at once
+(a build and a hand-run landing, say) take turns, and the second finds only
+what the first left.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration.landing import LandingError, land
+from orchestration.ledger import folder_lock
 from orchestration.settings import Paths
-
-CLAIMED = "claimed"
 
 
 @dataclass
@@ -58,66 +54,32 @@ def move_aside(path: Path, folder: Path, name: str | None = None) -> Path:
     return target
 
 
-def _claim(path: Path) -> Path | None:
-    """Take `path` for this process, or None when another process took it first."""
-    claimed = path.parent / CLAIMED / f"{os.getpid()}__{path.name}"
-    claimed.parent.mkdir(exist_ok=True)
-    try:
-        os.rename(path, claimed)
-    except FileNotFoundError:
-        return None
-    return claimed
-
-
-def _release_stale_claims(paths: Paths, source: str) -> None:
-    """Claims of processes that are gone (a killed build) go back to the inbox."""
-    folder = paths.inbox(source) / CLAIMED
-    if not folder.exists():
-        return
-    for claimed in folder.iterdir():
-        pid, _, name = claimed.name.partition("__")
-        if pid.isdigit() and not _alive(int(pid)):
-            move_aside(claimed, paths.inbox(source), name)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def land_inbox(
     paths: Paths,
     source: str,
-    land_one: Callable[[Path, Path], bool] | None = None,
+    land_one: Callable[[Path], bool] | None = None,
     pick: Callable[[Path], bool] = is_file_drop,
     errors: tuple[type[Exception], ...] = (LandingError,),
 ) -> InboxResult:
-    """Land every item waiting in the inbox of `source`. `land_one(claimed, original)` lands one
-    claimed item (recording `original` as where it came from) and says whether it was already landed;
-    the default lands a tweets file."""
+    """Land every item waiting in the inbox of `source`. `land_one(item)` lands one item and says
+    whether it was already landed; the default lands a tweets file."""
 
-    def land_file(claimed: Path, original: Path) -> bool:
-        return land(source, str(claimed), paths, progress=False, delivered_as=str(original)).skipped
+    def land_file(item: Path) -> bool:
+        return land(source, str(item), paths, progress=False).skipped
 
     land_one = land_one or land_file
     result = InboxResult()
-    _release_stale_claims(paths, source)
-    for path in waiting(paths, source, pick):
-        claimed = _claim(path)
-        if claimed is None:
-            continue
-        try:
-            skipped = land_one(claimed, path)
-        except errors as exc:
-            moved = move_aside(claimed, paths.inbox(source) / "rejected", path.name)
-            moved.with_name(moved.name + ".error").write_text(f"{exc}\n")
-            result.rejected.append(f"{path.name}: {exc}")
-            continue
-        move_aside(claimed, paths.inbox(source) / "landed", path.name)
-        (result.skipped if skipped else result.landed).append(path.name)
+    if not paths.inbox(source).exists():
+        return result
+    with folder_lock(paths.inbox(source)):
+        for path in waiting(paths, source, pick):
+            try:
+                skipped = land_one(path)
+            except errors as exc:
+                moved = move_aside(path, paths.inbox(source) / "rejected")
+                moved.with_name(moved.name + ".error").write_text(f"{exc}\n")
+                result.rejected.append(f"{path.name}: {exc}")
+                continue
+            move_aside(path, paths.inbox(source) / "landed")
+            (result.skipped if skipped else result.landed).append(path.name)
     return result

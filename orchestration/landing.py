@@ -37,13 +37,11 @@ from typing import BinaryIO
 import orjson
 from tqdm import tqdm
 
-from orchestration.ledger import Ledger, folder_lock
-from orchestration.settings import Limits, Paths
+from orchestration.ledger import Ledger, folder_lock, part_prefix, remove_abandoned_parts
+from orchestration.settings import EXPANSION_FLOOR, Limits, Paths
 
 CHUNK = 1 << 20
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
-# A decompressed delivery below this size is never called a bomb, whatever its ratio.
-EXPANSION_FLOOR = 16 << 20
 
 
 class LandingError(Exception):
@@ -83,12 +81,16 @@ def _file_name(location: str) -> str:
     return Path(location).name
 
 
-def _download(url: str, directory: Path, progress: bool, timeout: float) -> Path:
+def _download(url: str, directory: Path, progress: bool, limits: Limits) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=directory, suffix=".part")
+    remove_abandoned_parts(directory)
+    fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=part_prefix())
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+        with (
+            os.fdopen(fd, "wb") as out,
+            urllib.request.urlopen(url, timeout=limits.download_timeout) as response,
+        ):
             total = int(response.headers.get("Content-Length") or 0) or None
             with tqdm(
                 total=total,
@@ -100,13 +102,18 @@ def _download(url: str, directory: Path, progress: bool, timeout: float) -> Path
                 while chunk := response.read(CHUNK):
                     out.write(chunk)
                     bar.update(len(chunk))
+                    if out.tell() > limits.max_delivery_bytes:
+                        raise LandingError(
+                            f"{url}: larger than {limits.max_delivery_bytes:,} bytes (MEDALLION_MAX_DELIVERY_BYTES)"
+                        )
             if total is not None and out.tell() != total:
                 raise LandingError(f"{url}: download ended after {out.tell()} of {total} bytes; try again")
     except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
         tmp.unlink(missing_ok=True)
         if isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError):
             raise LandingError(
-                f"{url}: download failed: no data for {timeout:g} s (MEDALLION_DOWNLOAD_TIMEOUT); try again"
+                f"{url}: download failed: no data for {limits.download_timeout:g} s (MEDALLION_DOWNLOAD_TIMEOUT); "
+                "try again"
             ) from exc
         raise LandingError(f"{url}: download failed: {exc}") from exc
     except BaseException:
@@ -151,7 +158,11 @@ def _open_payload(path: Path, display: str) -> tuple[BinaryIO, str, bool]:
             names = ", ".join(m.filename for m in members) or "none"
             archive.close()
             raise LandingError(f"{display}: a zip delivery must hold exactly one file, found {len(members)} ({names})")
-        return archive.open(members[0]), members[0].filename, True
+        try:
+            return archive.open(members[0]), members[0].filename, True
+        except (RuntimeError, NotImplementedError) as exc:  # encrypted, or a compression zipfile lacks
+            archive.close()
+            raise LandingError(f"{display}: cannot read {members[0].filename!r} in the zip ({exc})") from exc
     if kind == "corrupt-archive":
         if not head:
             raise LandingError(f"{display}: corrupt archive: the file is empty")
@@ -162,6 +173,7 @@ def _open_payload(path: Path, display: str) -> tuple[BinaryIO, str, bool]:
 @dataclass(frozen=True)
 class _Copied:
     lines: int
+    size: int
     content_sha256: str
     first_line: bytes
 
@@ -183,7 +195,7 @@ def _copy(
         while True:
             try:
                 chunk = src.read(CHUNK)
-            except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+            except (OSError, EOFError, zlib.error, zipfile.BadZipFile, RuntimeError, NotImplementedError) as exc:
                 raise LandingError(f"{display}: archive is corrupt or truncated ({exc})") from exc
             if not chunk:
                 break
@@ -206,7 +218,7 @@ def _copy(
             bar.update(len(chunk))
     if last != b"\n":
         lines += 1
-    return _Copied(lines, digest.hexdigest(), head.split(b"\n", 1)[0])
+    return _Copied(lines, written, digest.hexdigest(), head.split(b"\n", 1)[0])
 
 
 def _refuse_json_array(display: str, copied: _Copied) -> None:
@@ -258,11 +270,12 @@ def iter_locations(locations: list[str]) -> Iterator[str]:
             yield location
 
 
-def _content_sha256(entry: Landing, paths: Paths) -> str:
+def _same_content(entry: Landing, copied: _Copied, paths: Paths) -> bool:
     if entry.content_sha256:
-        return entry.content_sha256
+        return entry.content_sha256 == copied.content_sha256
+    # Landed before content hashes were recorded: hash the landed file, only when its size matches.
     landed = paths.home / entry.landed_path
-    return _sha256(landed) if landed.exists() else ""
+    return landed.exists() and landed.stat().st_size == copied.size and _sha256(landed) == copied.content_sha256
 
 
 def land(
@@ -271,22 +284,17 @@ def land(
     paths: Paths,
     progress: bool = True,
     limits: Limits | None = None,
-    delivered_as: str | None = None,
 ) -> LandResult:
-    """Land one delivery for `source`; see the module docstring.
-
-    `delivered_as` is where the delivery came from when `location` is a working copy of it
-    (an inbox file claimed for landing): its name and path are recorded, and messages use them.
-    """
+    """Land one delivery for `source`; see the module docstring."""
     limits = limits or Limits.from_env()
-    origin = delivered_as or location
+    origin = readable(location)
     display = _file_name(origin)
     directory = paths.landing(source)
     directory.mkdir(parents=True, exist_ok=True)
     manifest = Manifest(directory)
     downloaded: Path | None = None
     if _is_url(location):
-        downloaded = _download(location, paths.downloads, progress, limits.download_timeout)
+        downloaded = _download(location, paths.downloads, progress, limits)
         delivered = downloaded
     else:
         delivered = Path(location)
@@ -303,7 +311,8 @@ def land(
         if not inner.lower().endswith(JSON_SUFFIXES):
             stream.close()
             raise LandingError(f"{display}: holds {inner!r}; expected JSON lines (.json, .jsonl or .ndjson)")
-        fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=".landing-", suffix=".part")
+        remove_abandoned_parts(directory)
+        fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=part_prefix())
         tmp = Path(tmp_name)
         with stream, os.fdopen(fd, "wb") as out:
             copied = _copy(stream, out, display, size, compressed, limits, progress)
@@ -315,13 +324,11 @@ def land(
         with folder_lock(directory):
             entries = manifest.entries()
             for entry in entries:
-                if entry.sha256 == sha256 or _content_sha256(entry, paths) == copied.content_sha256:
+                if entry.sha256 == sha256 or _same_content(entry, copied, paths):
                     return LandResult(entry, skipped=True)
             landed_at = datetime.now(UTC)
             ingestion_id = f"{landed_at:%Y%m%dT%H%M%S%fZ}-{copied.content_sha256[:12]}"
-            target = directory / f"{ingestion_id}__{_safe_name(Path(inner).name)}"
-            os.replace(tmp, target)
-            tmp = None
+            target = directory / f"{ingestion_id}__{_safe_name(readable(Path(inner).name))}"
             landing = Landing(
                 ingestion_id=ingestion_id,
                 ingestion_seq=max((e.ingestion_seq for e in entries), default=0) + 1,
@@ -335,7 +342,13 @@ def land(
                 landed_path=str(target.relative_to(paths.home)),
                 content_sha256=copied.content_sha256,
             )
-            manifest.append(landing)
+            os.replace(tmp, target)
+            tmp = None
+            try:
+                manifest.append(landing)
+            except BaseException:
+                target.unlink(missing_ok=True)  # never a landed file the manifest does not know
+                raise
         return LandResult(landing, skipped=False)
     except OSError as exc:
         raise LandingError(f"{origin}: cannot read: {exc.strerror or exc}") from exc
@@ -344,6 +357,12 @@ def land(
             tmp.unlink(missing_ok=True)
         if downloaded is not None:
             downloaded.unlink(missing_ok=True)
+
+
+def readable(name: str) -> str:
+    """A name as text that can be stored anywhere: bytes of a file name that are not UTF-8 (which
+    Python keeps as lone surrogates) become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _safe_name(name: str) -> str:

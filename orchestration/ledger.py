@@ -71,3 +71,30 @@ class Ledger:
             handle.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
             handle.flush()
             os.fsync(handle.fileno())
+
+
+# Temporary files a writer makes beside what it writes are named `.part-<pid>-...`,
+# so the leftovers of a killed writer can be told from a live one's and removed.
+PART = ".part-"
+
+
+def part_prefix() -> str:
+    return f"{PART}{os.getpid()}-"
+
+
+def remove_abandoned_parts(folder: Path) -> None:
+    """Remove the temporary files of writers that are gone (killed mid-write)."""
+    for part in folder.glob(f"{PART}*") if folder.exists() else []:
+        pid = part.name[len(PART) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            part.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

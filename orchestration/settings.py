@@ -83,6 +83,10 @@ def _number(name: str, default: float, kind: type = float, minimum: float = 0) -
     return value
 
 
+# A decompressed delivery below this size is never called a bomb, whatever its expansion ratio.
+EXPANSION_FLOOR = 16 << 20
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one delivery may cost. Beyond a limit, a delivery (or one line of it) is refused or rejected."""

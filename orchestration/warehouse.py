@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from orchestration.settings import Paths, target_name
+from orchestration.sqltext import quote_identifier
 
 # A small table Python writes whole: {column: type}, rows as dicts (ISO strings for times).
 Columns = dict[str, str]
@@ -108,14 +109,32 @@ class DuckDBWarehouse:
         finally:
             con.close()
 
+    def ensure_snapshot(self) -> None:
+        """A home published before snapshots existed gets one, so that readers leave its builds alone.
+        Called by a build as it starts (it holds the home's build lock)."""
+        import duckdb
+
+        if self.paths.serving.exists() or not self.paths.warehouse.exists():
+            return
+        con = duckdb.connect(str(self.paths.warehouse), read_only=True)
+        try:
+            published = con.execute(
+                "select count(*) from information_schema.tables where table_schema = 'gold' and table_name = 'versions'"
+            ).fetchone()[0]
+        finally:
+            con.close()
+        if published:
+            self.publish_snapshot()
+
     def publish_snapshot(self) -> Path:
         """Write gold as it is now (views materialized, only registered versions) to a new file and
         make it the one readers open. Called right after a publish, by the process that built it."""
 
         folder = self.paths.serving.parent
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".gold-{os.getpid()}.duckdb"
-        tmp.unlink(missing_ok=True)
+        tmp = folder / f".published-{os.getpid()}.duckdb"
+        for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
+            stale.unlink(missing_ok=True)
         con = self.connect(read_only=False)
         try:
             con.execute("attach ? as serving", [str(tmp)])
@@ -276,21 +295,6 @@ class BigQueryWarehouse:
 
     def location(self) -> str:
         return f"bigquery://{self.project}"
-
-
-def quote_identifier(name: str) -> str:
-    """A double-quoted SQL identifier, for names no parameter can carry (tables, columns in DDL)."""
-    if "\x00" in name:
-        raise ValueError(f"{name!r}: an identifier cannot hold a NUL character")
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(value: str) -> str:
-    """A single-quoted SQL string literal, only where the grammar takes no parameter (a view's
-    body, say): the operator's own paths. Delivered names and contents are always bound instead."""
-    if "\x00" in value:
-        raise ValueError(f"{value!r}: a SQL string cannot hold a NUL character")
-    return "'" + value.replace("'", "''") + "'"
 
 
 TRINO_ROWS_PER_INSERT = 200

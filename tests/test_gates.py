@@ -149,7 +149,7 @@ def test_a_file_with_five_percent_malformed_lines_is_quarantined_and_the_rest_pu
     ok(run(home, "land", "tweets", str(world["bad"]), "--quiet"))
     result = run(home, "build")
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "WARNING  silver.stg_tweets__lines: 1 deliveries judged: 0 admitted, 1 quarantined" in result.stdout
+    assert "WARNING  silver.stg_tweets__lines: 1 delivery judged: 0 admitted, 1 quarantined" in result.stdout
     share = re.search(
         r"\(bad\.jsonl\): expect_column_values_to_be_between\(reject_share\): reject_share = ([0-9.]+)\.", result.stdout
     )

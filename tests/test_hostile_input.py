@@ -57,9 +57,13 @@ def tweets(template: dict[str, Any], first_id: int, count: int, **changes: Any) 
     return [dict(template, id=first_id + i, **changes) for i in range(count)]
 
 
-def assert_every_line_accounted(home: Path) -> None:
-    """For each tweets delivery: lines landed = lines parsed + lines rejected (in silver's staging)."""
-    landed = {e.ingestion_id: e.line_count for e in Manifest(Paths(home).landing("tweets")).entries()}
+def assert_every_line_accounted(home: Path, tampered: str | None = None) -> None:
+    """For each tweets delivery: lines landed = lines parsed + lines rejected (in silver's staging);
+    for a landed file cut short after landing (`tampered`), the lines it still holds."""
+    landed = {
+        e.ingestion_id: 5 if e.source_file == tampered else e.line_count
+        for e in Manifest(Paths(home).landing("tweets")).entries()
+    }
     counted = dict(
         warehouse_rows(
             home,
@@ -68,6 +72,10 @@ def assert_every_line_accounted(home: Path) -> None:
         )
     )
     assert counted == landed
+
+
+def template_of(world: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(world["named"][0].read_text(encoding="utf-8").splitlines()[0])
 
 
 def deliveries(home: Path) -> dict[str, dict[str, Any]]:
@@ -201,12 +209,22 @@ def test_one_build_admits_the_good_and_quarantines_the_bad(world: dict[str, Any]
     try:
         for path in [world["good"], *world["named"], world["typed"], world["csv"], world["future"], world["huge"]]:
             succeeded(run(home, "land", "tweets", str(path), "--quiet"))
+        # A landed file that changes after landing (a disk fault, a hand edit) is caught, not built.
+        tampered = write_lines(world["root"] / "files" / "tampered.jsonl", tweets(template_of(world), 750 * 10**15, 10))
+        succeeded(run(home, "land", "tweets", str(tampered), "--quiet"))
+        landed = next(e for e in Manifest(Paths(home).landing("tweets")).entries() if e.source_file == "tampered.jsonl")
+        copy = Paths(home).home / landed.landed_path
+        copy.write_bytes(b"".join(copy.read_bytes().splitlines(keepends=True)[:5]))
         succeeded(run(home, "land", "forecast", str(world["pull"]), "--fetched-at", world["pull_at"].isoformat()))
         succeeded(run(home, "land", "forecast", str(world["hot"]), "--fetched-at", world["hot_at"].isoformat()))
         build = succeeded(run(home, "build", MEDALLION_WEBHOOK_URL=receiver.url))
     finally:
         receiver.close()
-    assert "3 deliveries quarantined" in build
+    assert "4 deliveries quarantined" in build
+    assert (
+        "(tampered.jsonl): expect_column_pair_values_to_be_equal(lines_loaded, lines_landed): lines_loaded = 5,"
+        in build
+    )
     assert "(export.jsonl): expect_column_values_to_be_between(reject_share): reject_share = 1." in build
     assert "(future.jsonl): expect_column_values_to_be_between(last_tweet_date): last_tweet_date = 2099-01-01" in build
     assert "hot.json.gz): expect_column_values_to_be_between(max_temp): max_temp = 500" in build
@@ -219,13 +237,14 @@ def test_one_build_admits_the_good_and_quarantines_the_bad(world: dict[str, Any]
         "export.jsonl": "quarantined",
         "future.jsonl": "quarantined",
         "huge.jsonl": "admitted",
+        "tampered.jsonl": "quarantined",
         "pull{{ 7*7 }}.json.gz": "admitted",
         "hot.json.gz": "quarantined",
         "data.csv": "admitted",
     }
     admitted = [world["good"], *world["named"], world["typed"], world["huge"]]
     assert json.loads(succeeded(run(home, "answers", "--json"))) == reference.answers(admitted)
-    assert_every_line_accounted(home)
+    assert_every_line_accounted(home, tampered="tampered.jsonl")
     world["state"]["answers"] = json.loads(succeeded(run(home, "answers", "--json")))
 
 
@@ -356,7 +375,8 @@ def test_release_and_drop_act_on_one_delivery_while_readers_always_get_an_answer
     ) == [(0,)]
     states = {name: d["state"] for name, d in deliveries(home).items()}
     assert states["future.jsonl"] == "released" and states["export.jsonl"] == "dropped"
-    assert_every_line_accounted(home)
+    assert states["tampered.jsonl"] == "quarantined"
+    assert_every_line_accounted(home, tampered="tampered.jsonl")
 
 
 def test_concurrent_lands_lose_nothing(tmp_path: Path, real_sample: Path) -> None:
@@ -409,7 +429,14 @@ def test_concurrent_lands_lose_nothing(tmp_path: Path, real_sample: Path) -> Non
 
     assert sorted(p.pull_seq for p in landed_pulls(Paths(home))) == [1, 2, 3]
     assert sorted(d.delivery_seq for d in municipios_files(Paths(home))) == [1, 2]
-    succeeded(run(home, "build"))
+    # Two builds at once: the second waits for the first instead of tripping over it.
+    builds = [
+        subprocess.Popen([*cli, "build"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(2)
+    ]
+    outputs = [b.communicate(timeout=900)[0] for b in builds]
+    assert [b.returncode for b in builds] == [0, 0], [o[-2000:] for o in outputs]
+    assert sum("another build is running" in o for o in outputs) == 1
     assert_every_line_accounted(home)
     assert json.loads(succeeded(run(home, "answers", "--json"))) == reference.answers(
         [*files, *(inbox / "landed" / p.name for p in dropped)]
@@ -438,7 +465,7 @@ def test_archives_are_judged_by_their_content(tmp_path: Path) -> None:
     assert "bomb.zip: decompresses to more than 100 times its size" in refused.stderr
     assert "MEDALLION_MAX_EXPANSION" in refused.stderr
     assert len(Manifest(Paths(home).landing("tweets")).entries()) == 1
-    assert not list(Paths(home).landing("tweets").glob(".landing-*")), "nothing of a refused delivery is left behind"
+    assert not list(Paths(home).landing("tweets").glob(".part-*")), "nothing of a refused delivery is left behind"
 
     bad_setting = run(home, "land", "tweets", str(bomb), MEDALLION_MAX_EXPANSION="lots")
     assert bad_setting.returncode == 2 and "MEDALLION_MAX_EXPANSION='lots': expected a number" in bad_setting.stderr

@@ -22,6 +22,24 @@
 {%- endmacro %}
 
 
+{#- The same for an integer column: at most nine digits, so it always fits. -#}
+{% macro to_integer(text) -%}
+    {{ return(adapter.dispatch('to_integer', 'medallion')(text)) }}
+{%- endmacro %}
+
+{% macro default__to_integer(text) -%}
+    case when regexp_full_match({{ text }}, '-?[0-9]{1,9}') then cast({{ text }} as integer) end
+{%- endmacro %}
+
+{% macro trino__to_integer(text) -%}
+    case when regexp_like({{ text }}, '^-?[0-9]{1,9}$') then cast({{ text }} as integer) end
+{%- endmacro %}
+
+{% macro bigquery__to_integer(text) -%}
+    case when regexp_contains({{ text }}, r'^-?[0-9]{1,9}$') then safe_cast({{ text }} as int64) end
+{%- endmacro %}
+
+
 {#- A JSON boolean, as text (`true` or `false`), as a boolean; else null. -#}
 {% macro to_boolean(text) -%}
     case {{ text }} when 'true' then true when 'false' then false end

@@ -17,13 +17,14 @@ from typing import Any
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration import deliveries
+from orchestration import build_lock
 from orchestration.dbt_project import medallion_project, translator
 from orchestration.quality.gates import recorded_results
 from orchestration.settings import Paths, SettingsError
-from orchestration.warehouse import DuckDBWarehouse, current
+from orchestration.warehouse import DuckDBWarehouse, current, fetchall
 
 PUBLISHED = "path:models/marts/published"
+FULL_REFRESH_TAG = "medallion/full_refresh"
 
 
 def run_started(context: AssetExecutionContext) -> datetime:
@@ -32,13 +33,24 @@ def run_started(context: AssetExecutionContext) -> datetime:
     return started.replace(microsecond=0)
 
 
+def version_id(context: AssetExecutionContext) -> str:
+    """The gold version this run publishes: its UTC start, e.g. 20261122T103000Z."""
+    return run_started(context).strftime("%Y%m%dT%H%M%SZ")
+
+
 def build_vars(context: AssetExecutionContext) -> dict[str, Any]:
     """The dbt variables of this run: the gold version it would publish, and the retention. Every dbt step
     of a run gets the same ones, so dbt parses the project once per run, not at every step."""
-    return {
-        "gold_version_id": run_started(context).strftime("%Y%m%dT%H%M%SZ"),
-        "gold_retention": retention(),
-    }
+    return {"gold_version_id": version_id(context), "gold_retention": retention()}
+
+
+def silver_flags(context: AssetExecutionContext) -> list[str]:
+    """dbt flags of the staging and silver steps: the run's variables, and `--full-refresh` when the run
+    asks for it (`medallion build --full-refresh`)."""
+    flags = ["--vars", json.dumps(build_vars(context))]
+    if context.run.tags.get(FULL_REFRESH_TAG) == "true":
+        flags.append("--full-refresh")
+    return flags
 
 
 def retention() -> int:
@@ -56,7 +68,8 @@ def retention() -> int:
     name="dbt_staging",
 )
 def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    yield from dbt.cli(["build", "--vars", json.dumps(build_vars(context))], context=context).stream()
+    build_lock.hold(Paths.from_env(), context.log.info)
+    yield from dbt.cli(["build", *silver_flags(context)], context=context).stream()
 
 
 @dbt_assets(
@@ -67,7 +80,8 @@ def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator
     name="dbt_silver",
 )
 def dbt_silver(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    yield from dbt.cli(["build", "--vars", json.dumps(build_vars(context))], context=context).stream()
+    build_lock.hold(Paths.from_env(), context.log.info)
+    yield from dbt.cli(["build", *silver_flags(context)], context=context).stream()
 
 
 @dbt_assets(
@@ -79,14 +93,34 @@ def dbt_silver(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[
     name="dbt_gold_candidates",
 )
 def dbt_gold_candidates(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    build_lock.hold(Paths.from_env(), context.log.info)
     yield from dbt.cli(["build", "--vars", json.dumps(build_vars(context))], context=context).stream()
 
 
 def source_files(paths: Paths) -> list[dict[str, Any]]:
-    """What a version holds: every delivery silver has taken in (admitted or released), every source."""
+    """What a version holds: every delivery silver took in (admitted or released), every source, read from
+    the copy of the decisions silver itself read (`platform.deliveries`), and of municipality files the
+    ones bronze has loaded."""
+    warehouse = current(paths)
+    con = warehouse.connect()
+    try:
+        rows = fetchall(
+            con,
+            "select source_name, delivery_id, delivery_name, sha256, items from platform.deliveries"
+            " where admitted_seq is not null order by source_name, admitted_seq",
+        )
+        try:
+            loaded = {r[0] for r in fetchall(con, "select delivery_id from bronze.municipios_deliveries")}
+        except Exception as exc:
+            if not warehouse.is_missing_relation(exc):
+                raise
+            loaded = set()
+    finally:
+        con.close()
     return [
-        {"source": d.source, "id": d.delivery_id, "file": d.name, "sha256": d.sha256, "rows": d.items}
-        for d in deliveries.in_silver(paths)
+        {"source": source, "id": delivery_id, "file": name, "sha256": sha256, "rows": items}
+        for source, delivery_id, name, sha256, items in rows
+        if source != "municipios" or delivery_id in loaded
     ]
 
 
@@ -102,17 +136,15 @@ PUBLICATION_COLUMNS = {
 def prepare_publication(context: AssetExecutionContext, paths: Paths) -> str:
     """Write what this publish records (run, deliveries, gate results) to platform.pending_publication,
     with bound values; returns the version id. Nothing of it travels through dbt variables."""
-    started = run_started(context)
-    version_id = started.strftime("%Y%m%dT%H%M%SZ")
     row = {
-        "version_id": version_id,
+        "version_id": version_id(context),
         "run_id": context.run_id,
-        "run_started_at": started.isoformat(),
+        "run_started_at": run_started(context).isoformat(),
         "source_files": json.dumps(source_files(paths), ensure_ascii=False),
         "gate_results": json.dumps(recorded_results(paths, context.run_id)),
     }
     current(paths).replace_tables({"platform.pending_publication": (PUBLICATION_COLUMNS, [row])})
-    return version_id
+    return row["version_id"]
 
 
 @dbt_assets(
@@ -124,8 +156,8 @@ def prepare_publication(context: AssetExecutionContext, paths: Paths) -> str:
 )
 def dbt_publish(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     paths = Paths.from_env()
-    version_id = prepare_publication(context, paths)
-    context.log.info(f"publishing gold version {version_id}")
+    build_lock.hold(paths, context.log.info)
+    context.log.info(f"publishing gold version {prepare_publication(context, paths)}")
     yield from dbt.cli(["build", "--vars", json.dumps(build_vars(context))], context=context).stream()
     warehouse = current(paths)
     if isinstance(warehouse, DuckDBWarehouse):

@@ -18,6 +18,7 @@ from dagster import (
     asset_check,
 )
 
+from orchestration import build_lock
 from orchestration.quality.gates import SuiteFile, run_suite, suite_files
 from orchestration.settings import Paths
 
@@ -30,7 +31,9 @@ def gate_for(suite_file: SuiteFile) -> AssetChecksDefinition:
         description=f"Great Expectations suite {suite_file.name} ({suite_file.path.name}): {suite_file.description}",
     )
     def gate(context: AssetCheckExecutionContext) -> AssetCheckResult:
-        result = run_suite(suite_file, Paths.from_env(), context.op_execution_context.run_id)
+        paths = Paths.from_env()
+        build_lock.hold(paths, context.log.info)
+        result = run_suite(suite_file, paths, context.op_execution_context.run_id)
         context.log.info(result.summary())
         metadata = {
             "suite": suite_file.name,

@@ -24,9 +24,10 @@ import orjson
 import pandas as pd
 
 from orchestration.bronze import column_list, lake_view, stage_and_copy
-from orchestration.forecast.landing import deliveries, failures, pulls
+from orchestration.forecast.landing import MunicipiosLanding, PullLanding, failures
 from orchestration.settings import Paths, target_name
-from orchestration.warehouse import TrinoWarehouse, current, fetchall, quote_identifier
+from orchestration.sqltext import quote_identifier
+from orchestration.warehouse import TrinoWarehouse, current, fetchall
 
 FIELDS = (
     "ides", "idmun", "nes", "nmun", "hloc", "nhor", "temp", "prec", "probprec", "hr",
@@ -49,10 +50,9 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else orjson.dumps(value).decode()
 
 
-def load_forecast(paths: Paths) -> tuple[int, int]:
+def load_forecast(paths: Paths, landed: list[PullLanding]) -> tuple[int, int]:
     """Write every landed pull not yet in the lake; returns (new pulls, new records)."""
     lake = paths.lake("bronze", "forecast_records")
-    landed = pulls(paths)
     new_pulls = new_records = 0
     scratch = duckdb.connect()
     try:
@@ -88,13 +88,13 @@ def load_forecast(paths: Paths) -> tuple[int, int]:
     return new_pulls, new_records
 
 
-def load_municipios(paths: Paths) -> tuple[int, int]:
+def load_municipios(paths: Paths, delivered: list[MunicipiosLanding]) -> tuple[int, int]:
     """Write every landed data.csv not yet in the lake; returns (new files, new rows)."""
     lake = paths.lake("bronze", "municipios_rows")
     new_files = new_rows = 0
     scratch = duckdb.connect()
     try:
-        for entry in deliveries(paths):
+        for entry in delivered:
             folder = lake / f"delivery_seq={entry.delivery_seq:06d}"
             if (folder / "part-00001.parquet").exists():
                 continue
@@ -105,7 +105,10 @@ def load_municipios(paths: Paths) -> tuple[int, int]:
             scratch.sql(
                 """select $1::varchar as delivery_id, $2::integer as delivery_seq, $3::date as data_date,
                         (row_number() over ())::integer + 1 as line_number, *
-                    from read_csv($4, header = true, all_varchar = true, parallel = false)""",
+                    from read_csv(
+                        $4, header = true, all_varchar = true, parallel = false,
+                        delim = ',', quote = '"', escape = '"'
+                    )""",
                 params=[entry.delivery_id, entry.delivery_seq, entry.data_date, str(csv_path)],
             ).write_parquet(str(tmp / "part-00001.parquet"), compression="zstd")
             tmp.rename(folder)
@@ -134,18 +137,18 @@ DELIVERIES = {
 }  # fmt: skip
 
 
-def registries(paths: Paths, what: str) -> dict:
+def registries(paths: Paths, what: str, entries: list[PullLanding] | list[MunicipiosLanding]) -> dict:
     """The landing registries of the forecast (what='forecast') or municipality files (what='municipios'),
-    as small warehouse tables with explicit types."""
+    as small warehouse tables with explicit types: the `entries` just loaded, never ones landed since."""
     if what == "forecast":
         return {
-            "bronze.forecast_pulls": (PULLS, [asdict(p) for p in pulls(paths)]),
+            "bronze.forecast_pulls": (PULLS, [asdict(p) for p in entries]),
             "bronze.forecast_pull_failures": (FAILURES, failures(paths)),
         }
-    return {"bronze.municipios_deliveries": (DELIVERIES, [asdict(d) for d in deliveries(paths)])}
+    return {"bronze.municipios_deliveries": (DELIVERIES, [asdict(d) for d in entries])}
 
 
-def refresh_warehouse(paths: Paths, what: str) -> None:
+def refresh_warehouse(paths: Paths, what: str, entries: list[PullLanding] | list[MunicipiosLanding]) -> None:
     """DuckDB: views over the lake, and the landing registries."""
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(paths.warehouse))
@@ -167,7 +170,7 @@ def refresh_warehouse(paths: Paths, what: str) -> None:
         )
     finally:
         con.close()
-    current(paths).replace_tables(registries(paths, what))
+    current(paths).replace_tables(registries(paths, what, entries))
 
 
 # --- Trino + Iceberg -------------------------------------------------------
@@ -177,7 +180,7 @@ def refresh_warehouse(paths: Paths, what: str) -> None:
 # file; the registries are rewritten whole (they are a few rows).
 
 
-def sync_trino(paths: Paths, what: str) -> None:
+def sync_trino(paths: Paths, what: str, entries: list[PullLanding] | list[MunicipiosLanding]) -> None:
     """Copy every pull (what='forecast') or municipality file (what='municipios') of the lake not yet
     in Iceberg, and rewrite that source's registries."""
     warehouse = TrinoWarehouse(paths)
@@ -186,15 +189,15 @@ def sync_trino(paths: Paths, what: str) -> None:
         fetchall(con, "create schema if not exists iceberg.bronze")
         fetchall(con, "create schema if not exists hive.medallion_stage")
         if what == "forecast":
-            _sync_pulls(con, paths)
+            _sync_pulls(con, paths, entries)
         else:
-            _sync_municipios(con, paths)
+            _sync_municipios(con, paths, entries)
     finally:
         con.close()
-    warehouse.replace_tables(registries(paths, what))
+    warehouse.replace_tables(registries(paths, what, entries))
 
 
-def _sync_pulls(con: object, paths: Paths) -> None:
+def _sync_pulls(con: object, paths: Paths, landed: list[PullLanding]) -> None:
     fields = ", ".join(f"{name} varchar" for name in FIELDS)
     fetchall(
         con,
@@ -203,7 +206,7 @@ def _sync_pulls(con: object, paths: Paths) -> None:
         "with (partitioning = array['pull_seq'])",
     )
     loaded = {r[0] for r in fetchall(con, "select distinct pull_seq from iceberg.bronze.forecast_records")}
-    for entry in pulls(paths):
+    for entry in landed:
         folder = Path("lake") / "bronze" / "forecast_records" / f"pull_seq={entry.pull_seq:06d}"
         if entry.pull_seq in loaded or not (paths.home / folder).is_dir():
             continue
@@ -218,7 +221,7 @@ def _sync_pulls(con: object, paths: Paths) -> None:
         )
 
 
-def _sync_municipios(con: object, paths: Paths) -> None:
+def _sync_municipios(con: object, paths: Paths, delivered: list[MunicipiosLanding]) -> None:
     fetchall(
         con,
         "create table if not exists iceberg.bronze.municipios_rows (delivery_id varchar, delivery_seq integer, "
@@ -227,7 +230,7 @@ def _sync_municipios(con: object, paths: Paths) -> None:
     loaded = {r[0] for r in fetchall(con, "select distinct delivery_seq from iceberg.bronze.municipios_rows")}
     have = {r[0] for r in fetchall(con, "describe iceberg.bronze.municipios_rows")}
     lineage = {"delivery_id": "varchar", "delivery_seq": "integer", "data_date": "date", "line_number": "integer"}
-    for entry in deliveries(paths):
+    for entry in delivered:
         if entry.delivery_seq in loaded:
             continue
         relative = Path("lake") / "bronze" / "municipios_rows" / f"delivery_seq={entry.delivery_seq:06d}"
@@ -257,10 +260,10 @@ def _sync_municipios(con: object, paths: Paths) -> None:
         )
 
 
-def publish(paths: Paths, what: str) -> None:
+def publish(paths: Paths, what: str, entries: list[PullLanding] | list[MunicipiosLanding]) -> None:
     """Make the lake's forecast (what='forecast') or municipality (what='municipios') bronze visible
     in the current target's warehouse."""
     if target_name() == "trino":
-        sync_trino(paths, what)
+        sync_trino(paths, what, entries)
     else:
-        refresh_warehouse(paths, what)
+        refresh_warehouse(paths, what, entries)

@@ -8,7 +8,6 @@ attempt, and nothing is landed.
 
 from __future__ import annotations
 
-import gzip
 import http.client
 import os
 import random
@@ -21,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+
+from orchestration.settings import EXPANSION_FLOOR, Limits
 
 DEFAULT_URL = "https://smn.conagua.gob.mx/tools/GUI/webservices/?method=3"
 
@@ -64,14 +65,40 @@ class Pulled:
     attempts: list[str] = field(default_factory=list)
 
 
-def decode(body: bytes) -> list[dict[str, Any]]:
-    """The records of a body (gzip or plain JSON); `BadBody` if incomplete, not an array, or empty."""
-    raw = body
-    if body[:2] == b"\x1f\x8b":
+def _gunzip(body: bytes, limits: Limits) -> bytes:
+    """A gzip body (one member or several), decompressed within the limits a landed file has: a zip
+    bomb is refused before it fills memory."""
+    ceiling = min(limits.max_delivery_bytes, max(int(len(body) * limits.max_expansion), EXPANSION_FLOOR))
+    parts: list[bytes] = []
+    size = 0
+    rest = body
+    while rest:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
-            raw = gzip.decompress(body)
-        except (EOFError, OSError, zlib.error) as exc:
+            part = inflater.decompress(rest, ceiling + 1 - size)
+        except zlib.error as exc:
             raise BadBody(f"truncated or corrupt gzip body ({exc})") from exc
+        size += len(part)
+        if size > ceiling:
+            raise BadBody(
+                f"decompresses to more than {ceiling:,} bytes ({limits.max_expansion:g} times its size, or "
+                "MEDALLION_MAX_DELIVERY_BYTES): refused"
+            )
+        if not inflater.eof:
+            raise BadBody("truncated or corrupt gzip body (it ends before the compressed stream does)")
+        parts.append(part)
+        rest = inflater.unused_data
+    return b"".join(parts)
+
+
+def decode(body: bytes, limits: Limits | None = None) -> list[dict[str, Any]]:
+    """The records of a body (gzip or plain JSON); `BadBody` if incomplete, too large, not an array, or empty."""
+    limits = limits or Limits.from_env()
+    raw = body
+    if len(body) > limits.max_delivery_bytes:
+        raise BadBody(f"{len(body):,} bytes, more than MEDALLION_MAX_DELIVERY_BYTES")
+    if body[:2] == b"\x1f\x8b":
+        raw = _gunzip(body, limits)
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -88,8 +115,12 @@ def decode(body: bytes) -> list[dict[str, Any]]:
 
 def _get(url: str, timeout: float) -> tuple[int, bytes]:
     request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip", "User-Agent": "medallion"})
+    ceiling = Limits.from_env().max_delivery_bytes
     with urllib.request.urlopen(request, timeout=timeout) as answer:
-        return answer.status, answer.read()
+        body = answer.read(ceiling + 1)
+    if len(body) > ceiling:
+        raise BadBody(f"the answer is larger than {ceiling:,} bytes (MEDALLION_MAX_DELIVERY_BYTES)")
+    return answer.status, body
 
 
 def pull(

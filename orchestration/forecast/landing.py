@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import io
 import os
 import re
 import tempfile
@@ -27,10 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.forecast.fetch import BadBody, PullFailed, RetryPolicy, decode, pull
-from orchestration.ledger import Ledger, folder_lock
+from orchestration.ledger import Ledger, folder_lock, part_prefix, remove_abandoned_parts
 from orchestration.settings import Paths
 
 DATE_FOLDER = re.compile(r"^\d{8}$")
+# A state or municipality key: digits only (ASCII), small enough for an integer column.
+KEY = re.compile(r"[0-9]{1,9}")
 
 
 class ForecastLandingError(Exception):
@@ -66,7 +69,8 @@ class MunicipiosLanding:
 
 def _write_atomically(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    remove_abandoned_parts(target.parent)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=part_prefix())
     with os.fdopen(fd, "wb") as out:
         out.write(data)
         out.flush()
@@ -210,7 +214,7 @@ LINEAGE_COLUMNS = ("delivery_id", "delivery_seq", "data_date", "line_number")
 IDENTIFIER_QUOTES = '"`\\'
 
 
-def _check_header(path: Path | str, header: list[str]) -> None:
+def _check_header(path: Path, header: list[str]) -> None:
     """Column names become warehouse columns (Trino folds them to lower case): each must be
     non-empty, printable, unique ignoring case, not one of bronze's lineage columns, and free of
     the quote characters SQL identifiers are written with (dbt's adapters write column lists
@@ -237,20 +241,19 @@ def _check_header(path: Path | str, header: list[str]) -> None:
         seen[folded] = position
 
 
-def check_municipios_csv(path: Path, display: Path | None = None) -> int:
-    """Rows of a valid data.csv; ForecastLandingError naming the file (`display`, default `path`),
+def check_municipios_csv(path: Path, content: bytes) -> int:
+    """Rows of a valid data.csv (`content`, read from `path`); ForecastLandingError naming the file,
     the line and the problem otherwise."""
-    shown = display or path
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
+        with io.StringIO(content.decode("utf-8"), newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             if not header:
-                raise ForecastLandingError(f"{shown}: line 1: empty file, expected a header")
+                raise ForecastLandingError(f"{path}: line 1: empty file, expected a header")
             missing = {"Cve_Ent", "Cve_Mun"} - set(header)
             if missing:
-                raise ForecastLandingError(f"{shown}: line 1: header lacks {', '.join(sorted(missing))}")
-            _check_header(shown, header)
+                raise ForecastLandingError(f"{path}: line 1: header lacks {', '.join(sorted(missing))}")
+            _check_header(path, header)
             ent, mun = header.index("Cve_Ent"), header.index("Cve_Mun")
             rows = 0
             for row in reader:
@@ -258,17 +261,18 @@ def check_municipios_csv(path: Path, display: Path | None = None) -> int:
                 if not row:
                     continue
                 if len(row) != len(header):
-                    raise ForecastLandingError(f"{shown}: line {line}: {len(row)} fields, the header has {len(header)}")
+                    raise ForecastLandingError(f"{path}: line {line}: {len(row)} fields, the header has {len(header)}")
                 for index in (ent, mun):
-                    if not row[index].strip().isdigit():
+                    if not KEY.fullmatch(row[index].strip()):
                         raise ForecastLandingError(
-                            f"{shown}: line {line}: {header[index]} is {row[index]!r}, not an integer"
+                            f"{path}: line {line}: {header[index]} is {row[index]!r}, "
+                            "not an integer of at most 9 digits"
                         )
                 rows += 1
     except UnicodeDecodeError as exc:
-        raise ForecastLandingError(f"{shown}: not UTF-8 ({exc})") from exc
+        raise ForecastLandingError(f"{path}: not UTF-8 ({exc})") from exc
     except csv.Error as exc:
-        raise ForecastLandingError(f"{shown}: CSV error ({exc})") from exc
+        raise ForecastLandingError(f"{path}: CSV error ({exc})") from exc
     return rows
 
 
@@ -296,18 +300,14 @@ def land_municipios(location: Path, paths: Paths) -> list[FolderOutcome]:
     return outcomes
 
 
-def land_municipios_folder(
-    folder: Path, paths: Paths, delivered_as: Path | None = None
-) -> tuple[MunicipiosLanding, bool]:
-    """Land one YYYYMMDD/ folder's data.csv; returns (landing, skipped). `delivered_as` is where the
-    folder came from when `folder` is a working copy of it (an inbox folder claimed for landing)."""
-    origin = delivered_as or folder
+def land_municipios_folder(folder: Path, paths: Paths) -> tuple[MunicipiosLanding, bool]:
+    """Land one YYYYMMDD/ folder's data.csv; returns (landing, skipped)."""
     data = folder / "data.csv"
-    day = folder_date(origin)
+    day = folder_date(folder)
     if not data.is_file():
-        raise ForecastLandingError(f"{origin}: no data.csv")
-    rows = check_municipios_csv(data, origin / "data.csv")
+        raise ForecastLandingError(f"{folder}: no data.csv")
     content = data.read_bytes()
+    rows = check_municipios_csv(data, content)
     sha256 = hashlib.sha256(content).hexdigest()
     ledger = _deliveries_ledger(paths)
     with folder_lock(ledger.folder):
@@ -316,13 +316,13 @@ def land_municipios_folder(
         if same:
             return same, True
         seq = max((e.delivery_seq for e in existing), default=0) + 1
-        relative = Path("landing") / "municipios" / f"{seq:06d}-{origin.name}" / "data.csv"
+        relative = Path("landing") / "municipios" / f"{seq:06d}-{folder.name}" / "data.csv"
         _write_atomically(paths.home / relative, content)
         entry = MunicipiosLanding(
-            delivery_id=f"{origin.name}-{sha256[:12]}",
+            delivery_id=f"{folder.name}-{sha256[:12]}",
             delivery_seq=seq,
             data_date=day.isoformat(),
-            origin=str((origin / "data.csv").resolve()),
+            origin=str((folder / "data.csv").resolve()),
             sha256=sha256,
             rows=rows,
             landed_at=datetime.now(UTC).isoformat(),

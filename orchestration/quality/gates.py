@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from orchestration.settings import PROJECT_DIR, Paths
+from orchestration.settings import PROJECT_DIR, Paths, SettingsError
 
 SUITES_DIR = PROJECT_DIR / "expectations"
 DEFAULT_MAX_REJECT_RATE = 0.01
@@ -114,10 +114,8 @@ class SuiteResult:
     def summary(self) -> str:
         if self.verdicts is not None:
             admitted = len(self.verdicts) - len(self.quarantined)
-            return (
-                f"{self.suite}: {len(self.verdicts)} deliveries judged: {admitted} admitted, "
-                f"{len(self.quarantined)} quarantined"
-            )
+            judged = "1 delivery" if len(self.verdicts) == 1 else f"{len(self.verdicts)} deliveries"
+            return f"{self.suite}: {judged} judged: {admitted} admitted, {len(self.quarantined)} quarantined"
         passed = self.evaluated - len(self.failures)
         return f"{self.suite}: {passed}/{self.evaluated} expectations passed"
 
@@ -126,25 +124,40 @@ def suite_files() -> list[SuiteFile]:
     return [SuiteFile.load(p) for p in sorted(SUITES_DIR.glob("*/*.json"))]
 
 
+def _pair(name: str, default: str, kind: type) -> tuple[Any, Any]:
+    """A setting written `low,high` (MEDALLION_TWEETS_WINDOW, MEDALLION_FORECAST_RECORDS)."""
+    raw = os.environ.get(name) or default
+    try:
+        low, high = (kind(part.strip()) for part in raw.split(","))
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected two values, low,high (e.g. {default})") from None
+    if low > high:
+        raise SettingsError(f"{name}={raw!r}: the first value is above the second")
+    return low, high
+
+
 def parameters(paths: Paths | None = None) -> dict[str, Any]:
     """Runtime values the suites refer to as {"$PARAMETER": name}."""
     from orchestration.deliveries import IN_SILVER, for_source
 
     paths = paths or Paths.from_env()
-    max_reject = float(os.environ.get("MEDALLION_MAX_REJECT_RATE", DEFAULT_MAX_REJECT_RATE))
+    raw = os.environ.get("MEDALLION_MAX_REJECT_RATE") or str(DEFAULT_MAX_REJECT_RATE)
+    try:
+        max_reject = float(raw)
+    except ValueError:
+        raise SettingsError(f"MEDALLION_MAX_REJECT_RATE={raw!r}: expected a share between 0 and 1") from None
     if not 0 <= max_reject <= 1:
-        raise ValueError(f"MEDALLION_MAX_REJECT_RATE={max_reject}: must be between 0 and 1")
-    window = os.environ.get("MEDALLION_TWEETS_WINDOW")
-    first, last = window.split(",") if window else DEFAULT_TWEETS_WINDOW
-    low, high = os.environ.get("MEDALLION_FORECAST_RECORDS", DEFAULT_FORECAST_RECORDS).split(",")
+        raise SettingsError(f"MEDALLION_MAX_REJECT_RATE={raw!r}: must be between 0 and 1")
+    first, last = _pair("MEDALLION_TWEETS_WINDOW", ",".join(DEFAULT_TWEETS_WINDOW), date.fromisoformat)
+    low, high = _pair("MEDALLION_FORECAST_RECORDS", DEFAULT_FORECAST_RECORDS, int)
     return {
-        "forecast_min_records": int(low),
-        "forecast_max_records": int(high),
+        "forecast_min_records": low,
+        "forecast_max_records": high,
         # Silver must hold forecasts once any pull has been admitted (and may be empty before).
         "forecast_min_silver_rows": 1 if any(d.state in IN_SILVER for d in for_source(paths, "forecast")) else 0,
         "max_reject_rate": max_reject,
-        "tweets_first_date": date.fromisoformat(first.strip()),
-        "tweets_last_date": date.fromisoformat(last.strip()),
+        "tweets_first_date": first,
+        "tweets_last_date": last,
     }
 
 
@@ -330,8 +343,13 @@ def _judge(
     source = suite_file.per_delivery["source"]  # type: ignore[index]
     changed = {d.delivery_id for d in deliveries.judge(paths, source, reasons, keys, run_id)}
     deliveries.sync(paths)
-    names = {d.delivery_id: d.name for d in deliveries.for_source(paths, source)}
-    verdicts = [Verdict(k, names.get(k, "?"), k not in reasons, reasons.get(k, []), k in changed) for k in keys]
+    # As the ledger has them now: a delivery an operator released meanwhile is not shown as quarantined.
+    known = {d.delivery_id: d for d in deliveries.for_source(paths, source)}
+    verdicts = [
+        Verdict(k, known[k].name, known[k].state in deliveries.IN_SILVER, known[k].reasons, k in changed)
+        for k in keys
+        if k in known
+    ]
     return SuiteResult(
         suite=result.suite,
         success=True,  # every delivery that goes on passed; the ones that did not are set aside
@@ -366,10 +384,11 @@ def _record(paths: Paths, run_id: str, result: SuiteResult) -> None:
     )
 
 
-def recorded_results(paths: Paths, run_id: str) -> dict[str, bool]:
+def recorded(paths: Paths, run_id: str) -> list[dict[str, Any]]:
+    """Every suite result recorded by run `run_id`, by suite name."""
     folder = paths.home / "validations" / run_id
-    return (
-        {data["suite"]: data["success"] for data in (json.loads(p.read_text()) for p in sorted(folder.glob("*.json")))}
-        if folder.exists()
-        else {}
-    )
+    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))] if folder.exists() else []
+
+
+def recorded_results(paths: Paths, run_id: str) -> dict[str, bool]:
+    return {data["suite"]: data["success"] for data in recorded(paths, run_id)}

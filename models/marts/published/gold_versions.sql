@@ -3,7 +3,7 @@
         materialized='incremental',
         alias='versions',
         unique_key='version_id',
-        post_hook="{{ prune_gold_versions() }}",
+        post_hook="{{ prune_gold_registry() }}",
     )
 }}
 

@@ -26,13 +26,13 @@ typed as (
         pull_seq,
         fetched_at,
         record_index,
-        cast({{ to_bigint('ides') }} as integer) as ides,
-        cast({{ to_bigint('idmun') }} as integer) as idmun,
+        {{ to_integer('ides') }} as ides,
+        {{ to_integer('idmun') }} as idmun,
         hloc,
         {{ parse_local_hour('hloc') }} as forecast_hour,
         nes,
         nmun,
-        try_cast(nhor as integer) as nhor,
+        {{ to_integer('nhor') }} as nhor,
         -- `temp` is the service's own field name, kept as is.
         try_cast(temp as double) as temp,  -- noqa: RF04
         try_cast(prec as double) as prec,

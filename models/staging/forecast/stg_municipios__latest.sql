@@ -32,8 +32,8 @@ newest_delivery as (
 final as (
 
     select
-        cast(rows_delivered.cve_ent as integer) as cve_ent,
-        cast(rows_delivered.cve_mun as integer) as cve_mun,
+        {{ to_integer('trim(rows_delivered.cve_ent)') }} as cve_ent,
+        {{ to_integer('trim(rows_delivered.cve_mun)') }} as cve_mun,
         rows_delivered.data_date,
         {%- for name in values %}
             rows_delivered.{{ quoted(name) }},

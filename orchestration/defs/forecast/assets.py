@@ -17,6 +17,7 @@ from dagster import (
     multi_asset,
 )
 
+from orchestration import build_lock
 from orchestration import deliveries as delivery_registry
 from orchestration.forecast import bronze
 from orchestration.forecast.fetch import DEFAULT_URL
@@ -105,10 +106,11 @@ def forecast_pulls(context: AssetExecutionContext, config: PullConfig) -> Materi
 )
 def forecast_records(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
     paths = Paths.from_env()
-    new_pulls, new_records = bronze.load_forecast(paths)
-    bronze.publish(paths, "forecast")
-    delivery_registry.sync(paths)
+    build_lock.hold(paths, context.log.info)
     landed = pulls(paths)
+    new_pulls, new_records = bronze.load_forecast(paths, landed)
+    bronze.publish(paths, "forecast", landed)
+    delivery_registry.sync(paths)
     context.log.info(f"loaded {new_pulls} new pull(s), {new_records} records; {len(landed)} pull(s) in total")
     yield MaterializeResult(
         asset_key=["bronze", "forecast_records"],
@@ -136,10 +138,11 @@ def forecast_records(context: AssetExecutionContext) -> Iterator[MaterializeResu
 )
 def municipios_rows(context: AssetExecutionContext) -> MaterializeResult:
     paths = Paths.from_env()
+    build_lock.hold(paths, context.log.info)
     inbox = land_inbox(
         paths,
         "municipios",
-        land_one=lambda claimed, original: land_municipios_folder(claimed, paths, delivered_as=original)[1],
+        land_one=lambda folder: land_municipios_folder(folder, paths)[1],
         pick=lambda path: path.is_dir() and DATE_FOLDER.match(path.name) is not None,
         errors=(ForecastLandingError,),
     )
@@ -150,10 +153,10 @@ def municipios_rows(context: AssetExecutionContext) -> MaterializeResult:
             description="inbox folders could not be landed (moved to inbox/municipios/rejected/): "
             + "; ".join(inbox.rejected)
         )
-    new_files, new_rows = bronze.load_municipios(paths)
-    bronze.publish(paths, "municipios")
-    delivery_registry.sync(paths)
     delivered = deliveries(paths)
+    new_files, new_rows = bronze.load_municipios(paths, delivered)
+    bronze.publish(paths, "municipios", delivered)
+    delivery_registry.sync(paths)
     return MaterializeResult(
         metadata={
             "new_files": new_files,

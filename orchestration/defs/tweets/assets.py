@@ -2,7 +2,7 @@
 
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
-from orchestration import deliveries
+from orchestration import build_lock, deliveries
 from orchestration.bronze import load_landed
 from orchestration.inbox import land_inbox
 from orchestration.landing import Manifest
@@ -23,6 +23,7 @@ from orchestration.warehouse import current
 )
 def tweets_lines(context: AssetExecutionContext) -> MaterializeResult:
     paths = Paths.from_env()
+    build_lock.hold(paths, context.log.info)
     inbox = land_inbox(paths, "tweets")
     if inbox.landed or inbox.skipped:
         context.log.info(f"inbox: landed {inbox.landed}, already landed {inbox.skipped}")

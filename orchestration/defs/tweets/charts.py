@@ -4,6 +4,7 @@ import base64
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
+from orchestration import build_lock
 from orchestration.charts import bar_chart
 from orchestration.settings import Paths
 from orchestration.warehouse import current, fetchall
@@ -22,6 +23,7 @@ def _image(svg: str) -> str:
 )
 def tweets_charts(context: AssetExecutionContext) -> MaterializeResult:
     paths = Paths.from_env()
+    build_lock.hold(paths, context.log.info)
     con = current(paths).connect()
     try:
         days = [
