@@ -310,9 +310,10 @@ TRINO_INGESTIONS_DDL = (
 STAGE_COLUMNS = LINE_COLUMNS.replace(_TZ, "timestamp(6)")
 
 
-def stage_and_copy(con: object, relative: Path, stage: str, stage_columns: str, insert: str) -> None:
+def stage_and_copy(con: object, relative: Path, stage: str, stage_columns: str, insert_select: str) -> None:
     """Expose the Parquet folder $MEDALLION_HOME/`relative` as the external table
-    hive.medallion_stage.`stage` and run `insert` (with `{stage}` in it) from it, then drop it."""
+    hive.medallion_stage.`stage`, run `insert_select` (an `insert into ... select ...` without its
+    FROM) from it, then drop it. Nothing is formatted into the statement: column names pass as written."""
     from orchestration.warehouse import fetchall
 
     fetchall(con, f"drop table if exists hive.medallion_stage.{stage}")
@@ -323,7 +324,7 @@ def stage_and_copy(con: object, relative: Path, stage: str, stage_columns: str, 
         f"with (external_location = {location}, format = 'PARQUET')",
     )
     try:
-        fetchall(con, insert.format(stage=f"hive.medallion_stage.{stage}"))
+        fetchall(con, f"{insert_select} from hive.medallion_stage.{stage}")
     finally:
         fetchall(con, f"drop table hive.medallion_stage.{stage}")
 
@@ -358,7 +359,7 @@ def _load_trino(source: str, paths: Paths, progress: bool, limits: Limits) -> Lo
                 f"insert into iceberg.bronze.{source}_lines ({', '.join(n for n, _ in column_list(LINE_COLUMNS))}) "
                 "select ingestion_id, ingestion_seq, source_file, source_sha256, line_number, line, is_valid_utf8,"
                 " raw_base64, line_status, line_bytes, with_timezone(landed_at, 'UTC'),"
-                " with_timezone(loaded_at, 'UTC') from {stage}",
+                " with_timezone(loaded_at, 'UTC')",
             )
             copied = fetchall(
                 con,

@@ -19,6 +19,7 @@ themselves.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -280,9 +281,16 @@ class BigQueryWarehouse:
             dataset.location = os.environ.get("MEDALLION_BQ_LOCATION", "US")
             bq.create_dataset(dataset, exists_ok=True)
             schema = [bigquery.SchemaField(column, BIGQUERY_TYPES[kind]) for column, kind in columns.items()]
-            config = bigquery.LoadJobConfig(schema=schema, write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE)
-            payload = [{c: r.get(c) for c in columns} for r in rows]
-            bq.load_table_from_json(payload, f"{bq.project}.{name}", job_config=config).result()
+            config = bigquery.LoadJobConfig(
+                schema=schema,
+                source_format=bigquery.SourceFormat.PARQUET,
+                write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+            )
+            with tempfile.TemporaryDirectory() as scratch:
+                part = Path(scratch) / "rows.parquet"
+                _typed_parquet(columns, rows, part)
+                with part.open("rb") as handle:
+                    bq.load_table_from_file(handle, f"{bq.project}.{name}", job_config=config).result()
 
     def sqlalchemy_url(self) -> str:
         raise WarehouseUnavailable(
@@ -295,6 +303,21 @@ class BigQueryWarehouse:
 
     def location(self) -> str:
         return f"bigquery://{self.project}"
+
+
+def _typed_parquet(columns: Columns, rows: list[dict[str, Any]], target: Path) -> None:
+    """`rows` as a Parquet file with the column types of `columns` (a BigQuery load job's input)."""
+    import duckdb
+    import pandas as pd
+
+    frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=list(columns), dtype=object)
+    typed = ", ".join(f'cast("{column}" as {kind}) as "{column}"' for column, kind in columns.items())
+    scratch = duckdb.connect()
+    try:
+        scratch.register("medallion_rows", frame)
+        scratch.sql(f"select {typed} from medallion_rows").write_parquet(str(target))
+    finally:
+        scratch.close()
 
 
 TRINO_ROWS_PER_INSERT = 200

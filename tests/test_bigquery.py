@@ -99,6 +99,15 @@ def test_bronze_lands_through_load_jobs(
     assert rows[("tweets_real_sample.jsonl", 1)].line == first_real
     ingestions = list(bq.query("select source_file, line_count from bronze.tweets_ingestions order by 1").result())
     assert [(r.source_file, r.line_count) for r in ingestions] == [("odd.jsonl", 3), ("tweets_real_sample.jsonl", 20)]
+    # The deliveries' states reach BigQuery by a load job, never as SQL text.
+    from orchestration import deliveries
+
+    deliveries.sync(paths)
+    states = list(bq.query("select delivery_name, state, items from platform.deliveries order by 1").result())
+    assert [(r["delivery_name"], r["state"], r["items"]) for r in states] == [
+        ("odd.jsonl", "landed", 3),
+        ("tweets_real_sample.jsonl", "landed", 20),
+    ]
 
 
 def test_seeds_and_source_tests_run_on_the_emulator(emulator: Emulator, tmp_path: Path) -> None:

@@ -269,7 +269,10 @@ def test_the_forecast_source_gives_duckdbs_gold_on_trino(stack: Env, tmp_path: P
         stack.ok("trino", "land", "forecast", str(pull), "--fetched-at", fetched_at.isoformat())
         pulls.append((fetched_at, pull))
     folders = tmp_path / "data_municipios"
-    forecast.write_municipios(folders, places[:40], datetime(2026, 11, 21), seed=9)
+    data = forecast.write_municipios(folders, places[:40], datetime(2026, 11, 21), seed=9)
+    # A delivered column name with a quote, a comma and template braces becomes a quoted Iceberg column.
+    header, *rows = data.read_text(encoding="utf-8").splitlines()
+    data.write_text("\n".join([header + ',"Pob 2020\'s, {{ 7*7 }}"', *(r + ",x" for r in rows)]) + "\n")
     stack.ok("trino", "land", "municipios", str(folders))
     build = stack.ok("trino", "build", "--source", "forecast")
     assert "passed  gold.forecast_municipality_2h" in build
@@ -278,6 +281,7 @@ def test_the_forecast_source_gives_duckdbs_gold_on_trino(stack: Env, tmp_path: P
     on_trino = sorted(tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in stack.trino(sql))
     on_duckdb = sorted(tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in stack.duckdb(sql))
     assert len(on_trino) == 48 and on_trino == on_duckdb
+    assert "pob 2020's, {{ 7*7 }}" in {r[0] for r in stack.trino("describe gold.forecast_municipality_enriched")}
     expected = forecast_reference.gold(pulls, [("20261121", folders / "20261121" / "data.csv")])
     got = {(row[0], row[1]): row for row in on_trino}
     assert {k: (v["hours_used"], v["data_date"]) for k, v in expected.items()} == {

@@ -217,7 +217,7 @@ def _sync_pulls(con: object, paths: Paths, landed: list[PullLanding]) -> None:
             "pull_id varchar, pull_seq integer, fetched_at timestamp(6), url varchar, record_index integer, "
             f"{fields}, record varchar",
             f"insert into iceberg.bronze.forecast_records select pull_id, pull_seq, "
-            f"with_timezone(fetched_at, 'UTC'), url, record_index, {', '.join(FIELDS)}, record from {{stage}}",
+            f"with_timezone(fetched_at, 'UTC'), url, record_index, {', '.join(FIELDS)}, record",
         )
 
 
@@ -233,31 +233,40 @@ def _sync_municipios(con: object, paths: Paths, delivered: list[MunicipiosLandin
     for entry in delivered:
         if entry.delivery_seq in loaded:
             continue
-        relative = Path("lake") / "bronze" / "municipios_rows" / f"delivery_seq={entry.delivery_seq:06d}"
-        if not (paths.home / relative).is_dir():
+        lake = paths.lake("bronze", "municipios_rows") / f"delivery_seq={entry.delivery_seq:06d}"
+        if not lake.is_dir():
             continue
+        # Hive (the staging catalog) takes no comma in a column name, a delivered header may hold one: the
+        # staging copy names its columns by position, and the insert puts each where it belongs.
+        relative = Path("trino") / "stage" / "municipios_rows" / f"delivery_seq={entry.delivery_seq:06d}"
         scratch = duckdb.connect()
         try:
-            names = [
-                r[0].lower()
-                for r in scratch.execute(
-                    "describe select * from read_parquet(?)", [str(paths.home / relative / "*.parquet")]
-                ).fetchall()
-            ]
+            parts = str(lake / "*.parquet")
+            read = "read_parquet($1, hive_partitioning = false)"  # the folder's name is no column
+            names = [r[0] for r in scratch.sql(f"describe select * from {read}", params=[parts]).fetchall()]
+            positional = ", ".join(f"{quote_identifier(n)} as c{i}" for i, n in enumerate(names))
+            (paths.home / relative).mkdir(parents=True, exist_ok=True)
+            scratch.sql(f"select {positional} from {read}", params=[parts]).write_parquet(
+                str(paths.home / relative / "part-00001.parquet")
+            )
         finally:
             scratch.close()
+        names = [n.lower() for n in names]
         for name in names:
             if name not in have:  # a file with new value columns widens the table
                 fetchall(con, f"alter table iceberg.bronze.municipios_rows add column {quote_identifier(name)} varchar")
                 have.add(name)
-        quoted = ", ".join(quote_identifier(n) for n in names)
-        stage_and_copy(
-            con,
-            relative,
-            f"municipios_rows_{entry.delivery_seq:06d}",
-            ", ".join(f"{quote_identifier(n)} {lineage.get(n, 'varchar')}" for n in names),
-            f"insert into iceberg.bronze.municipios_rows ({quoted}) select {quoted} from {{stage}}",
-        )
+        try:
+            stage_and_copy(
+                con,
+                relative,
+                f"municipios_rows_{entry.delivery_seq:06d}",
+                ", ".join(f"c{i} {lineage.get(n, 'varchar')}" for i, n in enumerate(names)),
+                f"insert into iceberg.bronze.municipios_rows ({', '.join(quote_identifier(n) for n in names)}) "
+                f"select {', '.join(f'c{i}' for i in range(len(names)))}",
+            )
+        finally:
+            shutil.rmtree(paths.home / relative, ignore_errors=True)
 
 
 def publish(paths: Paths, what: str, entries: list[PullLanding] | list[MunicipiosLanding]) -> None:
