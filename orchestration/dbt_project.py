@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from collections.abc import Mapping
 from typing import Any
@@ -57,8 +58,15 @@ medallion_project = DbtProject(
 DBT_INPUTS = ("dbt_project.yml", "profiles.example.yml", "models", "macros", "seeds", "snapshots", "data-tests")
 
 
+ENV_VAR = re.compile(r"""env_var\(\s*['"]([A-Za-z0-9_]+)['"]""")
+
+
 def _dbt_fingerprint() -> str:
+    """What dbt's parse depends on: the project's files, and the environment variables its profile and
+    project read. dbt parses again (instead of partially) when any of them changes, `MEDALLION_HOME`
+    included (the DuckDB path is part of the profile): a stale parse would make every dbt step reparse."""
     digest = hashlib.sha256(target_name().encode())
+    names: set[str] = set()
     for name in DBT_INPUTS:
         root = PROJECT_DIR / name
         files = sorted(root.rglob("*")) if root.is_dir() else [root]
@@ -66,6 +74,10 @@ def _dbt_fingerprint() -> str:
             if path.is_file():
                 stat = path.stat()
                 digest.update(f"{path.relative_to(PROJECT_DIR)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+                if path.suffix == ".yml":
+                    names.update(ENV_VAR.findall(path.read_text(encoding="utf-8")))
+    for name in sorted(names):
+        digest.update(f"\0{name}={os.environ.get(name, '')}".encode())
     return digest.hexdigest()
 
 

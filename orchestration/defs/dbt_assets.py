@@ -38,19 +38,16 @@ def version_id(context: AssetExecutionContext) -> str:
     return run_started(context).strftime("%Y%m%dT%H%M%SZ")
 
 
-def build_vars(context: AssetExecutionContext) -> dict[str, Any]:
-    """The dbt variables of this run: the gold version it would publish, and the retention. Every dbt step
-    of a run gets the same ones, so dbt parses the project once per run, not at every step."""
+def publish_vars(context: AssetExecutionContext) -> dict[str, Any]:
+    """The dbt variables of the publish step: the version it publishes, and the retention. Only this step
+    gets variables: dbt parses the project again when they change, and the others need none."""
     return {"gold_version_id": version_id(context), "gold_retention": retention()}
 
 
 def silver_flags(context: AssetExecutionContext) -> list[str]:
-    """dbt flags of the staging and silver steps: the run's variables, and `--full-refresh` when the run
-    asks for it (`medallion build --full-refresh`)."""
-    flags = ["--vars", json.dumps(build_vars(context))]
-    if context.run.tags.get(FULL_REFRESH_TAG) == "true":
-        flags.append("--full-refresh")
-    return flags
+    """dbt flags of the staging and silver steps: `--full-refresh` when the run asks for it
+    (`medallion build --full-refresh`)."""
+    return ["--full-refresh"] if context.run.tags.get(FULL_REFRESH_TAG) == "true" else []
 
 
 def retention() -> int:
@@ -94,7 +91,7 @@ def dbt_silver(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[
 )
 def dbt_gold_candidates(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     build_lock.hold(Paths.from_env(), context.log.info)
-    yield from dbt.cli(["build", "--vars", json.dumps(build_vars(context))], context=context).stream()
+    yield from dbt.cli(["build"], context=context).stream()
 
 
 def source_files(paths: Paths) -> list[dict[str, Any]]:
@@ -158,7 +155,7 @@ def dbt_publish(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator
     paths = Paths.from_env()
     build_lock.hold(paths, context.log.info)
     context.log.info(f"publishing gold version {prepare_publication(context, paths)}")
-    yield from dbt.cli(["build", "--vars", json.dumps(build_vars(context))], context=context).stream()
+    yield from dbt.cli(["build", "--vars", json.dumps(publish_vars(context))], context=context).stream()
     warehouse = current(paths)
     if isinstance(warehouse, DuckDBWarehouse):
         context.log.info(f"readers now see {warehouse.publish_snapshot()}")
