@@ -12,22 +12,9 @@
 
 with
 
-deliveries as (
-
-    select
-        delivery_id,
-        admitted_seq
-    from {{ source('platform', 'deliveries') }}
-    where source_name = 'forecast' and admitted_seq is not null
-
-),
-
 admitted as (
 
-    select * from deliveries
-    {% if is_incremental() %}
-        where admitted_seq > {{ incremental_watermark('admitted_seq') }}
-    {% endif %}
+    {{ admitted_deliveries('forecast') }}
 
 ),
 
