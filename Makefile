@@ -40,8 +40,8 @@ $(PROFILE): profiles.example.yml
 
 run: install
 	@if [ "$(TARGET)" = trino ]; then $(BIN)/medallion trino up; fi
-	$(BIN)/medallion generate default-dataset
-	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion land tweets $$($(BIN)/python -c "from orchestration.cli import default_dataset; from orchestration.settings import Paths; print(default_dataset(Paths.from_env()))")
+	dataset=$$($(BIN)/python -m tools generate default-dataset) && \
+		MEDALLION_TARGET=$(TARGET) $(BIN)/medallion land tweets "$$dataset"
 	$(MAKE) --no-print-directory forecast-demo
 	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion build
 	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion answers
@@ -52,7 +52,7 @@ run: install
 FORECAST_DEMO := $(MEDALLION_HOME)/datasets/forecast-demo
 forecast-demo: install
 	rm -rf $(FORECAST_DEMO)
-	$(BIN)/medallion generate forecast --out $(FORECAST_DEMO) --pulls 2 --seed 7
+	$(BIN)/python -m tools generate forecast --out $(FORECAST_DEMO) --pulls 2 --seed 7
 	for pull in $(FORECAST_DEMO)/pulls/*.json.gz; do \
 		$(BIN)/medallion land forecast $$pull --fetched-at $$(basename $$pull .json.gz) || exit 1; done
 	$(BIN)/medallion land municipios $(FORECAST_DEMO)/data_municipios
@@ -66,13 +66,13 @@ trino-down: install
 	$(BIN)/medallion trino down
 
 lint: install $(PROFILE)
-	$(BIN)/ruff check orchestration tests
-	$(BIN)/ruff format --check orchestration tests
+	$(BIN)/ruff check orchestration tools tests
+	$(BIN)/ruff format --check orchestration tools tests
 	DBT_PROFILES_DIR=$(MEDALLION_HOME)/dbt $(BIN)/sqlfluff lint models data-tests
 
 format: install $(PROFILE)
-	$(BIN)/ruff format orchestration tests
-	$(BIN)/ruff check --fix orchestration tests
+	$(BIN)/ruff format orchestration tools tests
+	$(BIN)/ruff check --fix orchestration tools tests
 	DBT_PROFILES_DIR=$(MEDALLION_HOME)/dbt $(BIN)/sqlfluff fix models data-tests
 
 # Debian's Chromium and its driver, for the tests that look at the docs and the Dagster UI.
@@ -85,7 +85,7 @@ test: lint browsers
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/python -m orchestration.bench --scale $(SCALE) --target $(TARGET)
+	$(BIN)/python -m tools.bench --scale $(SCALE) --target $(TARGET)
 
 # The instance is migrated first: `dagster dev`'s webserver and daemon race to create a fresh one.
 dev: install

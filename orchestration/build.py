@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import time
 
-from orchestration import build_lock
+from orchestration.core import build_lock
+from orchestration.core.notify import notify_failure
 from orchestration.dbt_project import prepare_dbt
-from orchestration.notify import notify_failure
 from orchestration.settings import Paths
 
 SOURCES = ("tweets", "forecast")
@@ -18,9 +18,9 @@ SHARED = ("platform",)
 
 def landed_sources(paths: Paths) -> dict[str, bool]:
     """Which sources have anything landed (or waiting in their inbox)."""
-    from orchestration.forecast.landing import DATE_FOLDER, deliveries, pulls
-    from orchestration.inbox import waiting
-    from orchestration.landing import Manifest
+    from orchestration.core.inbox import waiting
+    from orchestration.core.landing import Manifest
+    from orchestration.sources.forecast.landing import DATE_FOLDER, deliveries, pulls
 
     municipios_inbox = paths.inbox("municipios")
     return {

@@ -9,7 +9,6 @@ from dagster_dbt import DbtCliResource
 from orchestration.dbt_project import medallion_project
 from orchestration.defs.automation import daily_build, failure_webhook, inbox_sensor, municipios_sensor
 from orchestration.defs.dbt_assets import dbt_gold_candidates, dbt_publish, dbt_silver, dbt_staging
-from orchestration.defs.forecast.assets import forecast_pulls, forecast_records, municipios_rows
 from orchestration.defs.jobs import (
     build_everything,
     forecast_hourly,
@@ -18,8 +17,9 @@ from orchestration.defs.jobs import (
     publish_gold,
 )
 from orchestration.defs.quality import quality_gates
-from orchestration.defs.tweets.assets import tweets_lines
-from orchestration.defs.tweets.charts import tweets_charts
+from orchestration.sources.forecast.assets import forecast_pulls, forecast_records, municipios_rows
+from orchestration.sources.tweets.assets import tweets_lines
+from orchestration.sources.tweets.charts import tweets_charts
 
 defs = Definitions(
     assets=[

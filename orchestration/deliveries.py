@@ -26,13 +26,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from orchestration.forecast.landing import deliveries as municipios_files
-from orchestration.forecast.landing import failures as forecast_failures
-from orchestration.forecast.landing import forecast_dir, municipios_dir
-from orchestration.forecast.landing import pulls as forecast_pulls
-from orchestration.landing import Manifest
-from orchestration.ledger import Ledger, folder_lock
+from orchestration.core.landing import Manifest
+from orchestration.core.ledger import Ledger, folder_lock
 from orchestration.settings import Paths
+from orchestration.sources.forecast.landing import deliveries as municipios_files
+from orchestration.sources.forecast.landing import failures as forecast_failures
+from orchestration.sources.forecast.landing import forecast_dir, municipios_dir
+from orchestration.sources.forecast.landing import pulls as forecast_pulls
 from orchestration.warehouse import current as current_warehouse
 
 LANDED, ADMITTED, QUARANTINED, RELEASED, DROPPED, FAILED = (

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from dagster import RunRequest, SkipReason, build_sensor_context
 
-from orchestration import reference
-from orchestration.generate import Options, generate
 from orchestration.settings import Paths
+from tools import reference
+from tools.generate import Options, generate
 
 
 @pytest.fixture
@@ -114,9 +114,9 @@ def test_a_new_dated_municipios_folder_triggers_a_refresh_that_lands_it(
     from dagster import DagsterInstance, materialize
 
     from orchestration.defs.automation import municipios_sensor
-    from orchestration.defs.forecast.assets import municipios_rows
-    from orchestration.forecast import generate as forecast
-    from orchestration.forecast.landing import deliveries
+    from orchestration.sources.forecast.assets import municipios_rows
+    from orchestration.sources.forecast.landing import deliveries
+    from tools import forecast_generate as forecast
 
     monkeypatch.setenv("MEDALLION_HOME", str(tmp_path))
     inbox = Paths(tmp_path).inbox("municipios")

@@ -21,8 +21,8 @@ import pytest
 import sqlglot
 from sqlglot.errors import ErrorLevel
 
-from orchestration.bq_emulator import Emulator
 from orchestration.settings import PROJECT_DIR, Paths
+from tools.bq_emulator import Emulator
 
 pytestmark = pytest.mark.integration
 
@@ -72,9 +72,9 @@ def dbt(home: Path, emulator: Emulator, *args: str) -> subprocess.CompletedProce
 def test_bronze_lands_through_load_jobs(
     emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_sample: Path
 ) -> None:
-    from orchestration.bigquery_loader import client
-    from orchestration.bronze import load_landed
-    from orchestration.landing import land
+    from orchestration.core.landing import land
+    from orchestration.core.lines import load_landed
+    from orchestration.warehouse.bigquery import client
 
     for key, value in {**emulator.env(), "MEDALLION_HOME": str(tmp_path), "MEDALLION_TARGET": "bigquery"}.items():
         monkeypatch.setenv(key, value)
@@ -146,7 +146,7 @@ def test_bigquery_without_a_project_says_what_to_set(tmp_path: Path) -> None:
 
 
 def test_bigquery_without_credentials_says_how_to_get_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from orchestration.bigquery_loader import BigQueryConfigError, client
+    from orchestration.warehouse.bigquery import BigQueryConfigError, client
 
     monkeypatch.setenv("HOME", str(tmp_path))  # no gcloud application-default login here
     monkeypatch.setenv("MEDALLION_BQ_PROJECT", "some-project")

@@ -17,8 +17,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from orchestration.generate import Options, generate
 from orchestration.settings import PROJECT_DIR
+from tools.generate import Options, generate
 
 pytestmark = pytest.mark.integration
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from orchestration import emoji_catalog
 from orchestration.settings import PROJECT_DIR
+from tools import emoji_catalog
 
 
 def test_seed_is_up_to_date() -> None:
     committed = (PROJECT_DIR / "seeds" / "emoji_walks.csv").read_text(encoding="utf-8")
-    assert committed == emoji_catalog.render_seed(), "run `medallion generate emoji-assets`"
+    assert committed == emoji_catalog.render_seed(), "run `python -m tools generate emoji-assets`"
 
 
 def test_pattern_macro_is_up_to_date() -> None:
     committed = (PROJECT_DIR / "macros" / "tweets" / "emoji_pattern.sql").read_text(encoding="utf-8")
-    assert committed == emoji_catalog.render_macro(), "run `medallion generate emoji-assets`"
+    assert committed == emoji_catalog.render_macro(), "run `python -m tools generate emoji-assets`"
 
 
 def test_every_complete_emoji_yields_itself() -> None:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.forecast import generate
-from orchestration.forecast.fake_service import FakeService
-from orchestration.forecast.fetch import BadBody, PullFailed, RetryPolicy, decode, pull
-from orchestration.forecast.landing import ForecastLandingError, failures, land_pull, pulls
 from orchestration.settings import Paths
+from orchestration.sources.forecast.fetch import BadBody, PullFailed, RetryPolicy, decode, pull
+from orchestration.sources.forecast.landing import ForecastLandingError, failures, land_pull, pulls
+from tools import forecast_generate as generate
+from tools.fake_forecast_service import FakeService
 
 FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, deadline=20, request_timeout=2)
 
@@ -132,7 +132,7 @@ def test_a_missed_hour_is_re_run_from_an_archived_response(
 ) -> None:
     from dagster import DagsterInstance, materialize
 
-    from orchestration.defs.forecast.assets import forecast_pulls
+    from orchestration.sources.forecast.assets import forecast_pulls
 
     monkeypatch.setenv("MEDALLION_HOME", str(tmp_path))
     archive = tmp_path / "saved-1300.json.gz"

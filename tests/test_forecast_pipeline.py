@@ -16,9 +16,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from orchestration.forecast import generate
-from orchestration.forecast import reference as forecast_reference
-from orchestration.forecast.fake_service import FakeService
+from tools import forecast_generate as generate
+from tools import forecast_reference
+from tools.fake_forecast_service import FakeService
 
 pytestmark = pytest.mark.integration
 

@@ -20,8 +20,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from orchestration import reference
-from orchestration.generate import Options, generate
+from tools import reference
+from tools.generate import Options, generate
 
 pytestmark = pytest.mark.integration
 

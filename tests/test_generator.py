@@ -12,7 +12,7 @@ from typing import Any
 import emoji
 import pytest
 
-from orchestration.generate import Options, generate
+from tools.generate import Options, generate
 
 
 @pytest.fixture(scope="module")

@@ -27,11 +27,11 @@ from typing import Any
 import pytest
 from conftest import medallion, succeeded, warehouse_rows
 
-from orchestration import reference
-from orchestration.forecast import generate as forecast
-from orchestration.generate import Options, generate
-from orchestration.landing import Manifest
+from orchestration.core.landing import Manifest
 from orchestration.settings import PROJECT_DIR, Paths
+from tools import forecast_generate as forecast
+from tools import reference
+from tools.generate import Options, generate
 
 pytestmark = pytest.mark.integration
 
@@ -412,7 +412,7 @@ def test_concurrent_lands_lose_nothing(tmp_path: Path, real_sample: Path) -> Non
     dropped = [generate(inbox / f"drop{n}.jsonl", Options(rows=200, seed=70 + n), progress=False) for n in range(6)]
     expected_drops = {p.name: p.read_bytes() for p in dropped}
     script = (
-        "from orchestration.inbox import land_inbox; from orchestration.settings import Paths; "
+        "from orchestration.core.inbox import land_inbox; from orchestration.settings import Paths; "
         "import sys; r = land_inbox(Paths.from_env(), 'tweets'); print(len(r.landed), len(r.rejected))"
     )
     racers = [
@@ -424,8 +424,8 @@ def test_concurrent_lands_lose_nothing(tmp_path: Path, real_sample: Path) -> Non
 
     entries = Manifest(Paths(home).landing("tweets")).entries()
     assert sorted(e.ingestion_seq for e in entries) == list(range(1, 11))
-    from orchestration.forecast.landing import deliveries as municipios_files
-    from orchestration.forecast.landing import pulls as landed_pulls
+    from orchestration.sources.forecast.landing import deliveries as municipios_files
+    from orchestration.sources.forecast.landing import pulls as landed_pulls
 
     assert sorted(p.pull_seq for p in landed_pulls(Paths(home))) == [1, 2, 3]
     assert sorted(d.delivery_seq for d in municipios_files(Paths(home))) == [1, 2]

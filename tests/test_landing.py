@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.landing import LandingError, Manifest, iter_locations, land
+from orchestration.core.landing import LandingError, Manifest, iter_locations, land
 from orchestration.settings import Paths
 
 LINES = b'{"id": 1, "date": "2021-02-12T10:00:00+00:00"}\n{"id": 2, "date": "2021-02-13T10:00:00+00:00"}\n'

@@ -21,8 +21,8 @@ import duckdb
 import emoji
 import pytest
 
-from orchestration import reference
-from orchestration.generate import Options, generate
+from tools import reference
+from tools.generate import Options, generate
 
 pytestmark = pytest.mark.integration
 

@@ -24,8 +24,8 @@ import emoji
 import pytest
 from test_pipeline import DIVERGENT_CONTENT, EDGE_CONTENTS, dirty_deliveries
 
-from orchestration import reference
-from orchestration.generate import Options
+from tools import reference
+from tools.generate import Options
 
 pytestmark = pytest.mark.integration
 
@@ -257,8 +257,8 @@ def test_the_local_stack_listens_on_loopback_only(stack: Env) -> None:
 def test_the_forecast_source_gives_duckdbs_gold_on_trino(stack: Env, tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from orchestration.forecast import generate as forecast
-    from orchestration.forecast import reference as forecast_reference
+    from tools import forecast_generate as forecast
+    from tools import forecast_reference
 
     places = forecast.municipalities(48, seed=8)
     now = datetime(2026, 11, 22, 15, 20, tzinfo=UTC)

@@ -12,11 +12,11 @@ from dagster import (
     sensor,
 )
 
+from orchestration.core.inbox import waiting
+from orchestration.core.notify import notify_failure
 from orchestration.defs.jobs import build_everything, municipios_refresh
-from orchestration.forecast.landing import DATE_FOLDER
-from orchestration.inbox import waiting
-from orchestration.notify import notify_failure
 from orchestration.settings import Paths
+from orchestration.sources.forecast.landing import DATE_FOLDER
 
 SOURCES = ("tweets",)
 

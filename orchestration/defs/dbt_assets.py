@@ -17,7 +17,7 @@ from typing import Any
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration import build_lock
+from orchestration.core import build_lock
 from orchestration.dbt_project import medallion_project, translator
 from orchestration.quality.gates import recorded_results
 from orchestration.settings import Paths, SettingsError

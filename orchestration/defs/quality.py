@@ -18,7 +18,7 @@ from dagster import (
     asset_check,
 )
 
-from orchestration import build_lock
+from orchestration.core import build_lock
 from orchestration.quality.gates import SuiteFile, run_suite, suite_files
 from orchestration.settings import Paths
 

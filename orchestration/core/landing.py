@@ -37,7 +37,7 @@ from typing import BinaryIO
 import orjson
 from tqdm import tqdm
 
-from orchestration.ledger import Ledger, folder_lock, part_prefix, remove_abandoned_parts
+from orchestration.core.ledger import Ledger, folder_lock, part_prefix, remove_abandoned_parts
 from orchestration.settings import EXPANSION_FLOOR, Limits, Paths
 
 CHUNK = 1 << 20

@@ -23,11 +23,11 @@ import duckdb
 import orjson
 import pandas as pd
 
-from orchestration.bronze import column_list, lake_view, stage_and_copy
-from orchestration.forecast.landing import MunicipiosLanding, PullLanding, failures
+from orchestration.core.lines import column_list, lake_view, stage_and_copy
 from orchestration.settings import Paths, target_name
-from orchestration.sqltext import quote_identifier
+from orchestration.sources.forecast.landing import MunicipiosLanding, PullLanding, failures
 from orchestration.warehouse import TrinoWarehouse, current, fetchall
+from orchestration.warehouse.sqltext import quote_identifier
 
 FIELDS = (
     "ides", "idmun", "nes", "nmun", "hloc", "nhor", "temp", "prec", "probprec", "hr",

@@ -2,10 +2,11 @@
 
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
-from orchestration import build_lock, deliveries
-from orchestration.bronze import load_landed
-from orchestration.inbox import land_inbox
-from orchestration.landing import Manifest
+from orchestration import deliveries
+from orchestration.core import build_lock
+from orchestration.core.inbox import land_inbox
+from orchestration.core.landing import Manifest
+from orchestration.core.lines import load_landed
 from orchestration.settings import Paths, target_name
 from orchestration.warehouse import current
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from orchestration.settings import Paths, target_name
-from orchestration.sqltext import quote_identifier
+from orchestration.warehouse.sqltext import quote_identifier
 
 # A small table Python writes whole: {column: type}, rows as dicts (ISO strings for times).
 Columns = dict[str, str]
@@ -183,7 +183,7 @@ class TrinoWarehouse:
     catalog = "iceberg"
 
     def __init__(self, paths: Paths):
-        from orchestration.trino_stack import TrinoSettings
+        from orchestration.warehouse.trino_stack import TrinoSettings
 
         self.paths = paths
         self.settings = TrinoSettings.from_env()
@@ -262,7 +262,7 @@ class BigQueryWarehouse:
         self._require()
         from google.cloud.bigquery import dbapi
 
-        from orchestration.bigquery_loader import client
+        from orchestration.warehouse.bigquery import client
 
         return dbapi.connect(client=client(self.project))
 
@@ -273,7 +273,7 @@ class BigQueryWarehouse:
         self._require()
         from google.cloud import bigquery
 
-        from orchestration.bigquery_loader import client
+        from orchestration.warehouse.bigquery import client
 
         bq = client(self.project)
         for name, (columns, rows) in tables.items():

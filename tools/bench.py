@@ -19,10 +19,10 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration import reference
-from orchestration.answers import read_answers
-from orchestration.generate import Options, generate
 from orchestration.settings import Paths
+from orchestration.sources.tweets.report import read_answers
+from tools import reference
+from tools.generate import Options, generate
 
 ROWS_PER_SCALE = 117_407
 
@@ -96,7 +96,7 @@ def measure(target: str, home: Path, main_file: Path, extra_file: Path, rows: in
     os.environ["MEDALLION_TARGET"] = target
     stack = None
     if target == "trino":
-        from orchestration.trino_stack import Stack
+        from orchestration.warehouse.trino_stack import Stack
 
         os.environ.setdefault("MEDALLION_TRINO_PORT", str(free_port()))
         os.environ.setdefault("MEDALLION_PG_PORT", str(free_port()))
@@ -135,7 +135,7 @@ def measure_forecast(home: Path) -> list[Step]:
     """One full-size pull (2,500 municipalities x 48 hours) landed and built, twice (the second an hour later)."""
     from datetime import UTC, datetime, timedelta
 
-    from orchestration.forecast import generate as forecast
+    from tools import forecast_generate as forecast
 
     os.environ["MEDALLION_TARGET"] = "duckdb"
     shutil.rmtree(home, ignore_errors=True)

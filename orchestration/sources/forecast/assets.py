@@ -17,11 +17,13 @@ from dagster import (
     multi_asset,
 )
 
-from orchestration import build_lock
 from orchestration import deliveries as delivery_registry
-from orchestration.forecast import bronze
-from orchestration.forecast.fetch import DEFAULT_URL
-from orchestration.forecast.landing import (
+from orchestration.core import build_lock
+from orchestration.core.inbox import land_inbox
+from orchestration.settings import Paths, target_name
+from orchestration.sources.forecast import bronze
+from orchestration.sources.forecast.fetch import DEFAULT_URL
+from orchestration.sources.forecast.landing import (
     DATE_FOLDER,
     ForecastLandingError,
     deliveries,
@@ -30,8 +32,6 @@ from orchestration.forecast.landing import (
     land_pull,
     pulls,
 )
-from orchestration.inbox import land_inbox
-from orchestration.settings import Paths, target_name
 
 hourly = HourlyPartitionsDefinition(
     start_date=os.environ.get("MEDALLION_FORECAST_START", "2026-11-01-00:00"), timezone="UTC"

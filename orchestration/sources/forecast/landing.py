@@ -27,9 +27,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from orchestration.forecast.fetch import BadBody, PullFailed, RetryPolicy, decode, pull
-from orchestration.ledger import Ledger, folder_lock, part_prefix, remove_abandoned_parts
+from orchestration.core.ledger import Ledger, folder_lock, part_prefix, remove_abandoned_parts
 from orchestration.settings import Paths
+from orchestration.sources.forecast.fetch import BadBody, PullFailed, RetryPolicy, decode, pull
 
 DATE_FOLDER = re.compile(r"^\d{8}$")
 # A state or municipality key: digits only (ASCII), small enough for an integer column.

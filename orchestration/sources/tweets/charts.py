@@ -4,8 +4,8 @@ import base64
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from orchestration import build_lock
-from orchestration.charts import bar_chart
+from orchestration.core import build_lock
+from orchestration.core.charts import bar_chart
 from orchestration.settings import Paths
 from orchestration.warehouse import current, fetchall
 

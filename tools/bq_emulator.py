@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 from orchestration.settings import PROJECT_DIR
-from orchestration.trino_stack import cache_dir
+from orchestration.warehouse.trino_stack import cache_dir
 
 LOCK = PROJECT_DIR / "requirements-bqemulator.lock"
 DUCKDB_VERSION = "v1.5.5"

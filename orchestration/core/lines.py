@@ -33,9 +33,9 @@ import duckdb
 import pandas as pd
 from tqdm import tqdm
 
-from orchestration.landing import Landing, Manifest
+from orchestration.core.landing import Landing, Manifest
 from orchestration.settings import Limits, Paths, target_name
-from orchestration.sqltext import quote_literal
+from orchestration.warehouse.sqltext import quote_literal
 
 BATCH_LINES = 50_000
 # What bronze keeps of a line over the limit (the whole line stays in the landing zone).
@@ -245,7 +245,7 @@ def load_landed(source: str, paths: Paths, progress: bool = True) -> LoadSummary
     if target == "trino":
         return _load_trino(source, paths, progress, limits)
     if target == "bigquery":
-        from orchestration.bigquery_loader import load_landed as load_bigquery
+        from orchestration.warehouse.bigquery import load_landed as load_bigquery
 
         return load_bigquery(source, paths, progress, limits)
     return _load_duckdb(source, paths, progress, limits)

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestration.landing import LandingError, land
-from orchestration.ledger import folder_lock
+from orchestration.core.landing import LandingError, land
+from orchestration.core.ledger import folder_lock
 from orchestration.settings import Paths
 
 

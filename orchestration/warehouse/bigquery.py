@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from orchestration.landing import Manifest
+from orchestration.core.landing import Manifest
 from orchestration.settings import Limits, Paths
 
 
@@ -103,7 +103,7 @@ def _upload(bucket_name: str, folder: Path, prefix: str) -> str:
 def load_landed(source: str, paths: Paths, progress: bool, limits: Limits) -> Any:
     from google.cloud import bigquery
 
-    from orchestration.bronze import LoadSummary, _write_parquet
+    from orchestration.core.lines import LoadSummary, _write_parquet
 
     bq = client()
     bronze = f"{bq.project}.bronze"

@@ -1,1 +1,0 @@
-"""Second source: hourly weather forecasts per municipality, and dated municipality figures."""
