@@ -8,29 +8,11 @@ import time
 from orchestration.core import build_lock
 from orchestration.core.notify import notify_failure
 from orchestration.dbt_project import prepare_dbt
-from orchestration.settings import Paths
+from orchestration.settings import Paths, target_name
+from orchestration.sources import registry
 
-SOURCES = ("tweets", "forecast")
-# Asset groups each source needs besides its own (its seeds), and the shared gold registry.
-NEEDS = {"tweets": ("reference",), "forecast": ()}
+# The gold registry every source's build shares.
 SHARED = ("platform",)
-
-
-def landed_sources(paths: Paths) -> dict[str, bool]:
-    """Which sources have anything landed (or waiting in their inbox)."""
-    from orchestration.core.inbox import waiting
-    from orchestration.core.landing import Manifest
-    from orchestration.sources.forecast.landing import DATE_FOLDER, deliveries, pulls
-
-    municipios_inbox = paths.inbox("municipios")
-    return {
-        "tweets": bool(Manifest(paths.landing("tweets")).entries() or waiting(paths, "tweets")),
-        "forecast": bool(
-            pulls(paths)
-            or deliveries(paths)
-            or (municipios_inbox.exists() and any(DATE_FOLDER.match(p.name) for p in municipios_inbox.iterdir()))
-        ),
-    }
 
 
 def quarantined_in(paths: Paths, run_id: str) -> tuple[list[str], bool]:
@@ -50,30 +32,29 @@ def build(
     build_lock.hold(paths)
     prepare_dbt()
 
-    from dagster import AssetCheckSeverity, AssetSelection, DagsterEventType, DagsterInstance
+    from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterEventType, DagsterInstance
 
     from orchestration.definitions import defs
     from orchestration.defs.dbt_assets import FULL_REFRESH_TAG
-    from orchestration.defs.jobs import FORECAST_PULLS
 
     job = defs.resolve_job_def(job_name)
     if job_name == "build_everything":
-        landed = landed_sources(paths)
-        wanted = sources or list(SOURCES)
-        from orchestration.settings import target_name
-
-        unsupported = {"forecast"} if target_name() == "bigquery" else set()
-        chosen = [s for s in wanted if landed[s] and s not in unsupported]
-        for source in wanted:
-            if not landed[source]:
-                print(f"{source}: nothing landed yet, skipped (`medallion land {source} ...` first)")
-            elif source in unsupported:
-                print(f"{source}: runs on DuckDB and Trino only for now, skipped on {target_name()}")
+        known = registry()
+        target = target_name()
+        chosen = []
+        for source in [known[name] for name in sources] if sources else known.values():
+            if not source.has_landed(paths):
+                print(f"{source.name}: nothing landed yet, skipped (`medallion land {source.lands[0]} ...` first)")
+            elif target not in source.targets:
+                print(f"{source.name}: runs on {' and '.join(source.targets)} only for now, skipped on {target}")
+            else:
+                chosen.append(source)
         if not chosen:
             print("nothing to build")
             return 0
-        groups = [*chosen, *(g for source in chosen for g in NEEDS[source]), *SHARED]
-        selection = AssetSelection.groups(*groups) - AssetSelection.assets(FORECAST_PULLS)
+        groups = [*(s.name for s in chosen), *(g for s in chosen for g in s.needs), *SHARED]
+        scheduled_only = [AssetKey.from_user_string(k) for s in chosen for k in s.scheduled_only]
+        selection = AssetSelection.groups(*groups) - AssetSelection.assets(*scheduled_only)
         graph = defs.resolve_asset_graph()
         job = job.get_subset(
             asset_selection=selection.resolve(graph), asset_check_selection=selection.resolve_checks(graph)

@@ -8,7 +8,8 @@ import os
 import sys
 from pathlib import Path
 
-from orchestration.settings import Paths, SettingsError
+from orchestration.settings import Paths, SettingsError, forecast_url
+from orchestration.sources import registry
 
 
 def _paths() -> Paths:
@@ -20,7 +21,6 @@ def _paths() -> Paths:
 def _land_forecast(args: argparse.Namespace, paths: Paths) -> int:
     from datetime import datetime
 
-    from orchestration.sources.forecast.assets import service_url
     from orchestration.sources.forecast.landing import ForecastLandingError, land_pull
 
     try:
@@ -32,7 +32,7 @@ def _land_forecast(args: argparse.Namespace, paths: Paths) -> int:
         )
         return 2
     failed = 0
-    for location in args.locations or [service_url()]:
+    for location in args.locations or [forecast_url()]:
         try:
             entry, skipped = land_pull(location, paths, fetched_at)
         except ForecastLandingError as exc:
@@ -247,7 +247,7 @@ def parser() -> argparse.ArgumentParser:
         help="land raw data: tweets files (path or URL; .json/.jsonl, .gz, .zip), a forecast pull "
         "(service URL, default $MEDALLION_FORECAST_URL, or a saved response), municipios folders",
     )
-    land.add_argument("source", choices=["tweets", "forecast", "municipios"])
+    land.add_argument("source", choices=[kind for source in registry().values() for kind in source.lands])
     land.add_argument("locations", nargs="*", metavar="PATH_OR_URL")
     land.add_argument("--fetched-at", help="forecast: when the saved response was fetched (replaying an archived pull)")
     land.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -267,7 +267,7 @@ def parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--source",
-        choices=["tweets", "forecast"],
+        choices=list(registry()),
         help="build one source (and what it needs); default: every source with landed data",
     )
     build.set_defaults(func=cmd_build)
@@ -287,7 +287,7 @@ def parser() -> argparse.ArgumentParser:
     listing = sub.add_parser(
         "deliveries", help="every landed delivery (file, pull, folder) and its state: admitted, quarantined, ..."
     )
-    listing.add_argument("--source", choices=["tweets", "forecast", "municipios"])
+    listing.add_argument("--source", choices=[kind for source in registry().values() for kind in source.lands])
     listing.add_argument("--state", choices=["landed", "admitted", "quarantined", "released", "dropped", "failed"])
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(func=cmd_deliveries)

@@ -1,44 +1,14 @@
-"""The whole system: loader assets, dbt assets and checks, quality gates, jobs, schedule and sensors."""
+"""The whole system, as Dagster sees it: everything under `orchestration/defs/`, loaded by folder.
 
-import sys
-from pathlib import Path
+`defs/` holds what every source shares (the dbt assets, the quality gates, the
+shared jobs, schedule and sensors, the resources); `defs/sources.py` adds each
+source's own `assets.py`. Nothing here lists assets: a new module in `defs/` or
+a new source folder appears by itself.
+"""
 
-from dagster import Definitions
-from dagster_dbt import DbtCliResource
+from dagster import load_defs
 
-from orchestration.dbt_project import medallion_project
-from orchestration.defs.automation import daily_build, failure_webhook, inbox_sensor, municipios_sensor
-from orchestration.defs.dbt_assets import dbt_gold_candidates, dbt_publish, dbt_silver, dbt_staging
-from orchestration.defs.jobs import (
-    build_everything,
-    forecast_hourly,
-    forecast_hourly_schedule,
-    municipios_refresh,
-    publish_gold,
-)
-from orchestration.defs.quality import quality_gates
-from orchestration.sources.forecast.assets import forecast_pulls, forecast_records, municipios_rows
-from orchestration.sources.tweets.assets import tweets_lines
-from orchestration.sources.tweets.charts import tweets_charts
+import orchestration.defs
+from orchestration.settings import PROJECT_DIR
 
-defs = Definitions(
-    assets=[
-        tweets_lines,
-        forecast_pulls,
-        forecast_records,
-        municipios_rows,
-        dbt_staging,
-        dbt_silver,
-        dbt_gold_candidates,
-        dbt_publish,
-        tweets_charts,
-    ],
-    asset_checks=quality_gates,
-    jobs=[build_everything, publish_gold, forecast_hourly, municipios_refresh],
-    schedules=[daily_build, forecast_hourly_schedule],
-    sensors=[inbox_sensor, municipios_sensor, failure_webhook],
-    resources={
-        # The dbt installed beside this interpreter, whether or not the venv is on PATH.
-        "dbt": DbtCliResource(project_dir=medallion_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
-    },
-)
+defs = load_defs(defs_root=orchestration.defs, project_root=PROJECT_DIR)

@@ -66,6 +66,14 @@ def target_name() -> str:
     return os.environ.get("MEDALLION_TARGET", "duckdb")
 
 
+# The forecast service asked when `medallion land forecast` gets no URL, and by the hourly schedule.
+DEFAULT_FORECAST_URL = "https://smn.conagua.gob.mx/tools/GUI/webservices/?method=3"
+
+
+def forecast_url() -> str:
+    return os.environ.get("MEDALLION_FORECAST_URL", DEFAULT_FORECAST_URL)
+
+
 class SettingsError(ValueError):
     """A setting in the environment has a value that cannot be used; the message names it."""
 

@@ -113,7 +113,7 @@ def test_a_new_dated_municipios_folder_triggers_a_refresh_that_lands_it(
 
     from dagster import DagsterInstance, materialize
 
-    from orchestration.defs.automation import municipios_sensor
+    from orchestration.sources.forecast.assets import municipios_sensor
     from orchestration.sources.forecast.assets import municipios_rows
     from orchestration.sources.forecast.landing import deliveries
     from tools import forecast_generate as forecast

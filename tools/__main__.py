@@ -110,7 +110,9 @@ def parser() -> argparse.ArgumentParser:
     forecast.add_argument("--last-pull", default=None, help="fetched-at of the last pull (ISO-8601, default now)")
     forecast.add_argument("--seed", type=int, default=0)
     forecast.set_defaults(func=cmd_generate_forecast)
-    default = gen.add_parser("default-dataset", help=f"the {DEFAULT_ROWS:,}-tweet dataset for `make run`, once; prints its path")
+    default = gen.add_parser(
+        "default-dataset", help=f"the {DEFAULT_ROWS:,}-tweet dataset for `make run`, once; prints its path"
+    )
     default.set_defaults(func=cmd_default_dataset)
     emoji_assets = gen.add_parser("emoji-assets", help="regenerate seeds/emoji_walks.csv and the emoji pattern macro")
     emoji_assets.set_defaults(func=cmd_generate_emoji)

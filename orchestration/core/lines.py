@@ -1,10 +1,11 @@
-"""Bronze loader: landed files -> `bronze.<source>_lines`, one row per delivered line.
+"""Line files in bronze: landed files -> `bronze.<source>_lines`, one row per delivered line.
 
-Bronze lives in the lake as zstd Parquet, one folder per landing
-(`$MEDALLION_HOME/lake/bronze/<source>_lines/ingestion_seq=N/`), and the
-warehouse exposes it as the view `bronze.<source>_lines`; `bronze.<source>_ingestions`
-records each landing once it is fully loaded. Writing 400 MB of text into
-DuckDB's own file costs about ten seconds of compression; Parquet costs one.
+For any source that delivers files of lines (tweets today). Each landing
+becomes zstd Parquet parts in the lake
+(`$MEDALLION_HOME/lake/bronze/<source>_lines/ingestion_seq=N/`) through the
+shared bronze load (`core.bronze`); `bronze.<source>_ingestions` records each
+landing once it is fully loaded. Writing 400 MB of text into DuckDB's own
+file costs about ten seconds of compression; Parquet costs one.
 
 Every line is kept with its lineage. A line that is not valid UTF-8 is stored
 with the bad bytes replaced, flagged, and its original bytes kept in
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import codecs
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,42 +33,45 @@ import duckdb
 import pandas as pd
 from tqdm import tqdm
 
+from orchestration.core import bronze
 from orchestration.core.landing import Landing, Manifest
-from orchestration.settings import Limits, Paths, target_name
-from orchestration.warehouse.sqltext import quote_literal
+from orchestration.settings import Limits, Paths
+from orchestration.warehouse import BronzeTable, Columns, current
 
 BATCH_LINES = 50_000
 # What bronze keeps of a line over the limit (the whole line stays in the landing zone).
 PREVIEW_BYTES = 1_000
 
-LINE_COLUMNS = """
-    ingestion_id varchar,
-    ingestion_seq integer,
-    source_file varchar,
-    source_sha256 varchar,
-    line_number bigint,
-    line varchar,
-    is_valid_utf8 boolean,
-    raw_base64 varchar,
-    line_status varchar,
-    line_bytes bigint,
-    landed_at timestamp with time zone,
-    loaded_at timestamp with time zone
-"""
+LINE_COLUMNS: Columns = {
+    "ingestion_id": "varchar",
+    "ingestion_seq": "integer",
+    "source_file": "varchar",
+    "source_sha256": "varchar",
+    "line_number": "bigint",
+    "line": "varchar",
+    "is_valid_utf8": "boolean",
+    "raw_base64": "varchar",
+    "line_status": "varchar",
+    "line_bytes": "bigint",
+    "landed_at": "timestamp with time zone",
+    "loaded_at": "timestamp with time zone",
+}
+INGESTION_COLUMNS: Columns = {
+    "ingestion_id": "varchar",
+    "ingestion_seq": "integer",
+    "source_file": "varchar",
+    "origin": "varchar",
+    "source_sha256": "varchar",
+    "delivered_bytes": "bigint",
+    "line_count": "bigint",
+    "landed_at": "timestamp with time zone",
+    "loaded_at": "timestamp with time zone",
+}
 
-INGESTIONS_DDL = """
-create table if not exists bronze.{source}_ingestions (
-    ingestion_id varchar primary key,
-    ingestion_seq integer not null,
-    source_file varchar not null,
-    origin varchar not null,
-    source_sha256 varchar not null,
-    delivered_bytes bigint not null,
-    line_count bigint not null,
-    landed_at timestamp with time zone not null,
-    loaded_at timestamp with time zone not null
-)
-"""
+
+def lines_table(source: str) -> BronzeTable:
+    return BronzeTable(f"{source}_lines", "ingestion_seq", LINE_COLUMNS)
+
 
 # line_status: what only the loader can see. Staging classifies everything else.
 OK, INVALID_UTF8, TOO_LONG = "ok", "invalid_utf8", "line_too_long"
@@ -162,11 +165,8 @@ def _frame(rows: list[Line], first_number: int) -> pd.DataFrame:
 def _write_parquet(
     entry: Landing, source_path: Path, folder: Path, loaded_at: datetime, progress: bool, limits: Limits
 ) -> tuple[int, int]:
-    """Write one landing as Parquet parts; returns (lines, invalid UTF-8 lines). A landed file
-    that is gone gives no parts (and 0 lines): its delivery gate quarantines it."""
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    """Write one landing as Parquet parts into `folder`; returns (lines, invalid UTF-8 lines). A landed
+    file that is gone gives no parts (and 0 lines): its delivery gate quarantines it."""
     lines = invalid = 0
     if not source_path.exists():
         return lines, invalid
@@ -206,194 +206,60 @@ def _write_parquet(
     return lines, invalid
 
 
-def column_list(columns: str) -> list[tuple[str, str]]:
-    """`name type, ...` (as in LINE_COLUMNS) as [(name, type)]."""
-    pairs = (c.strip().split(None, 1) for c in columns.strip().rstrip(",").split(","))
-    return [(name, kind) for name, kind in pairs]
-
-
-def lake_view(
-    con: duckdb.DuckDBPyConnection, view: str, folder: Path, partition: str, columns: list[tuple[str, str]]
-) -> None:
-    """(Re)create `view` over the Parquet parts under `folder` (hive-partitioned by `partition`),
-    or, while there are none, as an empty relation with `columns`. A view's body takes no
-    parameters, so the folder (the operator's own MEDALLION_HOME) goes in as a quoted literal."""
-    if any(folder.glob("*/*.parquet")):
-        body = (
-            f"select * from read_parquet({quote_literal(str(folder) + '/*/*.parquet')}, union_by_name = true,"
-            f" hive_partitioning = true, hive_types = {{'{partition}': integer}})"
-        )
-    else:
-        body = "select " + ", ".join(f"cast(null as {kind}) as {name}" for name, kind in columns) + " where false"
-    con.execute(f"create or replace view {view} as {body}")
-
-
-def refresh_view(con: duckdb.DuckDBPyConnection, source: str, paths: Paths) -> None:
-    lake_view(
-        con,
-        f"bronze.{source}_lines",
-        paths.lake("bronze", f"{source}_lines"),
-        "ingestion_seq",
-        column_list(LINE_COLUMNS),
-    )
-
-
 def load_landed(source: str, paths: Paths, progress: bool = True) -> LoadSummary:
     """Load every landed file of `source` that bronze does not hold yet, into the current target."""
-    target = target_name()
+    warehouse = current(paths)
     limits = Limits.from_env()
-    if target == "trino":
-        return _load_trino(source, paths, progress, limits)
-    if target == "bigquery":
-        from orchestration.warehouse.bigquery import load_landed as load_bigquery
-
-        return load_bigquery(source, paths, progress, limits)
-    return _load_duckdb(source, paths, progress, limits)
-
-
-def _load_duckdb(source: str, paths: Paths, progress: bool, limits: Limits) -> LoadSummary:
-    entries = Manifest(paths.landing(source)).entries()
-    paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(paths.warehouse))
+    registry = f"bronze.{source}_ingestions"
     try:
-        con.execute("create schema if not exists bronze")
-        con.execute(INGESTIONS_DDL.format(source=source))
-        loaded = {r[0] for r in con.execute(f"select ingestion_id from bronze.{source}_ingestions").fetchall()}
-        todo = [e for e in entries if e.ingestion_id not in loaded]
-        total_lines = total_invalid = 0
-        for entry in todo:
-            loaded_at = datetime.now(UTC)
-            folder = paths.lake("bronze", f"{source}_lines") / f"ingestion_seq={entry.ingestion_seq:06d}"
-            lines, invalid = _write_parquet(entry, paths.home / entry.landed_path, folder, loaded_at, progress, limits)
-            con.execute(
-                f"insert into bronze.{source}_ingestions values "
-                "(?, ?, ?, ?, ?, ?, ?, cast(? as timestamp with time zone), ?)",
-                [
-                    entry.ingestion_id,
-                    entry.ingestion_seq,
-                    entry.source_file,
-                    entry.origin,
-                    entry.sha256,
-                    entry.delivered_bytes,
-                    entry.line_count,
-                    entry.landed_at,
-                    loaded_at,
-                ],
-            )
-            total_lines += lines
-            total_invalid += invalid
-        refresh_view(con, source, paths)
-        return LoadSummary(ingestions=len(todo), lines=total_lines, invalid_utf8=total_invalid)
-    finally:
-        con.close()
+        recorded = {row[0] for row in warehouse.query(f"select ingestion_id from {registry}")}
+    except Exception as exc:
+        if not warehouse.is_missing_relation(exc):
+            raise
+        recorded = set()
+    pending = [e for e in Manifest(paths.landing(source)).entries() if e.ingestion_id not in recorded]
+    loaded_at = datetime.now(UTC)
+    invalid: dict[str, int] = {}
 
+    def write(entry: Landing, folder: Path) -> int:
+        lines, invalid[entry.ingestion_id] = _write_parquet(
+            entry, paths.home / entry.landed_path, folder, loaded_at, progress, limits
+        )
+        return lines
 
-# --- Trino + Iceberg -------------------------------------------------------
-#
-# The same Parquet parts are written to a staging folder, exposed to Trino as an
-# external table of its `hive` catalog, and copied into the Iceberg table with
-# one INSERT ... SELECT per landing: bulk, inside Trino, never row by row.
-
-# Iceberg stores microseconds (Trino's default precision is 3); the staged
-# Parquet's timestamps are UTC instants read as plain timestamps.
-_TZ = "timestamp with time zone"
-TRINO_LINES_DDL = (
-    "create table if not exists iceberg.bronze.{source}_lines ("
-    + LINE_COLUMNS.replace(_TZ, "timestamp(6) with time zone")
-    + ") with (partitioning = array['ingestion_seq'])"
-)
-TRINO_INGESTIONS_DDL = (
-    INGESTIONS_DDL.replace("bronze.", "iceberg.bronze.")
-    .replace(" primary key", " not null")
-    .replace(_TZ, "timestamp(6) with time zone")
-)
-STAGE_COLUMNS = LINE_COLUMNS.replace(_TZ, "timestamp(6)")
-
-
-def stage_and_copy(con: object, relative: Path, stage: str, stage_columns: str, insert_select: str) -> None:
-    """Expose the Parquet folder $MEDALLION_HOME/`relative` as the external table
-    hive.medallion_stage.`stage`, run `insert_select` (an `insert into ... select ...` without its
-    FROM) from it, then drop it. Nothing is formatted into the statement: column names pass as written."""
-    from orchestration.warehouse import fetchall
-
-    fetchall(con, f"drop table if exists hive.medallion_stage.{stage}")
-    location = quote_literal(f"local:///{relative.as_posix()}")
-    fetchall(
-        con,
-        f"create table hive.medallion_stage.{stage} ({stage_columns}) "
-        f"with (external_location = {location}, format = 'PARQUET')",
+    loaded = bronze.load(
+        paths,
+        warehouse,
+        lines_table(source),
+        pending,
+        seq=lambda e: e.ingestion_seq,
+        write=write,
+        name=lambda e: str(paths.home / e.landed_path),
     )
-    try:
-        fetchall(con, f"{insert_select} from hive.medallion_stage.{stage}")
-    finally:
-        fetchall(con, f"drop table hive.medallion_stage.{stage}")
-
-
-def _load_trino(source: str, paths: Paths, progress: bool, limits: Limits) -> LoadSummary:
-    from orchestration.warehouse import TrinoWarehouse, fetchall
-
-    entries = Manifest(paths.landing(source)).entries()
-    con = TrinoWarehouse(paths).connect()
-    try:
-        fetchall(con, "create schema if not exists iceberg.bronze")
-        fetchall(con, "create schema if not exists hive.medallion_stage")
-        fetchall(con, TRINO_LINES_DDL.format(source=source))
-        # Homes from before line lengths were kept get the column (null for their old lines).
-        fetchall(con, f"alter table iceberg.bronze.{source}_lines add column if not exists line_bytes bigint")
-        fetchall(con, TRINO_INGESTIONS_DDL.format(source=source))
-        loaded = {r[0] for r in fetchall(con, f"select ingestion_id from iceberg.bronze.{source}_ingestions")}
-        todo = [e for e in entries if e.ingestion_id not in loaded]
-        total_lines = total_invalid = 0
-        for entry in todo:
-            loaded_at = datetime.now(UTC)
-            relative = Path("trino") / "stage" / f"{source}_lines" / f"ingestion_seq={entry.ingestion_seq:06d}"
-            source_path = paths.home / entry.landed_path
-            lines, invalid = _write_parquet(entry, source_path, paths.home / relative, loaded_at, progress, limits)
-            # A landing half-copied by an interrupted load is copied again from scratch.
-            fetchall(con, f"delete from iceberg.bronze.{source}_lines where ingestion_seq = {entry.ingestion_seq}")
-            stage_and_copy(
-                con,
-                relative,
-                f"{source}_lines_{entry.ingestion_seq:06d}",
-                STAGE_COLUMNS,
-                f"insert into iceberg.bronze.{source}_lines ({', '.join(n for n, _ in column_list(LINE_COLUMNS))}) "
-                "select ingestion_id, ingestion_seq, source_file, source_sha256, line_number, line, is_valid_utf8,"
-                " raw_base64, line_status, line_bytes, with_timezone(landed_at, 'UTC'),"
-                " with_timezone(loaded_at, 'UTC')",
-            )
-            copied = fetchall(
-                con,
-                f"select count(*) from iceberg.bronze.{source}_lines where ingestion_seq = {entry.ingestion_seq}",
-            )[0][0]
-            shutil.rmtree(paths.home / relative)
-            if copied != lines:
-                raise RuntimeError(
-                    f"{source_path}: {lines} lines were staged but {copied} reached "
-                    f"iceberg.bronze.{source}_lines; the next build copies this landing again"
+    if loaded or not recorded:  # the registry exists from the first load on, empty or not
+        warehouse.append_rows(
+            {
+                registry: (
+                    INGESTION_COLUMNS,
+                    [
+                        {
+                            "ingestion_id": done.entry.ingestion_id,
+                            "ingestion_seq": done.entry.ingestion_seq,
+                            "source_file": done.entry.source_file,
+                            "origin": done.entry.origin,
+                            "source_sha256": done.entry.sha256,
+                            "delivered_bytes": done.entry.delivered_bytes,
+                            "line_count": done.entry.line_count,
+                            "landed_at": done.entry.landed_at,
+                            "loaded_at": loaded_at.isoformat(),
+                        }
+                        for done in loaded
+                    ],
                 )
-            fetchall(
-                con,
-                f"insert into iceberg.bronze.{source}_ingestions values "
-                "(?, ?, ?, ?, ?, ?, ?, cast(from_iso8601_timestamp_nanos(?) as timestamp(6) with time zone),"
-                " cast(from_iso8601_timestamp_nanos(?) as timestamp(6) with time zone))",
-                [
-                    entry.ingestion_id,
-                    entry.ingestion_seq,
-                    entry.source_file,
-                    entry.origin,
-                    entry.sha256,
-                    entry.delivered_bytes,
-                    entry.line_count,
-                    _iso(entry.landed_at),
-                    loaded_at.isoformat(),
-                ],
-            )
-            total_lines += lines
-            total_invalid += invalid
-        return LoadSummary(ingestions=len(todo), lines=total_lines, invalid_utf8=total_invalid)
-    finally:
-        con.close()
-
-
-def _iso(value: str | datetime) -> str:
-    return value.isoformat() if isinstance(value, datetime) else str(value).replace(" ", "T")
+            }
+        )
+    return LoadSummary(
+        ingestions=len(loaded),
+        lines=sum(done.rows for done in loaded),
+        invalid_utf8=sum(invalid[done.entry.ingestion_id] for done in loaded),
+    )

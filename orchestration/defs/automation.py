@@ -14,11 +14,9 @@ from dagster import (
 
 from orchestration.core.inbox import waiting
 from orchestration.core.notify import notify_failure
-from orchestration.defs.jobs import build_everything, municipios_refresh
+from orchestration.defs.jobs import build_everything
 from orchestration.settings import Paths
-from orchestration.sources.forecast.landing import DATE_FOLDER
-
-SOURCES = ("tweets",)
+from orchestration.sources import registry
 
 daily_build = ScheduleDefinition(
     name="daily_build",
@@ -38,27 +36,10 @@ daily_build = ScheduleDefinition(
 )
 def inbox_sensor(context: SensorEvaluationContext) -> RunRequest | SkipReason:
     paths = Paths.from_env()
-    files = [p for source in SOURCES for p in waiting(paths, source)]
+    files = [p for source in registry().values() for inbox in source.file_inboxes for p in waiting(paths, inbox)]
     if not files:
         return SkipReason(f"nothing in {paths.home / 'inbox'}")
     key = "|".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
-    return RunRequest(run_key=key, tags={"medallion/trigger": "inbox"})
-
-
-@sensor(
-    job=municipios_refresh,
-    minimum_interval_seconds=30,
-    default_status=DefaultSensorStatus.RUNNING,
-    description="Land and build as soon as a new YYYYMMDD/ folder appears in $MEDALLION_HOME/inbox/municipios/.",
-)
-def municipios_sensor(context: SensorEvaluationContext) -> RunRequest | SkipReason:
-    inbox = Paths.from_env().inbox("municipios")
-    folders = sorted(p for p in inbox.iterdir() if p.is_dir() and DATE_FOLDER.match(p.name)) if inbox.exists() else []
-    if not folders:
-        return SkipReason(f"no dated folder in {inbox}")
-    key = "|".join(
-        f"{p.name}:{(p / 'data.csv').stat().st_mtime_ns if (p / 'data.csv').exists() else 0}" for p in folders
-    )
     return RunRequest(run_key=key, tags={"medallion/trigger": "inbox"})
 
 

@@ -1,15 +1,20 @@
-"""The jobs: build everything, re-validate and publish gold, and the forecast source's own runs."""
+"""The jobs every source shares: build everything, and re-validate and publish gold.
 
-from dagster import AssetKey, AssetSelection, build_schedule_from_partitioned_job, define_asset_job, in_process_executor
+A source's own jobs (the hourly forecast pulls, say) live in its `assets.py`."""
+
+from dagster import AssetKey, AssetSelection, define_asset_job, in_process_executor
 
 from orchestration.defs.dbt_assets import dbt_publish
 from orchestration.defs.quality import quality_gates
-
-FORECAST_PULLS = AssetKey(["landing", "forecast_pulls"])
+from orchestration.sources import registry
 
 build_everything = define_asset_job(
     "build_everything",
-    selection=AssetSelection.all() - AssetSelection.assets(FORECAST_PULLS),
+    # Everything but what only its own schedule materializes (a pull of the forecast service).
+    selection=AssetSelection.all()
+    - AssetSelection.assets(
+        *(AssetKey.from_user_string(key) for source in registry().values() for key in source.scheduled_only)
+    ),
     executor_def=in_process_executor,
     description=(
         "Land the inboxes, load bronze, build silver, build gold candidates, publish a gold version;"
@@ -24,28 +29,4 @@ publish_gold = define_asset_job(
     | AssetSelection.checks(*(gate for gate in quality_gates if gate.node_def.name.startswith("gold_candidate"))),
     executor_def=in_process_executor,
     description="Re-run the gold gates on the current gold candidates and publish them as a new version if they pass.",
-)
-
-forecast_hourly = define_asset_job(
-    "forecast_hourly",
-    selection=AssetSelection.assets(FORECAST_PULLS).downstream(),
-    executor_def=in_process_executor,
-    description=(
-        "Pull the forecast service for one hour, then rebuild the forecast tables and publish them."
-        " A failed pull fails its hour (a gap in the partition bar) and publishes nothing."
-    ),
-)
-
-municipios_refresh = define_asset_job(
-    "municipios_refresh",
-    selection=AssetSelection.assets(AssetKey(["bronze", "municipios_rows"])).downstream(),
-    executor_def=in_process_executor,
-    description="Land new data_municipios folders from the inbox and rebuild the enriched forecast table.",
-)
-
-forecast_hourly_schedule = build_schedule_from_partitioned_job(
-    forecast_hourly,
-    minute_of_hour=5,
-    name="forecast_hourly_schedule",
-    description="Every hour at :05 UTC, pull the forecast service for the hour that just started.",
 )

@@ -16,7 +16,7 @@ hourly as (
 reference as (
 
     select max(reference_hour) as reference_hour
-    from {{ ref('stg_forecast__pulls') }}
+    from {{ ref('int_forecast__pulls') }}
     where admitted_seq is not null
 
 ),

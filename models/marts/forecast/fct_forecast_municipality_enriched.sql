@@ -4,7 +4,7 @@
 -- its date as data_date and its value columns, as delivered.
 
 {%- set values = delivered_value_columns(
-    ref('stg_municipios__latest'),
+    ref('int_municipios__latest'),
     ['cve_ent', 'cve_mun', 'data_date', 'delivery_seq', 'line_number'],
 ) %}
 
@@ -18,7 +18,7 @@ averages as (
 
 municipios as (
 
-    select * from {{ ref('stg_municipios__latest') }}
+    select * from {{ ref('int_municipios__latest') }}
 
 ),
 

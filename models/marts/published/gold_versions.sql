@@ -21,7 +21,6 @@
 -- written by the publish step (a `dbt build` by hand publishes without them).
 
 {%- set published = [] %}
-{%- set publication = none %}
 {%- if execute %}
     {%- for node in graph.nodes.values() | sort(attribute='name') %}
         {%- if node.resource_type == 'model' and node.name.endswith('__versions') %}
@@ -31,7 +30,6 @@
             {%- endif %}
         {%- endif %}
     {%- endfor %}
-    {%- set publication = load_relation(source('platform', 'pending_publication')) %}
 {%- endif %}
 
 with
@@ -83,22 +81,7 @@ this_build as (
 
 publication as (
 
-    {%- if publication is not none %}
-        select
-            version_id,
-            run_id,
-            cast(run_started_at as {{ timestamp_type() }}) as run_started_at,
-            source_files,
-            gate_results
-        from {{ source('platform', 'pending_publication') }}
-    {%- else %}
-        select
-            cast(null as {{ dbt.type_string() }}) as version_id,
-            cast(null as {{ dbt.type_string() }}) as run_id,
-            cast(null as {{ timestamp_type() }}) as run_started_at,
-            cast(null as {{ dbt.type_string() }}) as source_files,
-            cast(null as {{ dbt.type_string() }}) as gate_results
-    {%- endif %}
+    select * from {{ ref('stg_platform__pending_publication') }}
 
 ),
 

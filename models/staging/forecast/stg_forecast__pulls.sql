@@ -1,8 +1,6 @@
 {{ config(materialized='view') }}
 
--- Every landed pull, with its reference hour on the service's local clock and,
--- once its gate admitted it (or it was released from quarantine), its
--- admission order.
+-- Every landed pull, with its fetched-at also on the service's local clock.
 
 with
 
@@ -12,31 +10,18 @@ pulls as (
 
 ),
 
-deliveries as (
-
-    select
-        delivery_id,
-        admitted_seq
-    from {{ source('platform', 'deliveries') }}
-    where source_name = 'forecast'
-
-),
-
 final as (
 
     select
-        pulls.pull_id,
-        pulls.pull_seq,
-        pulls.fetched_at,
-        {{ to_local_time('pulls.fetched_at', forecast_timezone()) }} as fetched_at_local,
-        {{ dbt.date_trunc('hour', to_local_time('pulls.fetched_at', forecast_timezone())) }} as reference_hour,
-        pulls.url,
-        pulls.http_status,
-        pulls.sha256,
-        pulls.records,
-        deliveries.admitted_seq
+        pull_id,
+        pull_seq,
+        fetched_at,
+        {{ to_local_time('fetched_at', forecast_timezone()) }} as fetched_at_local,
+        url,
+        http_status,
+        sha256,
+        records
     from pulls
-    left join deliveries on pulls.pull_id = deliveries.delivery_id
 
 )
 

@@ -7,22 +7,30 @@ from datetime import UTC
 from dagster import (
     AssetExecutionContext,
     AssetKey,
+    AssetSelection,
     AssetSpec,
     Config,
+    DefaultSensorStatus,
     Failure,
     HourlyPartitionsDefinition,
     MaterializeResult,
     MetadataValue,
+    RunRequest,
+    SensorEvaluationContext,
+    SkipReason,
     asset,
+    build_schedule_from_partitioned_job,
+    define_asset_job,
+    in_process_executor,
     multi_asset,
+    sensor,
 )
 
 from orchestration import deliveries as delivery_registry
 from orchestration.core import build_lock
 from orchestration.core.inbox import land_inbox
-from orchestration.settings import Paths, target_name
+from orchestration.settings import Paths, forecast_url, target_name
 from orchestration.sources.forecast import bronze
-from orchestration.sources.forecast.fetch import DEFAULT_URL
 from orchestration.sources.forecast.landing import (
     DATE_FOLDER,
     ForecastLandingError,
@@ -33,13 +41,11 @@ from orchestration.sources.forecast.landing import (
     pulls,
 )
 
+PULLS = AssetKey(["landing", "forecast_pulls"])
+
 hourly = HourlyPartitionsDefinition(
     start_date=os.environ.get("MEDALLION_FORECAST_START", "2026-11-01-00:00"), timezone="UTC"
 )
-
-
-def service_url() -> str:
-    return os.environ.get("MEDALLION_FORECAST_URL", DEFAULT_URL)
 
 
 class PullConfig(Config):
@@ -64,7 +70,7 @@ def forecast_pulls(context: AssetExecutionContext, config: PullConfig) -> Materi
     window = context.partition_time_window
     fetched_at = window.start.astimezone(UTC) if config.archive else None
     try:
-        entry, skipped = land_pull(config.archive or service_url(), paths, fetched_at)
+        entry, skipped = land_pull(config.archive or forecast_url(), paths, fetched_at)
     except ForecastLandingError as exc:
         raise Failure(description=str(exc)) from exc
     context.log.info(f"{'already landed' if skipped else 'landed'} {entry.pull_id}: {entry.records} records")
@@ -109,7 +115,6 @@ def forecast_records(context: AssetExecutionContext) -> Iterator[MaterializeResu
     build_lock.hold(paths, context.log.info)
     landed = pulls(paths)
     new_pulls, new_records = bronze.load_forecast(paths, landed)
-    bronze.publish(paths, "forecast", landed)
     delivery_registry.sync(paths)
     context.log.info(f"loaded {new_pulls} new pull(s), {new_records} records; {len(landed)} pull(s) in total")
     yield MaterializeResult(
@@ -155,7 +160,6 @@ def municipios_rows(context: AssetExecutionContext) -> MaterializeResult:
         )
     delivered = deliveries(paths)
     new_files, new_rows = bronze.load_municipios(paths, delivered)
-    bronze.publish(paths, "municipios", delivered)
     delivery_registry.sync(paths)
     return MaterializeResult(
         metadata={
@@ -166,3 +170,47 @@ def municipios_rows(context: AssetExecutionContext) -> MaterializeResult:
             "lake": MetadataValue.path(str(paths.lake("bronze", "municipios_rows"))),
         }
     )
+
+
+# --- the forecast source's own runs --------------------------------------------------
+
+forecast_hourly = define_asset_job(
+    "forecast_hourly",
+    selection=AssetSelection.assets(PULLS).downstream(),
+    executor_def=in_process_executor,
+    description=(
+        "Pull the forecast service for one hour, then rebuild the forecast tables and publish them."
+        " A failed pull fails its hour (a gap in the partition bar) and publishes nothing."
+    ),
+)
+
+municipios_refresh = define_asset_job(
+    "municipios_refresh",
+    selection=AssetSelection.assets(AssetKey(["bronze", "municipios_rows"])).downstream(),
+    executor_def=in_process_executor,
+    description="Land new data_municipios folders from the inbox and rebuild the enriched forecast table.",
+)
+
+forecast_hourly_schedule = build_schedule_from_partitioned_job(
+    forecast_hourly,
+    minute_of_hour=5,
+    name="forecast_hourly_schedule",
+    description="Every hour at :05 UTC, pull the forecast service for the hour that just started.",
+)
+
+
+@sensor(
+    job=municipios_refresh,
+    minimum_interval_seconds=30,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Land and build as soon as a new YYYYMMDD/ folder appears in $MEDALLION_HOME/inbox/municipios/.",
+)
+def municipios_sensor(context: SensorEvaluationContext) -> RunRequest | SkipReason:
+    inbox = Paths.from_env().inbox("municipios")
+    folders = sorted(p for p in inbox.iterdir() if p.is_dir() and DATE_FOLDER.match(p.name)) if inbox.exists() else []
+    if not folders:
+        return SkipReason(f"no dated folder in {inbox}")
+    key = "|".join(
+        f"{p.name}:{(p / 'data.csv').stat().st_mtime_ns if (p / 'data.csv').exists() else 0}" for p in folders
+    )
+    return RunRequest(run_key=key, tags={"medallion/trigger": "inbox"})

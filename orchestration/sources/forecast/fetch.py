@@ -23,8 +23,6 @@ import orjson
 
 from orchestration.settings import EXPANSION_FLOOR, Limits
 
-DEFAULT_URL = "https://smn.conagua.gob.mx/tools/GUI/webservices/?method=3"
-
 
 class PullFailed(Exception):
     """Every attempt failed, or the deadline passed; the message lists the attempts."""

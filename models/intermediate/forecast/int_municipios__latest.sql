@@ -3,15 +3,15 @@
 -- The newest dated municipality folder (its latest delivery if the date came twice).
 
 {%- set values = delivered_value_columns(
-    source('forecast', 'municipios_rows'),
-    ['delivery_id', 'delivery_seq', 'data_date', 'line_number', 'cve_ent', 'cve_mun'],
+    ref('stg_forecast__municipios_rows'),
+    ['cve_ent', 'cve_mun', 'data_date', 'delivery_id', 'delivery_seq', 'line_number'],
 ) %}
 
 with
 
 rows_delivered as (
 
-    select * from {{ source('forecast', 'municipios_rows') }}
+    select * from {{ ref('stg_forecast__municipios_rows') }}
 
 ),
 
@@ -32,8 +32,8 @@ newest_delivery as (
 final as (
 
     select
-        {{ to_integer('trim(rows_delivered.cve_ent)') }} as cve_ent,
-        {{ to_integer('trim(rows_delivered.cve_mun)') }} as cve_mun,
+        rows_delivered.cve_ent,
+        rows_delivered.cve_mun,
         rows_delivered.data_date,
         {%- for name in values %}
             rows_delivered.{{ quoted(name) }},
