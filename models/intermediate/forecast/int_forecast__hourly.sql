@@ -56,6 +56,19 @@ new_records as (
 
 ),
 
+{% if is_incremental() %}
+    touched as (
+
+        -- The keys the new pulls bring: their rows already here compete with them.
+        select distinct
+            ides,
+            idmun,
+            hloc
+        from new_records
+
+    ),
+{% endif %}
+
 candidates as (
 
     select * from new_records
@@ -65,7 +78,7 @@ candidates as (
 
         select current_rows.*
         from {{ this }} as current_rows
-        inner join (select distinct ides, idmun, hloc from new_records) as touched
+        inner join touched
             on
                 current_rows.ides = touched.ides
                 and current_rows.idmun = touched.idmun

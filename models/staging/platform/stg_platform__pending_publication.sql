@@ -9,13 +9,22 @@
 {%- set pending = source('platform', 'pending_publication') %}
 {%- set publication = load_relation(pending) if execute else none %}
 
-{%- if publication is not none %}
-
 with
 
 publication as (
 
-    select * from {{ pending }}
+    {%- if publication is not none %}
+        select * from {{ pending }}
+    {%- else %}
+        select
+            cast(null as {{ dbt.type_string() }}) as version_id,
+            cast(null as {{ dbt.type_string() }}) as run_id,
+            cast(null as {{ timestamp_type() }}) as run_started_at,
+            cast(null as {{ dbt.type_string() }}) as source_files,
+            cast(null as {{ dbt.type_string() }}) as gate_results
+        -- No rows (BigQuery takes no WHERE without a FROM).
+        limit 0  -- noqa: AM09
+    {%- endif %}
 
 ),
 
@@ -32,15 +41,3 @@ final as (
 )
 
 select * from final
-
-{%- else %}
-
-select
-    cast(null as {{ dbt.type_string() }}) as version_id,
-    cast(null as {{ dbt.type_string() }}) as run_id,
-    cast(null as {{ timestamp_type() }}) as run_started_at,
-    cast(null as {{ dbt.type_string() }}) as source_files,
-    cast(null as {{ dbt.type_string() }}) as gate_results
-limit 0
-
-{%- endif %}
