@@ -7,9 +7,9 @@ import time
 
 from orchestration.core import build_lock
 from orchestration.core.notify import notify_failure
+from orchestration.core.source import registry
 from orchestration.dbt_project import prepare_dbt
-from orchestration.settings import Paths, target_name
-from orchestration.sources import registry
+from orchestration.settings import Paths, load
 
 # The gold registry every source's build shares.
 SHARED = ("platform",)
@@ -40,7 +40,7 @@ def build(
     job = defs.resolve_job_def(job_name)
     if job_name == "build_everything":
         known = registry()
-        target = target_name()
+        target = load().target
         chosen = []
         for source in [known[name] for name in sources] if sources else known.values():
             if not source.has_landed(paths):

@@ -8,12 +8,12 @@ import os
 import sys
 from pathlib import Path
 
-from orchestration.settings import Paths, SettingsError, forecast_url
-from orchestration.sources import registry
+from orchestration.core.source import registry
+from orchestration.settings import Paths, SettingsError, load
 
 
 def _paths() -> Paths:
-    paths = Paths.from_env()
+    paths = load().paths
     paths.home.mkdir(parents=True, exist_ok=True)
     return paths
 
@@ -32,7 +32,7 @@ def _land_forecast(args: argparse.Namespace, paths: Paths) -> int:
         )
         return 2
     failed = 0
-    for location in args.locations or [forecast_url()]:
+    for location in args.locations or [load().forecast.url]:
         try:
             entry, skipped = land_pull(location, paths, fetched_at)
         except ForecastLandingError as exc:
@@ -185,7 +185,7 @@ def cmd_versions(args: argparse.Namespace) -> int:
 def cmd_deliveries(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from orchestration.deliveries import everything
+    from orchestration.core.deliveries import everything
 
     found = everything(_paths(), [args.source] if args.source else None)
     if args.state:
@@ -205,7 +205,7 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
-    from orchestration.deliveries import DeliveryError, decide
+    from orchestration.core.deliveries import DeliveryError, decide
 
     try:
         delivery = decide(_paths(), args.id, args.action, args.note or "")
@@ -309,9 +309,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("MEDALLION_HOME", str(Paths.from_env().home))
     args = parser().parse_args(argv)
     try:
+        # Every setting is checked before any work starts; children (dbt, GE) see the same home.
+        os.environ.setdefault("MEDALLION_HOME", str(load().paths.home))
         code = args.func(args)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,13 @@ def succeeded(result: subprocess.CompletedProcess[str]) -> str:
     """The output of a command that must have exited 0 (its output tail otherwise)."""
     assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     return result.stdout
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def warehouse_rows(home: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:

@@ -16,9 +16,13 @@ from typing import Any
 import pytest
 from dagster import RunRequest, SkipReason, build_sensor_context
 
+from orchestration.core.resources import SettingsResource
 from orchestration.settings import Paths
 from tools import reference
 from tools.generate import Options, generate
+
+# Sensors and assets take the settings as a resource, as in `dagster dev` (defs/resources.py).
+RESOURCES = {"settings": SettingsResource()}
 
 
 @pytest.fixture
@@ -88,10 +92,10 @@ def test_inbox_sensor_requests_a_build_only_when_files_wait(tmp_path: Path, monk
     from orchestration.defs.automation import inbox_sensor
 
     monkeypatch.setenv("MEDALLION_HOME", str(tmp_path))
-    assert isinstance(inbox_sensor(build_sensor_context()), SkipReason)
+    assert isinstance(inbox_sensor(build_sensor_context(resources=RESOURCES)), SkipReason)
     Paths(tmp_path).inbox("tweets").mkdir(parents=True)
     (Paths(tmp_path).inbox("tweets") / "drop.jsonl").write_text('{"id": 1}\n')
-    request = inbox_sensor(build_sensor_context())
+    request = inbox_sensor(build_sensor_context(resources=RESOURCES))
     assert isinstance(request, RunRequest)
     assert "drop.jsonl" in request.run_key
     assert request.job_name in (None, "build_everything")
@@ -113,23 +117,22 @@ def test_a_new_dated_municipios_folder_triggers_a_refresh_that_lands_it(
 
     from dagster import DagsterInstance, materialize
 
-    from orchestration.sources.forecast.assets import municipios_sensor
-    from orchestration.sources.forecast.assets import municipios_rows
+    from orchestration.sources.forecast.assets import municipios_rows, municipios_sensor
     from orchestration.sources.forecast.landing import deliveries
     from tools import forecast_generate as forecast
 
     monkeypatch.setenv("MEDALLION_HOME", str(tmp_path))
     inbox = Paths(tmp_path).inbox("municipios")
-    assert isinstance(municipios_sensor(build_sensor_context()), SkipReason)
+    assert isinstance(municipios_sensor(build_sensor_context(resources=RESOURCES)), SkipReason)
     forecast.write_municipios(inbox, forecast.municipalities(10, 1), datetime(2026, 11, 21), 1)
-    request = municipios_sensor(build_sensor_context())
+    request = municipios_sensor(build_sensor_context(resources=RESOURCES))
     assert isinstance(request, RunRequest) and "20261121" in request.run_key
     # What the requested run does first: land the folder and move it out of the inbox.
-    assert materialize([municipios_rows], instance=DagsterInstance.ephemeral()).success
+    assert materialize([municipios_rows], instance=DagsterInstance.ephemeral(), resources=RESOURCES).success
     [landed] = deliveries(Paths(tmp_path))
     assert landed.data_date == "2026-11-21" and landed.rows == 10
     assert (inbox / "landed" / "20261121" / "data.csv").exists()
-    assert isinstance(municipios_sensor(build_sensor_context()), SkipReason)
+    assert isinstance(municipios_sensor(build_sensor_context(resources=RESOURCES)), SkipReason)
 
 
 def test_forecasts_are_pulled_every_hour_into_hourly_partitions() -> None:

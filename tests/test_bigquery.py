@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,18 +18,13 @@ from pathlib import Path
 
 import pytest
 import sqlglot
+from conftest import free_port
 from sqlglot.errors import ErrorLevel
 
 from orchestration.settings import PROJECT_DIR, Paths
 from tools.bq_emulator import Emulator
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +94,7 @@ def test_bronze_lands_through_load_jobs(
     ingestions = list(bq.query("select source_file, line_count from bronze.tweets_ingestions order by 1").result())
     assert [(r.source_file, r.line_count) for r in ingestions] == [("odd.jsonl", 3), ("tweets_real_sample.jsonl", 20)]
     # The deliveries' states reach BigQuery by a load job, never as SQL text.
-    from orchestration import deliveries
+    from orchestration.core import deliveries
 
     deliveries.sync(paths)
     states = list(bq.query("select delivery_name, state, items from platform.deliveries order by 1").result())

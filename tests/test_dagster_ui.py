@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from conftest import free_port
 
 from orchestration.settings import Paths
 from tools import reference
@@ -28,11 +28,11 @@ EXPECTED_ASSETS = {
     "silver/int_tweets__tweets",
     "silver/int_tweets__emojis",
     "silver/int_tweets__mentions",
-    "gold_candidate/fct_tweets_top_dates",
-    "gold_candidate/fct_tweets_top_emojis",
-    "gold_candidate/fct_tweets_top_mentions",
-    "gold/fct_tweets_top_dates__versions",
-    "gold/gold_versions",
+    "gold_candidate/tweets_top_dates",
+    "gold_candidate/tweets_top_emojis",
+    "gold_candidate/tweets_top_mentions",
+    "gold/tweets_top_dates__versions",
+    "gold/versions",
     "gold/tweets_top_dates",
     "silver/snap_tweets__authors",
     "reference/emoji_walks",
@@ -44,12 +44,6 @@ EXPECTED_ASSETS = {
     "gold/forecast_municipality_2h",
     "gold/forecast_municipality_enriched",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def graphql(url: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -143,8 +137,8 @@ def test_ui_shows_every_asset_with_its_checks(ui: dict[str, Any]) -> None:
         for n in data["assetNodes"]
     }
     assert "unique_int_tweets__tweets_tweet_id" in checks["silver/int_tweets__tweets"]
-    assert any(name.startswith("row_count_between") for name in checks["gold_candidate/fct_tweets_top_dates"])
-    assert "ge_gold__tweets_top_dates" in checks["gold_candidate/fct_tweets_top_dates"]
+    assert any(name.startswith("row_count_between") for name in checks["gold_candidate/tweets_top_dates"])
+    assert "ge_gold__tweets_top_dates" in checks["gold_candidate/tweets_top_dates"]
     assert "ge_bronze__tweets_lines" in checks["bronze/tweets_lines"]
     assert nodes["bronze/tweets_lines"]["groupName"] == "tweets"
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.core.resources import SettingsResource
 from orchestration.settings import Paths
 from orchestration.sources.forecast.fetch import BadBody, PullFailed, RetryPolicy, decode, pull
 from orchestration.sources.forecast.landing import ForecastLandingError, failures, land_pull, pulls
@@ -142,6 +143,7 @@ def test_a_missed_hour_is_re_run_from_an_archived_response(
         partition_key="2026-11-22-13:00",
         run_config={"ops": {"landing__forecast_pulls": {"config": {"archive": str(archive)}}}},
         instance=DagsterInstance.ephemeral(),
+        resources={"settings": SettingsResource()},
     )
     assert result.success
     [entry] = pulls(Paths(tmp_path))

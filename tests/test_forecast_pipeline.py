@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +13,8 @@ from typing import Any
 
 import duckdb
 import pytest
+from conftest import medallion
+from conftest import succeeded as ok
 
 from tools import forecast_generate as generate
 from tools import forecast_reference
@@ -26,23 +26,17 @@ PLACES = generate.municipalities(64, seed=5)
 HOURS = 8
 
 
+# Small pulls, and a service that is retried quickly.
+ENV = {
+    "MEDALLION_FORECAST_RECORDS": "100,100000",
+    "MEDALLION_FORECAST_BACKOFF": "0.05",
+    "MEDALLION_FORECAST_ATTEMPTS": "5",
+    "MEDALLION_FORECAST_TIMEOUT": "3",
+}
+
+
 def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "MEDALLION_HOME": str(home),
-        "MEDALLION_FORECAST_RECORDS": "100,100000",
-        "MEDALLION_FORECAST_BACKOFF": "0.05",
-        "MEDALLION_FORECAST_ATTEMPTS": "5",
-        "MEDALLION_FORECAST_TIMEOUT": "3",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", *args], env=env, capture_output=True, text=True, timeout=900
-    )
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-    return result.stdout
+    return medallion(home, *args, **ENV)
 
 
 def gold(home: Path, table: str = "forecast_municipality_enriched") -> dict[tuple[int, int], dict[str, Any]]:

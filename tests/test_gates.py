@@ -10,35 +10,19 @@ own gate quarantines while the build publishes everything else.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+from conftest import medallion as run
+from conftest import succeeded as ok
 
 from tools import reference
 from tools.generate import Options, generate
 
 pytestmark = pytest.mark.integration
-
-
-def run(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", *args],
-        env={**os.environ, "MEDALLION_HOME": str(home), **env},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-3000:]}"
-    return result.stdout
 
 
 def answers(home: Path, *extra: str) -> dict[str, Any]:

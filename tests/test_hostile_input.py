@@ -412,8 +412,8 @@ def test_concurrent_lands_lose_nothing(tmp_path: Path, real_sample: Path) -> Non
     dropped = [generate(inbox / f"drop{n}.jsonl", Options(rows=200, seed=70 + n), progress=False) for n in range(6)]
     expected_drops = {p.name: p.read_bytes() for p in dropped}
     script = (
-        "from orchestration.core.inbox import land_inbox; from orchestration.settings import Paths; "
-        "import sys; r = land_inbox(Paths.from_env(), 'tweets'); print(len(r.landed), len(r.rejected))"
+        "from orchestration.core.inbox import land_inbox; from orchestration.settings import paths; "
+        "import sys; r = land_inbox(paths(), 'tweets'); print(len(r.landed), len(r.rejected))"
     )
     racers = [
         subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)

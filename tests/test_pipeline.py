@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,8 @@ from typing import Any
 import duckdb
 import emoji
 import pytest
+from conftest import medallion, warehouse_rows
+from conftest import succeeded as ok
 
 from tools import reference
 from tools.generate import Options, generate
@@ -43,15 +43,7 @@ DIVERGENT_CONTENT = "broken family 👨‍👩🏻 tail"
 def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     # The data is deliberately dirty (about 1.5% malformed lines); the bronze gate's
     # default 1% would stop it, as tests/test_gates.py shows.
-    env = {**os.environ, "MEDALLION_HOME": str(home), "MEDALLION_MAX_REJECT_RATE": "0.05"}
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", *args], env=env, capture_output=True, text=True, timeout=900
-    )
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return result.stdout
+    return medallion(home, *args, MEDALLION_MAX_REJECT_RATE="0.05")
 
 
 def answers(home: Path) -> dict[str, Any]:
@@ -59,11 +51,7 @@ def answers(home: Path) -> dict[str, Any]:
 
 
 def query(home: Path, sql: str) -> list[tuple[Any, ...]]:
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    return warehouse_rows(home, sql)
 
 
 def edge_tweets(real_sample: Path, path: Path) -> Path:

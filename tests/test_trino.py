@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,18 +21,13 @@ from typing import Any
 import duckdb
 import emoji
 import pytest
+from conftest import free_port
 from test_pipeline import DIVERGENT_CONTENT, EDGE_CONTENTS, dirty_deliveries
 
 from tools import reference
 from tools.generate import Options
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Env:

@@ -11,14 +11,14 @@ import sys
 import time
 from pathlib import Path
 
-from orchestration.settings import PROJECT_DIR, Paths
+from orchestration.settings import PROJECT_DIR, Paths, load
 
 DEFAULT_ROWS = 117_407
 DEFAULT_SEED = 2021
 
 
 def _paths() -> Paths:
-    paths = Paths.from_env()
+    paths = load().paths
     paths.home.mkdir(parents=True, exist_ok=True)
     return paths
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import Paths
+from orchestration.settings import Paths, load
 from orchestration.sources.tweets.report import read_answers
 from tools import reference
 from tools.generate import Options, generate
@@ -184,7 +184,7 @@ def main() -> int:
         "--target", choices=["duckdb", "trino"], default="duckdb", help="trino: measure Trino beside DuckDB"
     )
     args = parser.parse_args()
-    paths = Paths.from_env()
+    paths = load().paths
     rows = int(ROWS_PER_SCALE * args.scale)
     extra_rows = max(1, rows // 20)
     main_file = dataset(paths, rows, seed=2021)

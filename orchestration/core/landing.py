@@ -38,7 +38,7 @@ import orjson
 from tqdm import tqdm
 
 from orchestration.core.ledger import Ledger, folder_lock, part_prefix, remove_abandoned_parts
-from orchestration.settings import EXPANSION_FLOOR, Limits, Paths
+from orchestration.settings import EXPANSION_FLOOR, Limits, Paths, load
 
 CHUNK = 1 << 20
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -286,7 +286,7 @@ def land(
     limits: Limits | None = None,
 ) -> LandResult:
     """Land one delivery for `source`; see the module docstring."""
-    limits = limits or Limits.from_env()
+    limits = limits or load().limits
     origin = readable(location)
     display = _file_name(origin)
     directory = paths.landing(source)

@@ -35,7 +35,7 @@ from tqdm import tqdm
 
 from orchestration.core import bronze
 from orchestration.core.landing import Landing, Manifest
-from orchestration.settings import Limits, Paths
+from orchestration.settings import Limits, Paths, load
 from orchestration.warehouse import BronzeTable, Columns, current
 
 BATCH_LINES = 50_000
@@ -209,7 +209,7 @@ def _write_parquet(
 def load_landed(source: str, paths: Paths, progress: bool = True) -> LoadSummary:
     """Load every landed file of `source` that bronze does not hold yet, into the current target."""
     warehouse = current(paths)
-    limits = Limits.from_env()
+    limits = load().limits
     registry = f"bronze.{source}_ingestions"
     try:
         recorded = {row[0] for row in warehouse.query(f"select ingestion_id from {registry}")}

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import urllib.error
 import urllib.request
 from typing import Any
+
+from orchestration.settings import load
 
 log = logging.getLogger(__name__)
 
 
 def webhook_url() -> str | None:
-    return os.environ.get("MEDALLION_WEBHOOK_URL") or None
+    return load().webhook_url
 
 
 def notify_failure(summary: str, details: dict[str, Any], status: str = "failure") -> bool:

@@ -14,9 +14,9 @@ from dagster import (
 
 from orchestration.core.inbox import waiting
 from orchestration.core.notify import notify_failure
+from orchestration.core.resources import SettingsResource
+from orchestration.core.source import registry
 from orchestration.defs.jobs import build_everything
-from orchestration.settings import Paths
-from orchestration.sources import registry
 
 daily_build = ScheduleDefinition(
     name="daily_build",
@@ -34,8 +34,8 @@ daily_build = ScheduleDefinition(
     default_status=DefaultSensorStatus.RUNNING,
     description="Build as soon as a file is dropped into $MEDALLION_HOME/inbox/<source>/.",
 )
-def inbox_sensor(context: SensorEvaluationContext) -> RunRequest | SkipReason:
-    paths = Paths.from_env()
+def inbox_sensor(context: SensorEvaluationContext, settings: SettingsResource) -> RunRequest | SkipReason:
+    paths = settings.get().paths
     files = [p for source in registry().values() for inbox in source.file_inboxes for p in waiting(paths, inbox)]
     if not files:
         return SkipReason(f"nothing in {paths.home / 'inbox'}")

@@ -9,7 +9,6 @@ the silver step takes in.
 """
 
 import json
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -18,9 +17,10 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.core import build_lock
+from orchestration.core.resources import SettingsResource
 from orchestration.dbt_project import medallion_project, translator
 from orchestration.quality.gates import recorded_results
-from orchestration.settings import Paths, SettingsError
+from orchestration.settings import Paths
 from orchestration.warehouse import DuckDBWarehouse, current, fetchall
 
 PUBLISHED = "path:models/marts/published"
@@ -38,10 +38,10 @@ def version_id(context: AssetExecutionContext) -> str:
     return run_started(context).strftime("%Y%m%dT%H%M%SZ")
 
 
-def publish_vars(context: AssetExecutionContext) -> dict[str, Any]:
+def publish_vars(context: AssetExecutionContext, retention: int) -> dict[str, Any]:
     """The dbt variables of the publish step: the version it publishes, and the retention. Only this step
     gets variables: dbt parses the project again when they change, and the others need none."""
-    return {"gold_version_id": version_id(context), "gold_retention": retention()}
+    return {"gold_version_id": version_id(context), "gold_retention": retention}
 
 
 def silver_flags(context: AssetExecutionContext) -> list[str]:
@@ -50,48 +50,29 @@ def silver_flags(context: AssetExecutionContext) -> list[str]:
     return ["--full-refresh"] if context.run.tags.get(FULL_REFRESH_TAG) == "true" else []
 
 
-def retention() -> int:
-    raw = os.environ.get("MEDALLION_GOLD_RETENTION", "30")
-    if not raw.isdigit() or int(raw) < 1:
-        raise SettingsError(f"MEDALLION_GOLD_RETENTION={raw!r}: expected a whole number of versions, at least 1")
-    return int(raw)
+def _dbt_step(name: str, select: str, exclude: str | None = None, refresh: bool = True) -> Any:
+    """One dbt step of the build: `dbt build` over `select`, holding the build lock; `refresh` lets
+    `medallion build --full-refresh` rebuild its incremental models."""
+
+    @dbt_assets(
+        manifest=medallion_project.manifest_path,
+        project=medallion_project,
+        dagster_dbt_translator=translator,
+        select=select,
+        exclude=exclude,
+        name=name,
+    )
+    def step(context: AssetExecutionContext, dbt: DbtCliResource, settings: SettingsResource) -> Iterator[Any]:
+        build_lock.hold(settings.get().paths, context.log.info)
+        flags = silver_flags(context) if refresh else []
+        yield from dbt.cli(["build", *flags], context=context).stream()
+
+    return step
 
 
-@dbt_assets(
-    manifest=medallion_project.manifest_path,
-    project=medallion_project,
-    dagster_dbt_translator=translator,
-    select="path:models/staging path:seeds",
-    name="dbt_staging",
-)
-def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    build_lock.hold(Paths.from_env(), context.log.info)
-    yield from dbt.cli(["build", *silver_flags(context)], context=context).stream()
-
-
-@dbt_assets(
-    manifest=medallion_project.manifest_path,
-    project=medallion_project,
-    dagster_dbt_translator=translator,
-    select="path:models/intermediate path:snapshots",
-    name="dbt_silver",
-)
-def dbt_silver(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    build_lock.hold(Paths.from_env(), context.log.info)
-    yield from dbt.cli(["build", *silver_flags(context)], context=context).stream()
-
-
-@dbt_assets(
-    manifest=medallion_project.manifest_path,
-    project=medallion_project,
-    dagster_dbt_translator=translator,
-    select="path:models/marts",
-    exclude=PUBLISHED,
-    name="dbt_gold_candidates",
-)
-def dbt_gold_candidates(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    build_lock.hold(Paths.from_env(), context.log.info)
-    yield from dbt.cli(["build"], context=context).stream()
+dbt_staging = _dbt_step("dbt_staging", "path:models/staging path:seeds")
+dbt_silver = _dbt_step("dbt_silver", "path:models/intermediate path:snapshots")
+dbt_gold_candidates = _dbt_step("dbt_gold_candidates", "path:models/marts", exclude=PUBLISHED, refresh=False)
 
 
 def source_files(paths: Paths) -> list[dict[str, Any]]:
@@ -151,11 +132,13 @@ def prepare_publication(context: AssetExecutionContext, paths: Paths) -> str:
     select=PUBLISHED,
     name="dbt_publish",
 )
-def dbt_publish(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    paths = Paths.from_env()
+def dbt_publish(context: AssetExecutionContext, dbt: DbtCliResource, settings: SettingsResource) -> Iterator[Any]:
+    configured = settings.get()
+    paths = configured.paths
     build_lock.hold(paths, context.log.info)
     context.log.info(f"publishing gold version {prepare_publication(context, paths)}")
-    yield from dbt.cli(["build", "--vars", json.dumps(publish_vars(context))], context=context).stream()
+    variables = publish_vars(context, configured.gold_retention)
+    yield from dbt.cli(["build", "--vars", json.dumps(variables)], context=context).stream()
     warehouse = current(paths)
     if isinstance(warehouse, DuckDBWarehouse):
         context.log.info(f"readers now see {warehouse.publish_snapshot()}")

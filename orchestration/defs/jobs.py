@@ -4,9 +4,9 @@ A source's own jobs (the hourly forecast pulls, say) live in its `assets.py`."""
 
 from dagster import AssetKey, AssetSelection, define_asset_job, in_process_executor
 
+from orchestration.core.source import registry
 from orchestration.defs.dbt_assets import dbt_publish
 from orchestration.defs.quality import quality_gates
-from orchestration.sources import registry
 
 build_everything = define_asset_job(
     "build_everything",

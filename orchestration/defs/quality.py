@@ -19,8 +19,8 @@ from dagster import (
 )
 
 from orchestration.core import build_lock
+from orchestration.core.resources import SettingsResource
 from orchestration.quality.gates import SuiteFile, run_suite, suite_files
-from orchestration.settings import Paths
 
 
 def gate_for(suite_file: SuiteFile) -> AssetChecksDefinition:
@@ -30,8 +30,8 @@ def gate_for(suite_file: SuiteFile) -> AssetChecksDefinition:
         blocking=True,
         description=f"Great Expectations suite {suite_file.name} ({suite_file.path.name}): {suite_file.description}",
     )
-    def gate(context: AssetCheckExecutionContext) -> AssetCheckResult:
-        paths = Paths.from_env()
+    def gate(context: AssetCheckExecutionContext, settings: SettingsResource) -> AssetCheckResult:
+        paths = settings.get().paths
         build_lock.hold(paths, context.log.info)
         result = run_suite(suite_file, paths, context.op_execution_context.run_id)
         context.log.info(result.summary())

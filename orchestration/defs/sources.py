@@ -2,7 +2,7 @@
 
 from dagster import Definitions, definitions, load_definitions_from_module
 
-from orchestration.sources import asset_modules
+from orchestration.core.source import asset_modules
 
 
 @definitions

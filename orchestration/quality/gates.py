@@ -15,27 +15,24 @@ A suite whose `meta` has `per_delivery` judges deliveries one by one: its
 batch has one row per delivery awaiting judgement (`key` names the column),
 every expectation is row-level, and GE reports which rows failed. A delivery
 that fails any expectation is quarantined with the reasons; every other one
-in the batch is admitted (see orchestration/deliveries.py). An expectation
+in the batch is admitted (see orchestration/core/deliveries.py). An expectation
 that fails without saying which rows cannot be attributed, and stops the build.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from orchestration.settings import PROJECT_DIR, Paths, SettingsError
+from orchestration.core import deliveries
+from orchestration.core.source import IN_SILVER
+from orchestration.settings import PROJECT_DIR, Paths, load
 
 SUITES_DIR = PROJECT_DIR / "expectations"
-DEFAULT_MAX_REJECT_RATE = 0.01
-DEFAULT_TWEETS_WINDOW = ("2020-11-01", "2021-12-31")
 QUALITY_SCHEMA = "quality"
-# Records a forecast pull may hold: about 2,500 municipalities times several dozen hours.
-DEFAULT_FORECAST_RECORDS = "1000,1000000"
 
 
 @dataclass(frozen=True)
@@ -124,37 +121,19 @@ def suite_files() -> list[SuiteFile]:
     return [SuiteFile.load(p) for p in sorted(SUITES_DIR.glob("*/*.json"))]
 
 
-def _pair(name: str, default: str, kind: type) -> tuple[Any, Any]:
-    """A setting written `low,high` (MEDALLION_TWEETS_WINDOW, MEDALLION_FORECAST_RECORDS)."""
-    raw = os.environ.get(name) or default
-    try:
-        low, high = (kind(part.strip()) for part in raw.split(","))
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r}: expected two values, low,high (e.g. {default})") from None
-    if low > high:
-        raise SettingsError(f"{name}={raw!r}: the first value is above the second")
-    return low, high
-
-
 def parameters(paths: Paths | None = None) -> dict[str, Any]:
-    """Runtime values the suites refer to as {"$PARAMETER": name}."""
-    from orchestration.deliveries import IN_SILVER, for_source
-
-    paths = paths or Paths.from_env()
-    raw = os.environ.get("MEDALLION_MAX_REJECT_RATE") or str(DEFAULT_MAX_REJECT_RATE)
-    try:
-        max_reject = float(raw)
-    except ValueError:
-        raise SettingsError(f"MEDALLION_MAX_REJECT_RATE={raw!r}: expected a share between 0 and 1") from None
-    if not 0 <= max_reject <= 1:
-        raise SettingsError(f"MEDALLION_MAX_REJECT_RATE={raw!r}: must be between 0 and 1")
-    first, last = _pair("MEDALLION_TWEETS_WINDOW", ",".join(DEFAULT_TWEETS_WINDOW), date.fromisoformat)
-    low, high = _pair("MEDALLION_FORECAST_RECORDS", DEFAULT_FORECAST_RECORDS, int)
+    """Runtime values the suites refer to as {"$PARAMETER": name} (settings.Gates)."""
+    settings = load()
+    paths = paths or settings.paths
+    max_reject = settings.gates.max_reject_rate
+    first, last = settings.gates.tweets_window
+    # Records a forecast pull may hold: about 2,500 municipalities times several dozen hours.
+    low, high = settings.gates.forecast_records
     return {
         "forecast_min_records": low,
         "forecast_max_records": high,
         # Silver must hold forecasts once any pull has been admitted (and may be empty before).
-        "forecast_min_silver_rows": 1 if any(d.state in IN_SILVER for d in for_source(paths, "forecast")) else 0,
+        "forecast_min_silver_rows": int(any(d.state in IN_SILVER for d in deliveries.for_source(paths, "forecast"))),
         "max_reject_rate": max_reject,
         "tweets_first_date": first,
         "tweets_last_date": last,
@@ -323,8 +302,6 @@ def _judge(
     suite_file: SuiteFile, paths: Paths, run_id: str, outcome: Any, result: SuiteResult, keys: list[str]
 ) -> SuiteResult:
     """Turn a per-delivery suite's outcome into verdicts, and record them."""
-    from orchestration import deliveries
-
     key = suite_file.per_delivery["key"]  # type: ignore[index]
     reasons: dict[str, list[str]] = {}
     for item, failure in zip((r for r in outcome.results if not r.success), result.failures, strict=True):
@@ -346,7 +323,7 @@ def _judge(
     # As the ledger has them now: a delivery an operator released meanwhile is not shown as quarantined.
     known = {d.delivery_id: d for d in deliveries.for_source(paths, source)}
     verdicts = [
-        Verdict(k, known[k].name, known[k].state in deliveries.IN_SILVER, known[k].reasons, k in changed)
+        Verdict(k, known[k].name, known[k].state in IN_SILVER, known[k].reasons, k in changed)
         for k in keys
         if k in known
     ]

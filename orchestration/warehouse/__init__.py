@@ -11,7 +11,7 @@ output of the same name in profiles.example.yml.
 
 from __future__ import annotations
 
-from orchestration.settings import Paths, target_name
+from orchestration.settings import Paths, load
 from orchestration.warehouse.base import (
     BronzeLoadError,
     BronzeTable,
@@ -42,7 +42,7 @@ __all__ = [
 
 
 def current(paths: Paths) -> Warehouse:
-    name = target_name()
+    name = load().target
     if name == "duckdb":
         return DuckDBWarehouse(paths)
     if name == "trino":

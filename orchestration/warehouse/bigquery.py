@@ -15,13 +15,12 @@ Configuration, all from the environment (see the README's settings table):
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from orchestration.settings import Paths
+from orchestration.settings import Paths, load
 from orchestration.warehouse.base import BronzeTable, Columns, Tables, WarehouseUnavailable
 
 TYPES = {
@@ -39,7 +38,8 @@ class BigQueryConfigError(RuntimeError):
 
 
 def client(project: str | None = None) -> Any:
-    project = project or os.environ.get("MEDALLION_BQ_PROJECT")
+    config = load().bigquery
+    project = project or config.project
     if not project:
         raise BigQueryConfigError(
             "MEDALLION_TARGET=bigquery needs MEDALLION_BQ_PROJECT (and credentials: GOOGLE_APPLICATION_CREDENTIALS "
@@ -47,7 +47,7 @@ def client(project: str | None = None) -> Any:
         )
     from google.cloud import bigquery
 
-    endpoint = os.environ.get("MEDALLION_BQ_API_ENDPOINT")
+    endpoint = config.api_endpoint
     if endpoint:
         from google.auth.credentials import AnonymousCredentials
 
@@ -74,7 +74,8 @@ class BigQueryWarehouse:
 
     def __init__(self, paths: Paths):
         self.paths = paths
-        self.project = os.environ.get("MEDALLION_BQ_PROJECT", "")
+        self.config = load().bigquery
+        self.project = self.config.project
 
     def _require(self) -> None:
         if not self.project:
@@ -108,7 +109,7 @@ class BigQueryWarehouse:
         from google.cloud import bigquery
 
         dataset = bigquery.Dataset(f"{bq.project}.{name}")
-        dataset.location = os.environ.get("MEDALLION_BQ_LOCATION", "US")
+        dataset.location = self.config.location
         bq.create_dataset(dataset, exists_ok=True)
 
     # --- bronze ---------------------------------------------------------------
@@ -138,9 +139,9 @@ class BigQueryWarehouse:
             write_disposition=bigquery.WriteDisposition.WRITE_APPEND,
             schema_update_options=[bigquery.SchemaUpdateOption.ALLOW_FIELD_ADDITION],
         )
-        bucket = os.environ.get("MEDALLION_BQ_BUCKET")
+        bucket = self.config.bucket
         if bucket:
-            uri = _upload(bucket, folder, f"medallion/bronze/{table.name}/{folder.name}")
+            uri = _upload(self.project, bucket, folder, f"medallion/bronze/{table.name}/{folder.name}")
             bq.load_table_from_uri(uri, target, job_config=config).result()
         else:
             for part in sorted(folder.glob("*.parquet")):
@@ -205,10 +206,10 @@ def _schema(columns: Columns) -> list[Any]:
     return [bigquery.SchemaField(name, TYPES[kind.lower()]) for name, kind in columns.items()]
 
 
-def _upload(bucket_name: str, folder: Path, prefix: str) -> str:
+def _upload(project: str, bucket_name: str, folder: Path, prefix: str) -> str:
     from google.cloud import storage
 
-    bucket = storage.Client(project=os.environ.get("MEDALLION_BQ_PROJECT")).bucket(bucket_name)
+    bucket = storage.Client(project=project).bucket(bucket_name)
     for part in sorted(folder.glob("*.parquet")):
         bucket.blob(f"{prefix}/{part.name}").upload_from_filename(str(part))
     return f"gs://{bucket_name}/{prefix}/*.parquet"

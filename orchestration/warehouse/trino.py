@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from orchestration.settings import Paths
+from orchestration.settings import Paths, load
 from orchestration.warehouse.base import (
     BronzeTable,
     Tables,
@@ -22,7 +22,6 @@ from orchestration.warehouse.base import (
     parquet_schema,
 )
 from orchestration.warehouse.sqltext import quote_identifier, quote_literal
-from orchestration.warehouse.trino_stack import TrinoSettings
 
 ROWS_PER_INSERT = 200
 # A column name Hive (the staging catalog) takes as it is; any other is staged by position.
@@ -37,7 +36,7 @@ class TrinoWarehouse:
 
     def __init__(self, paths: Paths):
         self.paths = paths
-        self.settings = TrinoSettings.from_env()
+        self.settings = load().trino
 
     def connect(self, read_only: bool = True) -> Any:
         import trino

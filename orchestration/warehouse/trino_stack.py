@@ -33,10 +33,9 @@ import time
 import urllib.request
 import uuid
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.settings import Paths
+from orchestration.settings import Paths, Trino, load
 
 TRINO_VERSION = "476"
 MAVEN_CENTRAL = "https://repo1.maven.org/maven2"
@@ -69,32 +68,12 @@ class StackError(RuntimeError):
     """Trino or its catalog could not be installed, started or reached."""
 
 
-@dataclass(frozen=True)
-class TrinoSettings:
-    host: str
-    port: int
-    pg_port: int
-    heap: str
-    start_timeout: float
-    user: str = "medallion"
-
-    @classmethod
-    def from_env(cls) -> TrinoSettings:
-        return cls(
-            host=os.environ.get("MEDALLION_TRINO_HOST", "127.0.0.1"),
-            port=int(os.environ.get("MEDALLION_TRINO_PORT", "8085")),
-            pg_port=int(os.environ.get("MEDALLION_PG_PORT", "5433")),
-            heap=os.environ.get("MEDALLION_TRINO_HEAP", "4G"),
-            start_timeout=float(os.environ.get("MEDALLION_TRINO_START_TIMEOUT", "240")),
-        )
-
-
 def cache_dir() -> Path:
-    return Path(os.environ.get("MEDALLION_CACHE") or Path.home() / ".cache" / "medallion")
+    return load().trino.cache
 
 
 def maven_repository() -> Path:
-    return Path(os.environ.get("MEDALLION_M2_REPOSITORY") or Path.home() / ".m2" / "repository")
+    return load().trino.m2_repository
 
 
 def java_home() -> Path:
@@ -239,9 +218,9 @@ def _catalog_data_dir(root: Path) -> Path:
 
 
 class Stack:
-    def __init__(self, paths: Paths, settings: TrinoSettings | None = None):
+    def __init__(self, paths: Paths, settings: Trino | None = None):
         self.paths = paths
-        self.settings = settings or TrinoSettings.from_env()
+        self.settings = settings or load().trino
         self.root = paths.home / "trino"
         self.etc = self.root / "etc"
         self.data = self.root / "data"
@@ -405,7 +384,8 @@ class Stack:
 
     def _launcher(self, server: Path, action: str) -> subprocess.CompletedProcess[str]:
         jdk = java_home()
-        env = {**os.environ, "JAVA_HOME": str(jdk), "PATH": f"{jdk / 'bin'}:{os.environ.get('PATH', '')}"}
+        env = {**os.environ, "JAVA_HOME": str(jdk)}  # the child's environment: ours, with Java 25 first
+        env["PATH"] = f"{jdk / 'bin'}:{env.get('PATH', '')}"
         return subprocess.run(
             [str(server / "bin" / "launcher"), action, f"--etc-dir={self.etc}", f"--data-dir={self.data}"],
             capture_output=True,

@@ -1,6 +1,5 @@
 """Forecast loaders: an hourly-partitioned pull of the service, and bronze for pulls and municipality folders."""
 
-import os
 from collections.abc import Iterator
 from datetime import UTC
 
@@ -26,10 +25,11 @@ from dagster import (
     sensor,
 )
 
-from orchestration import deliveries as delivery_registry
 from orchestration.core import build_lock
+from orchestration.core import deliveries as delivery_registry
 from orchestration.core.inbox import land_inbox
-from orchestration.settings import Paths, forecast_url, target_name
+from orchestration.core.resources import SettingsResource
+from orchestration.settings import load as load_settings
 from orchestration.sources.forecast import bronze
 from orchestration.sources.forecast.landing import (
     DATE_FOLDER,
@@ -43,9 +43,7 @@ from orchestration.sources.forecast.landing import (
 
 PULLS = AssetKey(["landing", "forecast_pulls"])
 
-hourly = HourlyPartitionsDefinition(
-    start_date=os.environ.get("MEDALLION_FORECAST_START", "2026-11-01-00:00"), timezone="UTC"
-)
+hourly = HourlyPartitionsDefinition(start_date=load_settings().forecast.start, timezone="UTC")
 
 
 class PullConfig(Config):
@@ -65,12 +63,13 @@ class PullConfig(Config):
         "config `archive: /path/to/saved-response.json.gz`."
     ),
 )
-def forecast_pulls(context: AssetExecutionContext, config: PullConfig) -> MaterializeResult:
-    paths = Paths.from_env()
+def forecast_pulls(context: AssetExecutionContext, config: PullConfig, settings: SettingsResource) -> MaterializeResult:
+    configured = settings.get()
+    paths = configured.paths
     window = context.partition_time_window
     fetched_at = window.start.astimezone(UTC) if config.archive else None
     try:
-        entry, skipped = land_pull(config.archive or forecast_url(), paths, fetched_at)
+        entry, skipped = land_pull(config.archive or configured.forecast.url, paths, fetched_at)
     except ForecastLandingError as exc:
         raise Failure(description=str(exc)) from exc
     context.log.info(f"{'already landed' if skipped else 'landed'} {entry.pull_id}: {entry.records} records")
@@ -93,7 +92,7 @@ def forecast_pulls(context: AssetExecutionContext, config: PullConfig) -> Materi
             ["bronze", "forecast_records"],
             group_name="forecast",
             deps=[AssetKey(["landing", "forecast_pulls"])],
-            kinds={"python", target_name()},
+            kinds={"python", load_settings().target},
             description=(
                 "Every record of every landed pull, every field as the text the service sent, with the pull's "
                 "lineage. Land pulls with `medallion land forecast URL_OR_FILE` or the hourly partitions of "
@@ -104,14 +103,14 @@ def forecast_pulls(context: AssetExecutionContext, config: PullConfig) -> Materi
             ["bronze", "forecast_pulls"],
             group_name="forecast",
             deps=[AssetKey(["landing", "forecast_pulls"])],
-            kinds={"python", target_name()},
+            kinds={"python", load_settings().target},
             description="One row per landed pull; bronze.forecast_pull_failures beside it lists the gaps.",
         ),
     ],
     name="forecast_bronze",
 )
-def forecast_records(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
-    paths = Paths.from_env()
+def forecast_records(context: AssetExecutionContext, settings: SettingsResource) -> Iterator[MaterializeResult]:
+    paths = settings.get().paths
     build_lock.hold(paths, context.log.info)
     landed = pulls(paths)
     new_pulls, new_records = bronze.load_forecast(paths, landed)
@@ -134,15 +133,15 @@ def forecast_records(context: AssetExecutionContext) -> Iterator[MaterializeResu
 @asset(
     key=["bronze", "municipios_rows"],
     group_name="forecast",
-    kinds={"python", target_name()},
+    kinds={"python", load_settings().target},
     description=(
         "Every line of every landed data_municipios/YYYYMMDD/data.csv, as delivered, with its folder's date. "
         "Land folders with `medallion land municipios DIR`, or drop a YYYYMMDD/ folder into "
         "$MEDALLION_HOME/inbox/municipios/ (a sensor notices it)."
     ),
 )
-def municipios_rows(context: AssetExecutionContext) -> MaterializeResult:
-    paths = Paths.from_env()
+def municipios_rows(context: AssetExecutionContext, settings: SettingsResource) -> MaterializeResult:
+    paths = settings.get().paths
     build_lock.hold(paths, context.log.info)
     inbox = land_inbox(
         paths,
@@ -205,8 +204,8 @@ forecast_hourly_schedule = build_schedule_from_partitioned_job(
     default_status=DefaultSensorStatus.RUNNING,
     description="Land and build as soon as a new YYYYMMDD/ folder appears in $MEDALLION_HOME/inbox/municipios/.",
 )
-def municipios_sensor(context: SensorEvaluationContext) -> RunRequest | SkipReason:
-    inbox = Paths.from_env().inbox("municipios")
+def municipios_sensor(context: SensorEvaluationContext, settings: SettingsResource) -> RunRequest | SkipReason:
+    inbox = settings.get().paths.inbox("municipios")
     folders = sorted(p for p in inbox.iterdir() if p.is_dir() and DATE_FOLDER.match(p.name)) if inbox.exists() else []
     if not folders:
         return SkipReason(f"no dated folder in {inbox}")

@@ -9,7 +9,6 @@ attempt, and nothing is landed.
 from __future__ import annotations
 
 import http.client
-import os
 import random
 import time
 import urllib.error
@@ -21,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from orchestration.settings import EXPANSION_FLOOR, Limits
+from orchestration.settings import EXPANSION_FLOOR, Limits, load
 
 
 class PullFailed(Exception):
@@ -41,13 +40,14 @@ class RetryPolicy:
     request_timeout: float = 30.0
 
     @classmethod
-    def from_env(cls) -> RetryPolicy:
-        """MEDALLION_FORECAST_ATTEMPTS, _BACKOFF (base delay, s), _DEADLINE (s) and _TIMEOUT (per request, s)."""
+    def configured(cls) -> RetryPolicy:
+        """From the settings: MEDALLION_FORECAST_ATTEMPTS, _BACKOFF, _DEADLINE and _TIMEOUT."""
+        forecast = load().forecast
         return cls(
-            attempts=int(os.environ.get("MEDALLION_FORECAST_ATTEMPTS", cls.attempts)),
-            base_delay=float(os.environ.get("MEDALLION_FORECAST_BACKOFF", cls.base_delay)),
-            deadline=float(os.environ.get("MEDALLION_FORECAST_DEADLINE", cls.deadline)),
-            request_timeout=float(os.environ.get("MEDALLION_FORECAST_TIMEOUT", cls.request_timeout)),
+            attempts=forecast.attempts,
+            base_delay=forecast.backoff,
+            deadline=forecast.deadline,
+            request_timeout=forecast.request_timeout,
         )
 
     def delay(self, attempt: int, rng: random.Random) -> float:
@@ -91,7 +91,7 @@ def _gunzip(body: bytes, limits: Limits) -> bytes:
 
 def decode(body: bytes, limits: Limits | None = None) -> list[dict[str, Any]]:
     """The records of a body (gzip or plain JSON); `BadBody` if incomplete, too large, not an array, or empty."""
-    limits = limits or Limits.from_env()
+    limits = limits or load().limits
     raw = body
     if len(body) > limits.max_delivery_bytes:
         raise BadBody(f"{len(body):,} bytes, more than MEDALLION_MAX_DELIVERY_BYTES")
@@ -113,7 +113,7 @@ def decode(body: bytes, limits: Limits | None = None) -> list[dict[str, Any]]:
 
 def _get(url: str, timeout: float) -> tuple[int, bytes]:
     request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip", "User-Agent": "medallion"})
-    ceiling = Limits.from_env().max_delivery_bytes
+    ceiling = load().limits.max_delivery_bytes
     with urllib.request.urlopen(request, timeout=timeout) as answer:
         body = answer.read(ceiling + 1)
     if len(body) > ceiling:

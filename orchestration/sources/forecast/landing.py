@@ -129,7 +129,7 @@ def land_pull(
     when = _utc(fetched_at or datetime.now(UTC))
     try:
         if is_url:
-            pulled = pull(source, policy or RetryPolicy.from_env())
+            pulled = pull(source, policy or RetryPolicy.configured())
             body, status, records, attempts = pulled.body, pulled.status, len(pulled.records), pulled.attempts
         else:
             path = Path(source)

@@ -2,7 +2,7 @@
 
 from orchestration.core.inbox import waiting
 from orchestration.core.landing import Manifest
-from orchestration.core.source import Source
+from orchestration.core.source import Delivery, DeliveryKind, Source
 from orchestration.settings import Paths
 
 
@@ -10,10 +10,18 @@ def _has_landed(paths: Paths) -> bool:
     return bool(Manifest(paths.landing("tweets")).entries() or waiting(paths, "tweets"))
 
 
+def _landed(paths: Paths) -> list[Delivery]:
+    return [
+        Delivery("tweets", e.ingestion_id, e.ingestion_seq, e.source_file, e.landed_at, e.line_count, e.sha256)
+        for e in Manifest(paths.landing("tweets")).entries()
+    ]
+
+
 SOURCE = Source(
     name="tweets",
     lands=("tweets",),
     has_landed=_has_landed,
+    deliveries=(DeliveryKind("tweets", lambda paths: paths.landing("tweets"), _landed),),
     needs=("reference",),
     file_inboxes=("tweets",),
 )

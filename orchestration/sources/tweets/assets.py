@@ -4,12 +4,12 @@ import base64
 
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 
-from orchestration import deliveries
-from orchestration.core import build_lock
+from orchestration.core import build_lock, deliveries
 from orchestration.core.charts import bar_chart
 from orchestration.core.inbox import land_inbox
 from orchestration.core.landing import Manifest
-from orchestration.settings import Paths, target_name
+from orchestration.core.resources import SettingsResource
+from orchestration.settings import load as load_settings
 from orchestration.sources.tweets.bronze import load
 from orchestration.warehouse import current, fetchall
 
@@ -17,7 +17,7 @@ from orchestration.warehouse import current, fetchall
 @asset(
     key=["bronze", "tweets_lines"],
     group_name="tweets",
-    kinds={"python", target_name()},
+    kinds={"python", load_settings().target},
     description=(
         "Every line of every landed tweets file, verbatim, with lineage "
         "(file, sha256, line number, landed/loaded at, ingestion id). "
@@ -25,8 +25,8 @@ from orchestration.warehouse import current, fetchall
         "$MEDALLION_HOME/inbox/tweets/ for the next build."
     ),
 )
-def tweets_lines(context: AssetExecutionContext) -> MaterializeResult:
-    paths = Paths.from_env()
+def tweets_lines(context: AssetExecutionContext, settings: SettingsResource) -> MaterializeResult:
+    paths = settings.get().paths
     build_lock.hold(paths, context.log.info)
     inbox = land_inbox(paths, "tweets")
     if inbox.landed or inbox.skipped:
@@ -63,11 +63,11 @@ def _image(svg: str) -> str:
     key=["gold", "tweets_charts"],
     group_name="tweets",
     kinds={"python", "svg"},
-    deps=[AssetKey(["gold", "tweets_top_emojis"]), AssetKey(["gold", "gold_versions"])],
+    deps=[AssetKey(["gold", "tweets_top_emojis"]), AssetKey(["gold", "versions"])],
     description="Charts of the current gold version: tweets per day (all days, from silver) and the top 10 emoji.",
 )
-def tweets_charts(context: AssetExecutionContext) -> MaterializeResult:
-    paths = Paths.from_env()
+def tweets_charts(context: AssetExecutionContext, settings: SettingsResource) -> MaterializeResult:
+    paths = settings.get().paths
     build_lock.hold(paths, context.log.info)
     con = current(paths).connect()
     try:

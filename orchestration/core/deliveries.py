@@ -21,102 +21,31 @@ from __future__ import annotations
 
 import getpass
 import socket
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
-from orchestration.core.landing import Manifest
 from orchestration.core.ledger import Ledger, folder_lock
-from orchestration.settings import Paths
-from orchestration.sources.forecast.landing import deliveries as municipios_files
-from orchestration.sources.forecast.landing import failures as forecast_failures
-from orchestration.sources.forecast.landing import forecast_dir, municipios_dir
-from orchestration.sources.forecast.landing import pulls as forecast_pulls
-from orchestration.warehouse import current as current_warehouse
-
-LANDED, ADMITTED, QUARANTINED, RELEASED, DROPPED, FAILED = (
-    "landed",
-    "admitted",
-    "quarantined",
-    "released",
-    "dropped",
-    "failed",
+from orchestration.core.source import (
+    ADMITTED,
+    DROPPED,
+    FAILED,
+    QUARANTINED,
+    RELEASED,
+    TO_JUDGE,
+    Delivery,
+    delivery_kinds,
 )
-# States whose rows silver takes in, and states a build judges.
-IN_SILVER = (ADMITTED, RELEASED)
-TO_JUDGE = (LANDED, QUARANTINED)
+from orchestration.settings import Paths
+from orchestration.warehouse import current as current_warehouse
 
 
 class DeliveryError(Exception):
     """An operator's decision cannot be applied; the message says why."""
 
 
-@dataclass(frozen=True)
-class Delivery:
-    source: str
-    delivery_id: str
-    seq: int
-    name: str
-    landed_at: str
-    items: int
-    sha256: str = ""
-    state: str = LANDED
-    admitted_seq: int | None = None
-    reasons: list[str] = field(default_factory=list)
-    decided_at: str | None = None
-    decided_by: str | None = None
-
-
-@dataclass(frozen=True)
-class _Source:
-    folder: Callable[[Paths], Path]
-    landed: Callable[[Paths], list[Delivery]]
-    judged: bool  # False: checked when landed, admitted then
-
-
-def _tweets(paths: Paths) -> list[Delivery]:
-    return [
-        Delivery("tweets", e.ingestion_id, e.ingestion_seq, e.source_file, e.landed_at, e.line_count, e.sha256)
-        for e in Manifest(paths.landing("tweets")).entries()
-    ]
-
-
-def _forecast(paths: Paths) -> list[Delivery]:
-    return [
-        Delivery("forecast", p.pull_id, p.pull_seq, p.url, p.landed_at, p.records, p.sha256)
-        for p in forecast_pulls(paths)
-    ]
-
-
-def _municipios(paths: Paths) -> list[Delivery]:
-    return [
-        Delivery(
-            source="municipios",
-            delivery_id=d.delivery_id,
-            seq=d.delivery_seq,
-            name=d.origin,
-            landed_at=d.landed_at,
-            items=d.rows,
-            sha256=d.sha256,
-            state=ADMITTED,
-            admitted_seq=d.delivery_seq,
-            reasons=["checked when landed"],
-            decided_at=d.landed_at,
-        )
-        for d in municipios_files(paths)
-    ]
-
-
-SOURCES: dict[str, _Source] = {
-    "tweets": _Source(lambda paths: paths.landing("tweets"), _tweets, True),
-    "forecast": _Source(forecast_dir, _forecast, True),
-    "municipios": _Source(municipios_dir, _municipios, False),
-}
-
-
 def _ledger(paths: Paths, source: str) -> Ledger:
-    return Ledger(SOURCES[source].folder(paths) / "decisions.jsonl")
+    return Ledger(delivery_kinds()[source].folder(paths) / "decisions.jsonl")
 
 
 def _decided(delivery: Delivery, decision: dict) -> Delivery:
@@ -136,9 +65,9 @@ def _next_admission(deliveries: Iterable[Delivery]) -> int:
 
 def for_source(paths: Paths, source: str) -> list[Delivery]:
     """Every landed delivery of `source` in landing order, with its latest decision."""
-    spec = SOURCES[source]
-    landed = spec.landed(paths)
-    if not spec.judged:
+    kind = delivery_kinds()[source]
+    landed = kind.landed(paths)
+    if not kind.judged:
         return landed
     latest: dict[str, dict] = {}
     for decision in _ledger(paths, source).read():
@@ -147,23 +76,14 @@ def for_source(paths: Paths, source: str) -> list[Delivery]:
 
 
 def everything(paths: Paths, sources: Iterable[str] | None = None) -> list[Delivery]:
-    """Every delivery of every source (or of `sources`), plus forecast pulls that failed (state `failed`)."""
-    chosen = list(sources or SOURCES)
+    """Every delivery of every kind (or of the kinds in `sources`), plus attempts that landed nothing
+    (a forecast pull that failed: state `failed`)."""
+    kinds = delivery_kinds()
+    chosen = list(sources or kinds)
     found = [d for source in chosen for d in for_source(paths, source)]
-    if "forecast" in chosen:
-        found.extend(
-            Delivery(
-                source="forecast",
-                delivery_id=f"failed-{f['fetched_at']}",
-                seq=0,
-                name=f["url"],
-                landed_at=f["at"],
-                items=0,
-                state=FAILED,
-                reasons=[f["error"]],
-            )
-            for f in forecast_failures(paths)
-        )
+    for source in chosen:
+        if kinds[source].failed:
+            found.extend(kinds[source].failed(paths))
     return found
 
 
@@ -228,7 +148,7 @@ def decide(paths: Paths, delivery_id: str, action: str, note: str = "") -> Deliv
         raise DeliveryError(
             f"{target.delivery_id} is a pull that failed: nothing of it was landed, nothing to {action}"
         )
-    if not SOURCES[target.source].judged:
+    if not delivery_kinds()[target.source].judged:
         raise DeliveryError(f"{target.delivery_id} ({target.source}) is never quarantined; nothing to {action}")
     ledger = _ledger(paths, target.source)
     with folder_lock(ledger.folder):
@@ -280,7 +200,7 @@ def mirror_rows(paths: Paths) -> list[dict]:
             "reasons": "; ".join(d.reasons) or None,
             "decided_at": d.decided_at,
         }
-        for source in SOURCES
+        for source in delivery_kinds()
         for d in for_source(paths, source)
     ]
 
