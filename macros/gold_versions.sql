@@ -89,6 +89,6 @@
     from {{ versions_model }}
     where version_id = (
         select max(version_id) from {{ versions_model }}
-        where version_id in (select version_id from {{ ref('gold_versions') }})
+        where version_id in (select version_id from {{ ref('fct_gold_versions') }})
     )
 {%- endmacro %}
