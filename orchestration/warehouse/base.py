@@ -75,6 +75,24 @@ class Warehouse(Protocol):
     def location(self) -> str: ...
 
 
+class ServerWarehouse:
+    """What a warehouse behind a server (Trino, BigQuery) does the same way: readers and writers share
+    one kind of connection, and a query opens one, fetches, and closes it."""
+
+    def connect(self, read_only: bool = True) -> Any:
+        raise NotImplementedError
+
+    def connect_gold(self) -> Any:
+        return self.connect()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        con = self.connect()
+        try:
+            return fetchall(con, sql, params)
+        finally:
+            con.close()
+
+
 def fetchall(con: Any, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
     """Run one query on a DB-API connection (DuckDB or Trino; both use `?` parameters)."""
     cur = con.cursor()

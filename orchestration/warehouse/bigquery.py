@@ -16,12 +16,11 @@ Configuration, all from the environment (see the README's settings table):
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from orchestration.settings import Paths, load
-from orchestration.warehouse.base import BronzeTable, Columns, Tables, WarehouseUnavailable
+from orchestration.warehouse.base import BronzeTable, Columns, ServerWarehouse, Tables, WarehouseUnavailable
 
 TYPES = {
     "varchar": "STRING",
@@ -67,7 +66,7 @@ def client(project: str | None = None) -> Any:
     return bigquery.Client(project=project, credentials=credentials)
 
 
-class BigQueryWarehouse:
+class BigQueryWarehouse(ServerWarehouse):
     """Google BigQuery; credentials and project come from the environment (see README)."""
 
     name = "bigquery"
@@ -92,18 +91,6 @@ class BigQueryWarehouse:
         from google.cloud.bigquery import dbapi
 
         return dbapi.connect(client=self._client())
-
-    def connect_gold(self) -> Any:
-        return self.connect()
-
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        from orchestration.warehouse.base import fetchall
-
-        con = self.connect()
-        try:
-            return fetchall(con, sql, params)
-        finally:
-            con.close()
 
     def _dataset(self, bq: Any, name: str) -> None:
         from google.cloud import bigquery

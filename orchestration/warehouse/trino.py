@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from orchestration.settings import Paths, load
 from orchestration.warehouse.base import (
     BronzeTable,
+    ServerWarehouse,
     Tables,
     WarehouseUnavailable,
     fetchall,
@@ -28,7 +28,7 @@ ROWS_PER_INSERT = 200
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-class TrinoWarehouse:
+class TrinoWarehouse(ServerWarehouse):
     """Trino's `iceberg` catalog; start it with `medallion trino up`."""
 
     name = "trino"
@@ -58,16 +58,6 @@ class TrinoWarehouse:
                 "start it with `make trino-up` (or `medallion trino up`)"
             ) from exc
         return con
-
-    def connect_gold(self) -> Any:
-        return self.connect()
-
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        con = self.connect()
-        try:
-            return fetchall(con, sql, params)
-        finally:
-            con.close()
 
     # --- bronze ---------------------------------------------------------------
 

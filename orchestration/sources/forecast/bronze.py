@@ -15,8 +15,10 @@ loaded into the current target by the shared bronze load, as for tweets.
 from __future__ import annotations
 
 import gzip
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import orjson
@@ -108,40 +110,36 @@ def _write_municipios(paths: Paths, entry: MunicipiosLanding, folder: Path) -> i
     return parquet_rows(folder)
 
 
-def load_forecast(paths: Paths, landed: list[PullLanding]) -> tuple[int, int]:
-    """Load every landed pull the warehouse does not hold yet, and rewrite the pull registries;
-    returns (new pulls, new records)."""
+def _load_new(
+    paths: Paths, table: BronzeTable, kind: str, landed: list[Any], seq: Callable[[Any], int], write: Callable
+) -> tuple[int, int]:
+    """Load every landing of `kind` the warehouse does not hold yet into `table`, then rewrite that
+    kind's registries; returns (new landings, new rows)."""
     warehouse = current(paths)
-    have = warehouse.bronze_partitions(RECORDS)
+    have = warehouse.bronze_partitions(table)
     loaded = bronze.load(
         paths,
         warehouse,
-        RECORDS,
-        [entry for entry in landed if entry.pull_seq not in have],
-        seq=lambda e: e.pull_seq,
-        write=lambda e, folder: _write_pull(paths, e, folder),
+        table,
+        [entry for entry in landed if seq(entry) not in have],
+        seq=seq,
+        write=lambda e, folder: write(paths, e, folder),
         name=lambda e: str(paths.home / e.landed_path),
     )
-    warehouse.replace_tables(registries(paths, "forecast", landed))
+    warehouse.replace_tables(registries(paths, kind, landed))
     return len(loaded), sum(done.rows for done in loaded)
+
+
+def load_forecast(paths: Paths, landed: list[PullLanding]) -> tuple[int, int]:
+    """Load every landed pull the warehouse does not hold yet, and rewrite the pull registries;
+    returns (new pulls, new records)."""
+    return _load_new(paths, RECORDS, "forecast", landed, lambda e: e.pull_seq, _write_pull)
 
 
 def load_municipios(paths: Paths, delivered: list[MunicipiosLanding]) -> tuple[int, int]:
     """Load every landed data.csv the warehouse does not hold yet, and rewrite the file registry;
     returns (new files, new rows)."""
-    warehouse = current(paths)
-    have = warehouse.bronze_partitions(MUNICIPIOS)
-    loaded = bronze.load(
-        paths,
-        warehouse,
-        MUNICIPIOS,
-        [entry for entry in delivered if entry.delivery_seq not in have],
-        seq=lambda e: e.delivery_seq,
-        write=lambda e, folder: _write_municipios(paths, e, folder),
-        name=lambda e: str(paths.home / e.landed_path),
-    )
-    warehouse.replace_tables(registries(paths, "municipios", delivered))
-    return len(loaded), sum(done.rows for done in loaded)
+    return _load_new(paths, MUNICIPIOS, "municipios", delivered, lambda e: e.delivery_seq, _write_municipios)
 
 
 # The landing registries, as small warehouse tables with explicit types.
