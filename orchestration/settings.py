@@ -115,6 +115,8 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+# The warehouses there is a module for (orchestration/warehouse/) and a dbt output (profiles.example.yml).
+TARGETS = ("duckdb", "trino", "bigquery")
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,12 @@ class _Reader:
     def text(self, name: str) -> str:
         return self.raw(name).strip()
 
+    def choice(self, name: str, choices: tuple[str, ...]) -> str:
+        value = self.text(name)
+        if value not in choices:
+            raise SettingsError(f"{name}={value!r}: expected one of {', '.join(choices)}")
+        return value
+
     def number(self, name: str, kind: Callable[[str], Any] = float, minimum: float = 0) -> Any:
         raw = self.raw(name)
         try:
@@ -291,7 +299,7 @@ def load(environ: Mapping[str, str] | None = None, overrides: Mapping[str, str] 
     own_profiles = read.environ.get("DBT_PROFILES_DIR")
     return Settings(
         paths=Paths(Path(home).resolve()),
-        target=read.text("MEDALLION_TARGET"),
+        target=read.choice("MEDALLION_TARGET", TARGETS),
         limits=Limits(
             max_line_bytes=read.number("MEDALLION_MAX_LINE_BYTES", int),
             max_expansion=read.number("MEDALLION_MAX_EXPANSION"),

@@ -67,6 +67,7 @@ def test_defaults_are_typed_and_overrides_win(tmp_path: Path) -> None:
         ("MEDALLION_TWEETS_WINDOW", "2021-12-31,2021-01-01", "the first value is above the second"),
         ("MEDALLION_GOLD_RETENTION", "0", "MEDALLION_GOLD_RETENTION='0': expected a whole number of versions"),
         ("MEDALLION_FORECAST_ATTEMPTS", "-1", "MEDALLION_FORECAST_ATTEMPTS='-1': must be greater than 0"),
+        ("MEDALLION_TARGET", "oracle", "MEDALLION_TARGET='oracle': expected one of duckdb, trino, bigquery"),
     ],
 )
 def test_a_bad_value_is_named(name: str, value: str, message: str) -> None:

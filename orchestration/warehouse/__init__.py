@@ -11,7 +11,7 @@ output of the same name in profiles.example.yml.
 
 from __future__ import annotations
 
-from orchestration.settings import Paths, load
+from orchestration.settings import TARGETS, Paths, load
 from orchestration.warehouse.base import (
     BronzeLoadError,
     BronzeTable,
@@ -23,8 +23,6 @@ from orchestration.warehouse.base import (
 from orchestration.warehouse.bigquery import BigQueryWarehouse
 from orchestration.warehouse.duckdb import DuckDBWarehouse
 from orchestration.warehouse.trino import TrinoWarehouse
-
-TARGETS = ("duckdb", "trino", "bigquery")
 
 __all__ = [
     "TARGETS",
@@ -42,11 +40,5 @@ __all__ = [
 
 
 def current(paths: Paths) -> Warehouse:
-    name = load().target
-    if name == "duckdb":
-        return DuckDBWarehouse(paths)
-    if name == "trino":
-        return TrinoWarehouse(paths)
-    if name == "bigquery":
-        return BigQueryWarehouse(paths)
-    raise WarehouseUnavailable(f"MEDALLION_TARGET={name!r}: expected one of {', '.join(TARGETS)}")
+    """The warehouse of MEDALLION_TARGET (settings checks it is one of TARGETS)."""
+    return {"duckdb": DuckDBWarehouse, "trino": TrinoWarehouse, "bigquery": BigQueryWarehouse}[load().target](paths)
