@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 import time
 
-from orchestration.core import build_lock
+from orchestration.core import build_lock, uptodate
 from orchestration.core.notify import notify_failure
-from orchestration.core.source import registry
-from orchestration.dbt_project import prepare_dbt
+from orchestration.core.source import Source, registry
 from orchestration.settings import Paths, load
 
 # The gold registry every source's build shares.
@@ -25,33 +24,70 @@ def quarantined_in(paths: Paths, run_id: str) -> tuple[list[str], bool]:
     return lines, any(v["changed"] for v in left)
 
 
+def chosen_sources(paths: Paths, sources: list[str] | None) -> list[Source]:
+    """The sources a build takes: the ones asked for (or all) that have landed data and run on the target."""
+    known = registry()
+    target = load().target
+    chosen = []
+    for source in [known[name] for name in sources] if sources else known.values():
+        if not source.has_landed(paths):
+            print(f"{source.name}: nothing landed yet, skipped (`medallion land {source.lands[0]} ...` first)")
+        elif target not in source.targets:
+            print(f"{source.name}: runs on {' and '.join(source.targets)} only for now, skipped on {target}")
+        else:
+            chosen.append(source)
+    return chosen
+
+
+def time_breakdown(seconds: dict[str, float], elapsed: float) -> str:
+    """Where a build's time went: dbt, the gates, the rest of the steps, and what is outside any step."""
+    kinds = {"dbt": 0.0, "gates": 0.0, "loading and reports": 0.0}
+    for key, spent in seconds.items():
+        kinds["gates" if "_ge_" in key else "dbt" if key.startswith("dbt_") else "loading and reports"] += spent
+    kinds["start, Data Docs and the rest"] = max(0.0, elapsed - sum(kinds.values()))
+    return ", ".join(f"{name} {spent:.1f} s" for name, spent in kinds.items())
+
+
 def build(
-    paths: Paths, job_name: str = "build_everything", sources: list[str] | None = None, full_refresh: bool = False
+    paths: Paths,
+    job_name: str = "build_everything",
+    sources: list[str] | None = None,
+    full_refresh: bool = False,
+    force: bool = False,
+    verbose: bool = False,
 ) -> int:
     os.environ["DAGSTER_HOME"] = str(paths.ensure_dagster_home())
     build_lock.hold(paths)
-    prepare_dbt()
-
-    from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterEventType, DagsterInstance
-
-    from orchestration.definitions import defs
-    from orchestration.defs.dbt_assets import FULL_REFRESH_TAG
-
-    job = defs.resolve_job_def(job_name)
+    target = load().target
+    chosen: list[Source] = []
+    before = None
     if job_name == "build_everything":
-        known = registry()
-        target = load().target
-        chosen = []
-        for source in [known[name] for name in sources] if sources else known.values():
-            if not source.has_landed(paths):
-                print(f"{source.name}: nothing landed yet, skipped (`medallion land {source.lands[0]} ...` first)")
-            elif target not in source.targets:
-                print(f"{source.name}: runs on {' and '.join(source.targets)} only for now, skipped on {target}")
-            else:
-                chosen.append(source)
+        chosen = chosen_sources(paths, sources)
         if not chosen:
             print("nothing to build")
             return 0
+        before = uptodate.take(paths, target, chosen)
+        last = None if force or full_refresh else uptodate.unchanged(paths, before)
+        if last:
+            print(
+                f"up to date: nothing new since the build of {last['finished_at'][:19].replace('T', ' ')} UTC "
+                f"(run {last['run_id']}); `medallion build --force` builds anyway"
+            )
+            return 0
+
+    from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterEventType, DagsterInstance
+
+    from orchestration.dbt_project import prepare_dbt
+
+    prepare_dbt()
+    from orchestration.definitions import defs
+    from orchestration.defs.dbt_assets import FULL_REFRESH_TAG
+    from orchestration.defs.progress import step_seconds
+    from orchestration.defs.quality import TRIGGER_TAG
+    from orchestration.quality.gates import render_docs
+
+    job = defs.resolve_job_def(job_name)
+    if chosen:
         groups = [*(s.name for s in chosen), *(g for s in chosen for g in s.needs), *SHARED]
         scheduled_only = [AssetKey.from_user_string(k) for s in chosen for k in s.scheduled_only]
         selection = AssetSelection.groups(*groups) - AssetSelection.assets(*scheduled_only)
@@ -65,14 +101,18 @@ def build(
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            tags={"medallion/trigger": "cli", **({FULL_REFRESH_TAG: "true"} if full_refresh else {})},
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            tags={TRIGGER_TAG: "cli", **({FULL_REFRESH_TAG: "true"} if full_refresh else {})},
+            run_config={
+                "loggers": {"medallion": {"config": {"log_dir": str(paths.home / "logs"), "verbose": verbose}}},
+                "resources": {"dbt": {"config": {"verbose": verbose}}},
+            },
         )
+    docs = render_docs(paths, result.run_id)
     elapsed = time.perf_counter() - started
 
     failures: list[str] = []
     gates: list[str] = []
-    checks_passed = checks_failed = checks_warned = 0
+    checks_passed = checks_failed = checks_warned = gates_passed = 0
     materialized = 0
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
@@ -84,9 +124,10 @@ def build(
             evaluation = event.event_specific_data
             is_gate = evaluation.check_name.startswith("ge_")
             warned = not evaluation.passed and evaluation.severity == AssetCheckSeverity.WARN
-            if is_gate:
-                state = "passed" if evaluation.passed else "WARNING" if warned else "FAILED"
-                gates.append(f"  {state}  {evaluation.description}")
+            if is_gate and evaluation.passed:
+                gates_passed += 1
+            elif is_gate:
+                gates.append(f"  {'WARNING' if warned else 'FAILED'}  {evaluation.description}")
             if evaluation.passed:
                 checks_passed += 1
             elif warned:
@@ -103,10 +144,12 @@ def build(
         f"build {status} in {elapsed:.1f} s: {materialized} assets materialized, "
         f"{checks_passed} checks passed{warned}, {checks_failed} failed (run {result.run_id})"
     )
-    if gates:
-        print("quality gates (Great Expectations):")
-        print("\n".join(gates))
-        print(f"  Data Docs: {paths.home / 'gx' / 'uncommitted' / 'data_docs' / 'local_site' / 'index.html'}")
+    print(f"time: {time_breakdown(step_seconds(), elapsed)}")
+    if gates or gates_passed:
+        print(f"quality gates (Great Expectations): {gates_passed} passed, {len(gates)} not; Data Docs: {docs}")
+        for line in gates:
+            print(line)
+    print(f"full log: {paths.home / 'logs' / f'build-{result.run_id}.log'} (dbt's: {paths.home / 'logs' / 'dbt.log'})")
     for failure in failures:
         print(f"  - {failure}")
     quarantined, newly = quarantined_in(paths, result.run_id)
@@ -130,4 +173,8 @@ def build(
             {"run_id": result.run_id, "job": job_name, "failures": failures},
         ):
             print("failure notice sent to $MEDALLION_WEBHOOK_URL")
+    if result.success and before is not None:
+        uptodate.record(paths, before, uptodate.take(paths, target, chosen), result.run_id)
+    elif not result.success:
+        uptodate.forget(paths)
     return 0 if result.success else 1

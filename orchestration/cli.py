@@ -117,6 +117,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         "publish_gold" if args.publish_only else "build_everything",
         [args.source] if args.source else None,
         full_refresh=args.full_refresh,
+        force=args.force,
+        verbose=args.verbose,
     )
 
 
@@ -264,6 +266,17 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="rebuild staging and silver from bronze (once, for a home built by an older release); "
         "gold's versions and the authors' history are kept",
+    )
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="build even when nothing is new since the last good build (it then says `up to date`)",
+    )
+    build.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="stream every dbt and Dagster log line (they always go to $MEDALLION_HOME/logs/)",
     )
     build.add_argument(
         "--source",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from dagster import AssetKey
+from dagster import AssetExecutionContext, AssetKey, ConfigurableResource
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
 from orchestration.settings import PROJECT_DIR, Paths, environment, load
@@ -85,29 +86,42 @@ def _dbt_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def _dbt_args() -> list[str]:
+    """Where every dbt invocation finds the project, the profile and the target."""
+    return [
+        "--project-dir",
+        str(medallion_project.project_dir),
+        "--profiles-dir",
+        str(medallion_project.profiles_dir),
+        "--target",
+        medallion_project.target or "duckdb",
+    ]
+
+
+_PARSED: list[Any] = []  # the dbt Manifest this process parsed, once
+
+
+def parsed_manifest() -> Any:
+    """The project's dbt Manifest, parsed in this process once (partially: dbt reuses the parse it saved in
+    target/ for every file that did not change). Every dbt step of a build runs on it, so no step starts a
+    dbt process or parses the project again."""
+    if not _PARSED:
+        from dbt.cli.main import dbtRunner
+
+        result = dbtRunner().invoke(["parse", "--quiet", *_dbt_args()])
+        if not result.success:
+            raise SystemExit(f"dbt parse failed: {result.exception}")
+        (PROJECT_DIR / "target" / ".medallion-parsed").write_text(_dbt_fingerprint())
+        _PARSED.append(result.result)
+    return _PARSED[0]
+
+
 def prepare_dbt() -> None:
     """Parse the dbt project unless the manifest already matches the files on disk."""
-    from dbt.cli.main import dbtRunner
-
     stamp = PROJECT_DIR / "target" / ".medallion-parsed"
-    fingerprint = _dbt_fingerprint()
-    if medallion_project.manifest_path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+    if medallion_project.manifest_path.exists() and stamp.exists() and stamp.read_text() == _dbt_fingerprint():
         return
-    result = dbtRunner().invoke(
-        [
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(medallion_project.project_dir),
-            "--profiles-dir",
-            str(medallion_project.profiles_dir),
-            "--target",
-            medallion_project.target or "duckdb",
-        ]
-    )
-    if not result.success:
-        raise SystemExit(f"dbt parse failed: {result.exception}")
-    stamp.write_text(fingerprint)
+    parsed_manifest()
 
 
 # Definitions are built from the manifest: make sure one exists, and in
@@ -116,3 +130,125 @@ if not medallion_project.manifest_path.exists() or environment(["DAGSTER_IS_DEV_
     prepare_dbt()
 
 translator = MedallionTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+# dbt's events that report one node's result; dagster-dbt turns each into an Output or an asset check.
+RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
+FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+
+
+class DbtStepError(Exception):
+    """A dbt step whose models, tests or snapshots failed (or that could not run)."""
+
+
+class InProcessDbt(ConfigurableResource):
+    """dbt, run inside the build's own process on the manifest parsed once (`parsed_manifest`).
+
+    dagster-dbt's `DbtCliResource` starts a dbt process per step, and each one imports dbt and parses the
+    project again: about 8 s of every step's 9. Here a step costs what its SQL costs. dagster-dbt still
+    decides what a step selects (the subset a run asked for) and turns dbt's results into Dagster events, so
+    assets and checks are what they were. dbt logs to $MEDALLION_HOME/logs/dbt.log; with `verbose` (what
+    `medallion build -v` sets) it also prints to the console as the dbt CLI does.
+    """
+
+    verbose: bool = False
+
+    def build(
+        self,
+        context: AssetExecutionContext,
+        select: str,
+        exclude: str | None = None,
+        flags: Sequence[str] = (),
+        variables: Mapping[str, Any] | None = None,
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> Iterator[Any]:
+        """`dbt build` of this step's selection (as far as the run selected it): yields the Dagster events
+        of each node as it finishes, and raises DbtStepError at the end if any node failed."""
+        from dagster_dbt.asset_utils import (
+            get_manifest_and_translator_from_dbt_assets,
+            get_subset_selection_for_context,
+        )
+        from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+
+        manifest, dbt_translator, project = get_manifest_and_translator_from_dbt_assets([context.assets_def])
+        selection, indirect = get_subset_selection_for_context(
+            context=context,
+            manifest=manifest,
+            select=select,
+            exclude=exclude,
+            selector=None,
+            dagster_dbt_translator=dbt_translator,
+            current_dbt_indirect_selection_env=None,
+        )
+        paths = load().paths
+        logs = paths.home / "logs"
+        args = [
+            "build",
+            *flags,
+            *(["--vars", json.dumps(dict(variables))] if variables else []),
+            *selection,
+            *(["--indirect-selection", indirect] if indirect else []),
+            "--target-path",
+            str(paths.dbt_profiles_dir / "target"),
+            "--log-path",
+            str(logs),
+            *([] if self.verbose else ["--log-level", "none"]),
+            "--log-level-file",
+            "info",
+            *_dbt_args(),
+        ]
+        for done, raw in enumerate(_invoke(args), start=1):
+            if progress:
+                progress(done, int(raw["data"].get("total") or 0), raw["data"]["node_info"].get("unique_id", ""))
+            event = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={})
+            yield from event.to_default_asset_events(
+                manifest=manifest, dagster_dbt_translator=dbt_translator, context=context, project=project
+            )
+
+
+def _invoke(args: list[str]) -> Iterator[dict[str, Any]]:
+    """Run dbt in a worker thread and yield each node's result as dbt reports it (as the dict dbt's JSON
+    log line holds), so the step reports progress while dbt works; raises what dbt raised."""
+    import queue
+    import threading
+
+    from dbt.cli.main import dbtRunner
+    from dbt_common.events.functions import msg_to_dict
+
+    results: queue.Queue[Any] = queue.Queue()
+    finished = object()
+    outcome: dict[str, Any] = {}
+
+    def collect(event: Any) -> None:
+        if event.info.name in RESULT_EVENTS:
+            results.put(msg_to_dict(event))
+
+    def work() -> None:
+        from orchestration.warehouse import current
+
+        try:
+            outcome["result"] = dbtRunner(manifest=parsed_manifest(), callbacks=[collect]).invoke(args)
+        except BaseException as exc:  # handed to the step, which raises it
+            outcome["error"] = exc
+        finally:
+            try:
+                current(load().paths).release_dbt()
+            finally:
+                results.put(finished)
+
+    worker = threading.Thread(target=work, name="dbt", daemon=True)
+    worker.start()
+    failed = []
+    while (item := results.get()) is not finished:
+        if item["data"].get("status") in FAILED_STATUSES:
+            failed.append(f"{item['data']['node_info'].get('unique_id')}: {item['info'].get('msg', '').strip()}")
+        yield item
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    result = outcome["result"]
+    if result.exception is not None:
+        raise DbtStepError(f"dbt could not run: {result.exception}") from result.exception
+    if not result.success:
+        listed = "\n".join(failed) or "see $MEDALLION_HOME/logs/dbt.log"
+        raise DbtStepError(f"dbt build failed on {len(failed)} node(s):\n{listed}")

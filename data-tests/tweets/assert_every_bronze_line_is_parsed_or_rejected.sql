@@ -1,3 +1,6 @@
+{{ config(meta={'dagster': {'ref': {'name': 'stg_tweets__lines'}}}) }}
+
+-- A check on silver's staging table in Dagster (the relation it tests the parse of).
 -- Fails when a delivered line went missing (or was doubled) between bronze and
 -- silver: for each landing, the lines in bronze must equal the tweets parsed
 -- plus the lines rejected. (Whether bronze holds every line counted when the

@@ -14,17 +14,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dagster import AssetExecutionContext
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import dbt_assets
 
 from orchestration.core import build_lock
 from orchestration.core.resources import SettingsResource
-from orchestration.dbt_project import medallion_project, translator
+from orchestration.dbt_project import InProcessDbt, medallion_project, translator
+from orchestration.defs.progress import reporter
 from orchestration.quality.gates import recorded_results
 from orchestration.settings import Paths
 from orchestration.warehouse import DuckDBWarehouse, current, fetchall
 
 PUBLISHED = "path:models/marts/published"
 FULL_REFRESH_TAG = "medallion/full_refresh"
+
+
+def step_key(context: AssetExecutionContext) -> str:
+    return context.get_step_execution_context().step.key
 
 
 def run_started(context: AssetExecutionContext) -> datetime:
@@ -39,8 +44,8 @@ def version_id(context: AssetExecutionContext) -> str:
 
 
 def publish_vars(context: AssetExecutionContext, retention: int) -> dict[str, Any]:
-    """The dbt variables of the publish step: the version it publishes, and the retention. Only this step
-    gets variables: dbt parses the project again when they change, and the others need none."""
+    """The dbt variables of the publish step: the version it publishes, and the retention. dbt renders them
+    when it compiles the step's models, on the manifest parsed without them (no re-parse)."""
     return {"gold_version_id": version_id(context), "gold_retention": retention}
 
 
@@ -62,10 +67,10 @@ def _dbt_step(name: str, select: str, exclude: str | None = None, refresh: bool 
         exclude=exclude,
         name=name,
     )
-    def step(context: AssetExecutionContext, dbt: DbtCliResource, settings: SettingsResource) -> Iterator[Any]:
+    def step(context: AssetExecutionContext, dbt: InProcessDbt, settings: SettingsResource) -> Iterator[Any]:
         build_lock.hold(settings.get().paths, context.log.info)
         flags = silver_flags(context) if refresh else []
-        yield from dbt.cli(["build", *flags], context=context).stream()
+        yield from dbt.build(context, select, exclude, flags, progress=reporter(step_key(context)))
 
     return step
 
@@ -132,13 +137,13 @@ def prepare_publication(context: AssetExecutionContext, paths: Paths) -> str:
     select=PUBLISHED,
     name="dbt_publish",
 )
-def dbt_publish(context: AssetExecutionContext, dbt: DbtCliResource, settings: SettingsResource) -> Iterator[Any]:
+def dbt_publish(context: AssetExecutionContext, dbt: InProcessDbt, settings: SettingsResource) -> Iterator[Any]:
     configured = settings.get()
     paths = configured.paths
     build_lock.hold(paths, context.log.info)
     context.log.info(f"publishing gold version {prepare_publication(context, paths)}")
     variables = publish_vars(context, configured.gold_retention)
-    yield from dbt.cli(["build", "--vars", json.dumps(variables)], context=context).stream()
+    yield from dbt.build(context, PUBLISHED, variables=variables, progress=reporter(step_key(context)))
     warehouse = current(paths)
     if isinstance(warehouse, DuckDBWarehouse):
         context.log.info(f"readers now see {warehouse.publish_snapshot()}")

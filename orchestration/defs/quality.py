@@ -22,6 +22,8 @@ from orchestration.core import build_lock
 from orchestration.core.resources import SettingsResource
 from orchestration.quality.gates import SuiteFile, run_suite, suite_files
 
+TRIGGER_TAG = "medallion/trigger"
+
 
 def gate_for(suite_file: SuiteFile) -> AssetChecksDefinition:
     @asset_check(
@@ -33,7 +35,11 @@ def gate_for(suite_file: SuiteFile) -> AssetChecksDefinition:
     def gate(context: AssetCheckExecutionContext, settings: SettingsResource) -> AssetCheckResult:
         paths = settings.get().paths
         build_lock.hold(paths, context.log.info)
-        result = run_suite(suite_file, paths, context.op_execution_context.run_id)
+        run = context.op_execution_context
+        # `medallion build` renders the run's Data Docs once at its end; a run from the UI, a schedule or a
+        # sensor has no such end, so each of its gates renders its own page.
+        from_cli = run.run.tags.get(TRIGGER_TAG) == "cli"
+        result = run_suite(suite_file, paths, run.run_id, docs=not from_cli)
         context.log.info(result.summary())
         metadata = {
             "suite": suite_file.name,

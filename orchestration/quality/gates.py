@@ -189,8 +189,49 @@ def _exception_infos(info: Any) -> list[dict[str, Any]]:
     return [nested for value in info.values() for nested in _exception_infos(value)]
 
 
-def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str) -> SuiteResult:
-    """Validate one suite against the warehouse; raises if it cannot run at all."""
+_CONTEXTS: dict[Path, Any] = {}
+
+
+def _context(paths: Paths) -> Any:
+    """The home's Great Expectations context, made once per process (every gate of a build shares it)."""
+    if paths.home not in _CONTEXTS:
+        import great_expectations as gx
+
+        context = gx.get_context(mode="file", project_root_dir=str(paths.home))
+        bars = context.variables.progress_bars  # a config object, or a dict once read back from disk
+        if bars is None or (bars.get("globally", True) if isinstance(bars, dict) else bars.globally):
+            # The build prints one summary line per suite; GE's per-metric bars would bury it.
+            from great_expectations.data_context.types.base import ProgressBarsConfig
+
+            context.variables.progress_bars = ProgressBarsConfig(globally=False)
+            context.variables.save()
+        _CONTEXTS[paths.home] = context
+    return _CONTEXTS[paths.home]
+
+
+def render_docs(paths: Paths, run_id: str, suite: str | None = None) -> str | None:
+    """Render the Data Docs pages of run `run_id`'s validations (or of its `suite` only) and the index;
+    returns the site's address. Only this run's pages: rebuilding the whole site re-renders every stored
+    result and grows with history."""
+    context = _context(paths)
+    name = f"{run_id}:{suite or ''}"
+    stored = [
+        k
+        for k in context.validation_results_store.list_keys()
+        if (k.run_id.run_name == name if suite else k.run_id.run_name.startswith(name))
+    ]
+    context.build_data_docs(resource_identifiers=stored)
+    sites = context.get_docs_sites_urls()
+    return sites[0]["site_url"] if sites else None
+
+
+def docs_index(paths: Paths) -> str:
+    return (paths.home / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").as_uri()
+
+
+def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str, docs: bool = True) -> SuiteResult:
+    """Validate one suite against the warehouse; raises if it cannot run at all. `docs=False` leaves the
+    Data Docs page to `render_docs`, once for the run (what `medallion build` does)."""
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
@@ -198,14 +239,7 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str) -> SuiteResult:
     from orchestration.warehouse import current
 
     warehouse = current(paths)
-    context = gx.get_context(mode="file", project_root_dir=str(paths.home))
-    bars = context.variables.progress_bars  # a config object, or a dict once read back from disk
-    if bars is None or (bars.get("globally", True) if isinstance(bars, dict) else bars.globally):
-        # The build prints one summary line per suite; GE's per-metric bars would bury it.
-        from great_expectations.data_context.types.base import ProgressBarsConfig
-
-        context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        context.variables.save()
+    context = _context(paths)
     datasource = context.data_sources.add_or_update_sql(name="warehouse", connection_string=warehouse.sqlalchemy_url())
     asset_name = suite_file.name
     if asset_name in {a.name for a in datasource.assets}:
@@ -215,21 +249,18 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str) -> SuiteResult:
         if suite_file.batch_query
         else f"select * from {suite_file.relation}"
     )
-    if warehouse.name == "trino":
-        # GE 1.x cannot list the columns of a query asset on Trino (its Trino
-        # fallback looks a table name up in the query text), so the batch is a
-        # view, `quality.<suite>`, that an analyst can also query to see what the
-        # gate saw.
-        import sqlalchemy as sa
+    # The batch is a view, `quality.<suite>`, that an analyst can also query to see what the gate saw. Not
+    # a query asset: GE reads a query asset's columns by running the whole query and (through the buffered
+    # dialect, on DuckDB) fetching every row, 2 s for a silver table; a table's columns it reads from a
+    # `limit 1`. And on Trino GE 1.x cannot list a query asset's columns at all (its fallback looks a table
+    # name up in the query text).
+    import sqlalchemy as sa
 
-        view = asset_name.replace(".", "__")
-        with datasource.get_engine().connect() as connection:
-            connection.execute(sa.text(f"create schema if not exists {QUALITY_SCHEMA}"))
-            connection.execute(sa.text(f"create or replace view {QUALITY_SCHEMA}.{view} as {query}"))
-        asset = datasource.add_table_asset(name=asset_name, table_name=view, schema_name=QUALITY_SCHEMA)
-    else:
-        # A query asset: GE's DuckDB table assets drop the schema from the table name.
-        asset = datasource.add_query_asset(name=asset_name, query=query)
+    view = asset_name.replace(".", "__")
+    with datasource.get_engine().begin() as connection:
+        connection.execute(sa.text(f"create schema if not exists {QUALITY_SCHEMA}"))
+        connection.execute(sa.text(f"create or replace view {QUALITY_SCHEMA}.{view} as {query}"))
+    asset = datasource.add_table_asset(name=asset_name, table_name=view, schema_name=QUALITY_SCHEMA)
     batch_definition = asset.add_batch_definition_whole_table("all")
 
     suite = gx.ExpectationSuite(name=suite_file.name, meta={"description": suite_file.description})
@@ -272,17 +303,14 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str) -> SuiteResult:
                 notes=(config.meta or {}).get("notes", ""),
             )
         )
-    # Render only this result's page (and the index): rebuilding the whole site
-    # re-renders every stored result and grows with history.
-    stored = [k for k in context.validation_results_store.list_keys() if k.run_id.run_name == validation_run.run_name]
-    context.build_data_docs(resource_identifiers=stored)
-    docs = context.get_docs_sites_urls()
+    if docs:
+        render_docs(paths, run_id, suite_file.name)
     result = SuiteResult(
         suite=suite_file.name,
         success=bool(outcome.success),
         evaluated=len(outcome.results),
         failures=failures,
-        docs_url=docs[0]["site_url"] if docs else None,
+        docs_url=docs_index(paths),
     )
     if suite_file.per_delivery:
         result = _judge(suite_file, paths, run_id, outcome, result, batch_keys)

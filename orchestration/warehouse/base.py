@@ -74,6 +74,9 @@ class Warehouse(Protocol):
 
     def location(self) -> str: ...
 
+    def release_dbt(self) -> None:
+        """After a dbt step run in this process: let go of what dbt's adapter keeps open between runs."""
+
 
 class ServerWarehouse:
     """What a warehouse behind a server (Trino, BigQuery) does the same way: readers and writers share
@@ -91,6 +94,9 @@ class ServerWarehouse:
             return fetchall(con, sql, params)
         finally:
             con.close()
+
+    def release_dbt(self) -> None:
+        """dbt's connections to a server close with each run: nothing is left open."""
 
 
 def fetchall(con: Any, sql: str, params: Sequence[Any] = ()) -> list[tuple]:

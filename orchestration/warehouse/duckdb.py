@@ -164,6 +164,17 @@ class DuckDBWarehouse:
         os.replace(tmp, self.paths.serving)
         return self.paths.serving
 
+    def release_dbt(self) -> None:
+        """dbt-duckdb keeps its database open for the life of the process (a class-level environment); the
+        build's own connections (bronze loads, gates) open the file with their own settings, which DuckDB
+        refuses while another handle with different ones is open. Close it after each dbt step."""
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+        with DuckDBConnectionManager._LOCK:
+            environment, DuckDBConnectionManager._ENV = DuckDBConnectionManager._ENV, None
+        if environment is not None:
+            environment.close()
+
     def sqlalchemy_url(self) -> str:
         from orchestration.warehouse.duckdb_dialect import url_for  # registers duckdb+buffered
 

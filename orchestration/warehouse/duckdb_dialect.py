@@ -6,7 +6,9 @@ the rows after that block has closed the connection (GE issues #10738,
 every metric comes back empty and every expectation errors. This dialect
 fetches a result's rows right after execution, as SQLAlchemy's own
 fully-buffered strategy does, so reading them later is safe. GE's queries
-return aggregates (a handful of rows), never whole tables. It also never
+return aggregates (a handful of rows), never whole tables, as long as the
+batch is a table or view (a query asset's columns GE reads by running the
+whole query: see quality/gates.py). It also never
 pools connections, so the warehouse's file lock is released as soon as a
 validation is done and dbt, in another process, can write again.
 
@@ -56,6 +58,18 @@ class BufferedDuckDBDialect(DuckDBDialect):
             raise ValueError(f"{url}: not a warehouse registered with url_for()")
         opts["database"] = _PATHS[opts["database"]]
         return args, opts
+
+    def on_connect(self) -> Any:
+        """Names without a schema are looked up in `quality` too: a gate's batch is the view
+        `quality.<suite>`, and GE reads its columns naming the table without its schema."""
+        parent = super().on_connect()
+
+        def connect(dbapi_connection: Any) -> None:
+            if parent is not None:
+                parent(dbapi_connection)
+            dbapi_connection.execute("set search_path = 'main,quality'")
+
+        return connect
 
     @classmethod
     def get_pool_class(cls, url: Any) -> type[pool.Pool]:
