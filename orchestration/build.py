@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Any
 
 from orchestration.core import build_lock, uptodate
 from orchestration.core.notify import notify_failure
@@ -37,6 +38,13 @@ def chosen_sources(paths: Paths, sources: list[str] | None) -> list[Source]:
         else:
             chosen.append(source)
     return chosen
+
+
+def root_cause(error: Any) -> str:
+    """What went wrong at the bottom of a step's error (Dagster wraps it in its own), as its message says."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
 
 
 def time_breakdown(seconds: dict[str, float], elapsed: float) -> str:
@@ -117,7 +125,7 @@ def build(
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
-            failures.append(f"step {event.step_key} failed: {error.message.strip() if error else 'unknown error'}")
+            failures.append(f"step {event.step_key} failed: {root_cause(error) if error else 'unknown error'}")
         elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
             materialized += 1
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:

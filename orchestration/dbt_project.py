@@ -232,7 +232,7 @@ def _invoke(args: list[str]) -> Iterator[dict[str, Any]]:
             outcome["error"] = exc
         finally:
             try:
-                current(load().paths).release_dbt()
+                current(load().paths).release()
             finally:
                 results.put(finished)
 

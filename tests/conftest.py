@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -46,6 +47,14 @@ def succeeded(result: subprocess.CompletedProcess[str]) -> str:
     """The output of a command that must have exited 0 (its output tail otherwise)."""
     assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     return result.stdout
+
+
+def gate_result(output: str, suite: str) -> str:
+    """How `medallion build` reported the gate of `suite` on its step line: `passed: 7/7 expectations
+    passed`, `FAILED: ...`, `WARNING: ...` (fails when the build printed no line for it)."""
+    found = re.search(rf"^  gate {re.escape(suite)} +[0-9.]+ s  (.*)$", output, re.MULTILINE)
+    assert found, f"no step line for the gate {suite} in:\n{output[-3000:]}"
+    return found.group(1)
 
 
 def free_port() -> int:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagster import DagsterEventType, Field, logger
+from dagster import AssetCheckSeverity, DagsterEventType, Field, logger
 
 _SHOWN: list[StepLines] = []  # the step lines this process prints (the build's), for `reporter`
 
@@ -51,11 +51,15 @@ class _Step:
     seconds: float | None = None
 
 
+# What a loader reports as the rows it loaded, by the metadata name it uses.
+ROW_METADATA = ("new_lines", "new_records", "new_rows")
+
+
 def _rows(metadata: dict[str, Any]) -> int:
-    for name in ("rows", "dagster/row_count", "rows_loaded"):
-        value = metadata.get(name)
-        if value is not None and isinstance(getattr(value, "value", value), int):
-            return int(getattr(value, "value", value))
+    for name in ROW_METADATA:
+        value = getattr(metadata.get(name), "value", metadata.get(name))
+        if isinstance(value, int):
+            return value
     return 0
 
 
@@ -115,11 +119,14 @@ class StepLines(logging.Handler):
             else:
                 step.checks_failed += 1
             if evaluation.check_name.startswith("ge_"):
-                outcome = "passed" if evaluation.passed else "FAILED"
+                warned = evaluation.severity == AssetCheckSeverity.WARN
+                outcome = "passed" if evaluation.passed else "WARNING" if warned else "FAILED"
                 step.gate = f"{outcome}: {(evaluation.description or '').split(': ', 1)[-1]}"
         elif kind == DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
-            step.failure = (error.message.strip().splitlines() or [""])[0][:120] if error else "failed"
+            while error is not None and error.cause is not None:
+                error = error.cause
+            step.failure = (error.message.strip().splitlines() or [""])[0][:160] if error else "failed"
             self._write(self.line(key, step, failed=True))
         elif kind == DagsterEventType.STEP_SUCCESS:
             self._write(self.line(key, step))
@@ -133,7 +140,7 @@ class StepLines(logging.Handler):
             if step.materialized:
                 parts.append(f"{step.materialized} asset{'s' if step.materialized != 1 else ''}")
             if step.rows:
-                parts.append(f"{step.rows:,} rows")
+                parts.append(f"{step.rows:,} new rows")
             checks = step.checks_passed + step.checks_failed
             if checks:
                 parts.append(f"{step.checks_passed}/{checks} checks passed")

@@ -244,47 +244,47 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str, docs: bool = Tru
     asset_name = suite_file.name
     if asset_name in {a.name for a in datasource.assets}:
         datasource.delete_asset(asset_name)
-    query = (
-        suite_file.batch_query.format(**_watermarks(datasource.get_engine()))
-        if suite_file.batch_query
-        else f"select * from {suite_file.relation}"
-    )
-    # The batch is a view, `quality.<suite>`, that an analyst can also query to see what the gate saw. Not
-    # a query asset: GE reads a query asset's columns by running the whole query and (through the buffered
-    # dialect, on DuckDB) fetching every row, 2 s for a silver table; a table's columns it reads from a
-    # `limit 1`. And on Trino GE 1.x cannot list a query asset's columns at all (its fallback looks a table
-    # name up in the query text).
-    import sqlalchemy as sa
-
-    view = asset_name.replace(".", "__")
-    with datasource.get_engine().begin() as connection:
-        connection.execute(sa.text(f"create schema if not exists {QUALITY_SCHEMA}"))
-        connection.execute(sa.text(f"create or replace view {QUALITY_SCHEMA}.{view} as {query}"))
-    asset = datasource.add_table_asset(name=asset_name, table_name=view, schema_name=QUALITY_SCHEMA)
-    batch_definition = asset.add_batch_definition_whole_table("all")
-
-    suite = gx.ExpectationSuite(name=suite_file.name, meta={"description": suite_file.description})
-    for item in suite_file.expectations:
-        suite.add_expectation_configuration(
-            ExpectationConfiguration(type=item["type"], kwargs=item["kwargs"], meta=item.get("meta", {}))
-        )
-    suite = context.suites.add_or_update(suite)
-    definition = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=suite_file.name, data=batch_definition, suite=suite)
-    )
-    result_format: Any = "SUMMARY"
-    batch_keys: list[str] = []
-    if suite_file.per_delivery:
-        key = suite_file.per_delivery["key"]
-        result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [key]}
-        batch_keys = _batch_keys(datasource.get_engine(), query, key)
     try:
+        query = (
+            suite_file.batch_query.format(**_watermarks(datasource.get_engine()))
+            if suite_file.batch_query
+            else f"select * from {suite_file.relation}"
+        )
+        # The batch is a view, `quality.<suite>`, that an analyst can also query to see what the gate saw. Not
+        # a query asset: GE reads a query asset's columns by running the whole query and (through the buffered
+        # dialect, on DuckDB) fetching every row, 2 s for a silver table; a table's columns it reads from a
+        # `limit 1`. And on Trino GE 1.x cannot list a query asset's columns at all (its fallback looks a table
+        # name up in the query text).
+        import sqlalchemy as sa
+
+        view = asset_name.replace(".", "__")
+        with datasource.get_engine().begin() as connection:
+            connection.execute(sa.text(f"create schema if not exists {QUALITY_SCHEMA}"))
+            connection.execute(sa.text(f"create or replace view {QUALITY_SCHEMA}.{view} as {query}"))
+        asset = datasource.add_table_asset(name=asset_name, table_name=view, schema_name=QUALITY_SCHEMA)
+        batch_definition = asset.add_batch_definition_whole_table("all")
+
+        suite = gx.ExpectationSuite(name=suite_file.name, meta={"description": suite_file.description})
+        for item in suite_file.expectations:
+            suite.add_expectation_configuration(
+                ExpectationConfiguration(type=item["type"], kwargs=item["kwargs"], meta=item.get("meta", {}))
+            )
+        suite = context.suites.add_or_update(suite)
+        definition = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=suite_file.name, data=batch_definition, suite=suite)
+        )
+        result_format: Any = "SUMMARY"
+        batch_keys: list[str] = []
+        if suite_file.per_delivery:
+            key = suite_file.per_delivery["key"]
+            result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [key]}
+            batch_keys = _batch_keys(datasource.get_engine(), query, key)
         validation_run = RunIdentifier(run_name=f"{run_id}:{suite_file.name}", run_time=datetime.now(UTC))
         outcome = definition.run(
             expectation_parameters=parameters(paths), run_id=validation_run, result_format=result_format
         )
-    finally:
-        datasource.get_engine().dispose()
+    finally:  # close every connection the suite's engines hold
+        warehouse.release()
 
     failures = []
     for result in outcome.results:

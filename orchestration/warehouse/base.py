@@ -74,8 +74,9 @@ class Warehouse(Protocol):
 
     def location(self) -> str: ...
 
-    def release_dbt(self) -> None:
-        """After a dbt step run in this process: let go of what dbt's adapter keeps open between runs."""
+    def release(self) -> None:
+        """After a dbt step or a gate run in this process: close what dbt's adapter or the gate's engines
+        keep open between uses, so the next one can connect its own way."""
 
 
 class ServerWarehouse:
@@ -95,8 +96,8 @@ class ServerWarehouse:
         finally:
             con.close()
 
-    def release_dbt(self) -> None:
-        """dbt's connections to a server close with each run: nothing is left open."""
+    def release(self) -> None:
+        """dbt's and the gates' connections to a server hold no lock on anything: nothing to close."""
 
 
 def fetchall(con: Any, sql: str, params: Sequence[Any] = ()) -> list[tuple]:

@@ -11,6 +11,7 @@ warehouse a build holds.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -164,10 +165,15 @@ class DuckDBWarehouse:
         os.replace(tmp, self.paths.serving)
         return self.paths.serving
 
-    def release_dbt(self) -> None:
-        """dbt-duckdb keeps its database open for the life of the process (a class-level environment); the
-        build's own connections (bronze loads, gates) open the file with their own settings, which DuckDB
-        refuses while another handle with different ones is open. Close it after each dbt step."""
+    def release(self) -> None:
+        """dbt-duckdb keeps its database open for the life of the process (a class-level environment), and
+        the gates' engines keep a connection each; the next of them, or a bronze load, opens the file with
+        its own settings, which DuckDB refuses while a handle with other settings is open."""
+        from orchestration.warehouse.duckdb_dialect import close_connections
+
+        close_connections()
+        if "dbt.adapters.duckdb.connections" not in sys.modules:
+            return
         from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
         with DuckDBConnectionManager._LOCK:

@@ -8,9 +8,8 @@ fetches a result's rows right after execution, as SQLAlchemy's own
 fully-buffered strategy does, so reading them later is safe. GE's queries
 return aggregates (a handful of rows), never whole tables, as long as the
 batch is a table or view (a query asset's columns GE reads by running the
-whole query: see quality/gates.py). It also never
-pools connections, so the warehouse's file lock is released as soon as a
-validation is done and dbt, in another process, can write again.
+whole query: see quality/gates.py). An engine keeps one connection until
+`close_connections()`, which each gate calls when its suite is done.
 
 The warehouse's path never goes into the URL: Great Expectations substitutes
 `$NAME` and `${NAME}` in connection strings (a MEDALLION_HOME holding `$HOME`
@@ -22,6 +21,7 @@ would open another file) and a URL cannot hold every character a path can.
 from __future__ import annotations
 
 import hashlib
+import weakref
 from typing import Any
 
 from duckdb_engine import Dialect as DuckDBDialect
@@ -40,6 +40,25 @@ class BufferedExecutionContext(DuckDBDialect.execution_ctx_cls):  # type: ignore
 
 
 _PATHS: dict[str, str] = {}
+_POOLS: weakref.WeakSet[pool.Pool] = weakref.WeakSet()
+
+
+class OneConnectionPool(pool.StaticPool):
+    """Every query of an engine on one connection (a new DuckDB connection per query cost a gate half its
+    time), closed by `close_connections`: Great Expectations makes more engines than the one a datasource
+    hands out, and none of them may keep the file open when dbt, in the same process, opens it with its own
+    settings (DuckDB refuses a second configuration of an open file)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _POOLS.add(self)
+
+
+def close_connections() -> None:
+    """Close every connection an engine of this dialect holds in this process (an engine used again
+    opens a new one)."""
+    for held in list(_POOLS):
+        held.dispose()
 
 
 def url_for(path: str) -> str:
@@ -67,15 +86,14 @@ class BufferedDuckDBDialect(DuckDBDialect):
         def connect(dbapi_connection: Any) -> None:
             if parent is not None:
                 parent(dbapi_connection)
+            dbapi_connection.execute("create schema if not exists quality")
             dbapi_connection.execute("set search_path = 'main,quality'")
 
         return connect
 
     @classmethod
     def get_pool_class(cls, url: Any) -> type[pool.Pool]:
-        # No pooling: a connection closes when released, so the file lock is
-        # gone the moment validation ends and dbt (another process) can write.
-        return pool.NullPool
+        return OneConnectionPool
 
 
 registry.register("duckdb.buffered", __name__, "BufferedDuckDBDialect")
