@@ -238,10 +238,7 @@ def _invoke(args: list[str]) -> Iterator[dict[str, Any]]:
 
     worker = threading.Thread(target=work, name="dbt", daemon=True)
     worker.start()
-    failed = []
     while (item := results.get()) is not finished:
-        if item["data"].get("status") in FAILED_STATUSES:
-            failed.append(f"{item['data']['node_info'].get('unique_id')}: {item['info'].get('msg', '').strip()}")
         yield item
     worker.join()
     if "error" in outcome:
@@ -250,5 +247,10 @@ def _invoke(args: list[str]) -> Iterator[dict[str, Any]]:
     if result.exception is not None:
         raise DbtStepError(f"dbt could not run: {result.exception}") from result.exception
     if not result.success:
-        listed = "\n".join(failed) or "see $MEDALLION_HOME/logs/dbt.log"
-        raise DbtStepError(f"dbt build failed on {len(failed)} node(s):\n{listed}")
+        failed = [
+            f"{node.node.resource_type} {node.node.name}: {' '.join(str(node.message or node.status).split())}"
+            for node in getattr(result.result, "results", [])
+            if str(node.status) in FAILED_STATUSES
+        ]
+        listed = "\n".join(failed) or "see dbt.log in $MEDALLION_HOME/logs/"
+        raise DbtStepError(f"dbt build failed on {len(failed)} node(s): {listed}")
