@@ -56,6 +56,9 @@ def test_a_build_prints_a_line_per_step_and_keeps_the_full_log(world: dict[str, 
     assert (home / "logs" / "dbt.log").is_file() and "stg_tweets__lines" in (home / "logs" / "dbt.log").read_text()
     assert "AssetObservation" not in output and "Finished running" not in output
     assert len(output.splitlines()) < 30, output
+    # The version records its delivery (the publish step compiles what it reads afresh, in-process).
+    newest = json.loads(ok(run(home, "versions", "--json")))[0]
+    assert [f["file"] for f in newest["source_files"]] == ["a.jsonl"]
 
 
 def test_nothing_new_is_up_to_date_without_dbt_or_gates(world: dict[str, Any]) -> None:
