@@ -21,7 +21,7 @@ help:
 	@echo "make trino-up / trino-down   start / stop the local Trino 476 + Iceberg (JDBC catalog on PostgreSQL)"
 	@echo "make test   lint, then the whole test suite"
 	@echo "make lint   ruff + sqlfluff"
-	@echo "make bench  land/build timings at SCALE=$(SCALE) (117,407 tweets per unit)"
+	@echo "make bench  land/build timings at SCALE=$(SCALE) (117,407 tweets per unit), as ratios to plain Python"
 	@echo "make dev    the Dagster UI on the same definitions"
 	@echo "make docs   build and serve dbt docs"
 

@@ -85,9 +85,10 @@ def build(
 
     from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterEventType, DagsterInstance
 
-    from orchestration.dbt_project import prepare_dbt
+    from orchestration.dbt_project import prepare_dbt, warm_up
 
     prepare_dbt()
+    warm_up()
     from orchestration.definitions import defs
     from orchestration.defs.dbt_assets import FULL_REFRESH_TAG
     from orchestration.defs.progress import step_seconds

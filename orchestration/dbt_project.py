@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -99,21 +100,40 @@ def _dbt_args() -> list[str]:
 
 
 _PARSED: list[Any] = []  # the dbt Manifest this process parsed, once
+_PARSING = threading.Lock()
 
 
-def parsed_manifest() -> Any:
+def parsed_manifest(write_json: bool = True) -> Any:
     """The project's dbt Manifest, parsed in this process once (partially: dbt reuses the parse it saved in
     target/ for every file that did not change). Every dbt step of a build runs on it, so no step starts a
-    dbt process or parses the project again."""
-    if not _PARSED:
-        from dbt.cli.main import dbtRunner
+    dbt process or parses the project again. `write_json=False` leaves target/manifest.json as it is (for a
+    parse ahead of time, while Dagster may be reading it)."""
+    with _PARSING:
+        if not _PARSED:
+            from dbt.cli.main import dbtRunner
 
-        result = dbtRunner().invoke(["parse", "--quiet", *_dbt_args()])
-        if not result.success:
-            raise SystemExit(f"dbt parse failed: {result.exception}")
-        (PROJECT_DIR / "target" / ".medallion-parsed").write_text(_dbt_fingerprint())
-        _PARSED.append(result.result)
-    return _PARSED[0]
+            flags = [] if write_json else ["--no-write-json"]
+            result = dbtRunner().invoke(["parse", "--quiet", *flags, *_dbt_args()])
+            if not result.success:
+                raise SystemExit(f"dbt parse failed: {result.exception}")
+            if write_json:
+                (PROJECT_DIR / "target" / ".medallion-parsed").write_text(_dbt_fingerprint())
+            _PARSED.append(result.result)
+        return _PARSED[0]
+
+
+def warm_up() -> None:
+    """Start, in the background, what the build's first gate and first dbt step would otherwise wait for:
+    importing Great Expectations and parsing the project. It overlaps with Dagster loading the definitions
+    and with the bronze loads (DuckDB's work, which leaves Python free). Call it once the manifest on disk
+    is current (`prepare_dbt`)."""
+
+    def work() -> None:
+        import great_expectations  # noqa: F401
+
+        parsed_manifest(write_json=False)
+
+    threading.Thread(target=work, name="warm-up", daemon=True).start()
 
 
 def _uncompiled(manifest: Any) -> Any:

@@ -1,9 +1,12 @@
-"""`make bench`: land and build timings at a scale, beside a bare scan and plain Python.
+"""`make bench`: land and build timings at a scale, as ratios to plain Python measured in the same run.
 
-Prints, for land and build: wall time, peak RSS (largest process), rows/s; the
-build's ratio to a bare DuckDB `read_json` scan of the same file and to a naive
-Python q1+q2+q3; the answer query time; and what a 5% extra file costs.
-Not a test: it measures, it does not judge.
+Prints, for each land and build: wall time, peak RSS (of the process), rows/s;
+then issue #11's targets in one table, each a ratio taken in this run: land +
+build of a fresh home, of a 5% file and with nothing new against the plain-Python
+answer to the three questions (tools/reference.py); peak RSS; a forecast pull
+against the 5% file; at SCALE other than 1, the time against 1x (measured too);
+with TARGET=trino, Trino's build against DuckDB's. Not a test: it measures, and
+says which targets were met; it fails nothing.
 """
 
 from __future__ import annotations
