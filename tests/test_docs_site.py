@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -78,8 +79,12 @@ def docs_url(tmp_path_factory: pytest.TempPathFactory) -> Any:
             pytest.fail("dbt docs serve did not answer")
         yield url
     finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a request still being served can hold it: stop it for good
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
 
 
 def test_docs_list_the_tweets_models(browser: Any, docs_url: str) -> None:
