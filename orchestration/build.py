@@ -88,7 +88,6 @@ def build(
     from orchestration.dbt_project import prepare_dbt, warm_up
 
     prepare_dbt()
-    warm_up()
     from orchestration.definitions import defs
     from orchestration.defs.dbt_assets import FULL_REFRESH_TAG
     from orchestration.defs.progress import step_seconds
@@ -105,6 +104,9 @@ def build(
             asset_selection=selection.resolve(graph), asset_check_selection=selection.resolve_checks(graph)
         )
 
+    # Once the definitions are loaded (dagster-dbt sets dbt's global flags while it loads them).
+    warm_up()
+    uptodate.forget(paths)  # a build that fails, or is killed, leaves no "up to date" behind
     started = time.perf_counter()
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
@@ -116,7 +118,10 @@ def build(
                 "resources": {"dbt": {"config": {"verbose": verbose}}},
             },
         )
-    docs = render_docs(paths, result.run_id)
+    try:
+        docs = render_docs(paths, result.run_id)
+    except Exception as exc:  # the pages are a view of the results; the build's outcome stands without them
+        docs = f"not rendered ({type(exc).__name__}: {exc})"
     elapsed = time.perf_counter() - started
 
     failures: list[str] = []
@@ -184,6 +189,4 @@ def build(
             print("failure notice sent to $MEDALLION_WEBHOOK_URL")
     if result.success and before is not None:
         uptodate.record(paths, before, uptodate.take(paths, target, chosen), result.run_id)
-    elif not result.success:
-        uptodate.forget(paths)
     return 0 if result.success else 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -115,7 +116,7 @@ def parsed_manifest(write_json: bool = True) -> Any:
             flags = [] if write_json else ["--no-write-json"]
             result = dbtRunner().invoke(["parse", "--quiet", *flags, *_dbt_args()])
             if not result.success:
-                raise SystemExit(f"dbt parse failed: {result.exception}")
+                raise DbtStepError(f"dbt could not parse the project: {result.exception}")
             if write_json:
                 (PROJECT_DIR / "target" / ".medallion-parsed").write_text(_dbt_fingerprint())
             _PARSED.append(result.result)
@@ -129,9 +130,12 @@ def warm_up() -> None:
     is current (`prepare_dbt`)."""
 
     def work() -> None:
-        import great_expectations  # noqa: F401
+        try:
+            import great_expectations  # noqa: F401
 
-        parsed_manifest(write_json=False)
+            parsed_manifest(write_json=False)
+        except Exception:  # the first gate or dbt step does it again, and reports what fails
+            logging.getLogger(__name__).warning("warm-up failed; the build does it step by step", exc_info=True)
 
     threading.Thread(target=work, name="warm-up", daemon=True).start()
 
@@ -146,6 +150,8 @@ def _uncompiled(manifest: Any) -> Any:
             node.compiled_code = None
             node.extra_ctes_injected = False
             node.extra_ctes = []
+            if hasattr(node, "_pre_injected_sql"):
+                node._pre_injected_sql = None
     return manifest
 
 
@@ -154,7 +160,10 @@ def prepare_dbt() -> None:
     stamp = PROJECT_DIR / "target" / ".medallion-parsed"
     if medallion_project.manifest_path.exists() and stamp.exists() and stamp.read_text() == _dbt_fingerprint():
         return
-    parsed_manifest()
+    try:
+        parsed_manifest()
+    except DbtStepError as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 # Definitions are built from the manifest: make sure one exists, and in
@@ -273,9 +282,11 @@ def _invoke(args: list[str]) -> Iterator[dict[str, Any]]:
 
     worker = threading.Thread(target=work, name="dbt", daemon=True)
     worker.start()
-    while (item := results.get()) is not finished:
-        yield item
-    worker.join()
+    try:
+        while (item := results.get()) is not finished:
+            yield item
+    finally:  # also when the step stops early: dbt must be done before anything else opens the warehouse
+        worker.join()
     if "error" in outcome:
         raise outcome["error"]
     result = outcome["result"]

@@ -100,3 +100,26 @@ def test_a_warehouse_changed_behind_the_builds_back_builds_again(world: dict[str
     con.close()
     output = ok(run(home, "build", MEDALLION_GOLD_RETENTION="4"))
     assert "up to date" not in output and "build succeeded" in output
+
+
+def test_what_changed_while_a_build_ran_is_left_for_the_next_build(tmp_path: Path) -> None:
+    from orchestration.core.uptodate import Fingerprint, record, unchanged
+    from orchestration.settings import Paths
+
+    paths = Paths(tmp_path)
+    inputs = {"deliveries": "d1", "inboxes": "i", "project": "p", "settings": "s", "warehouse": "w1"}
+    before = Fingerprint("duckdb:tweets", inputs, {"tweets/a": ("landed", ""), "tweets/b": ("quarantined", "")}, True)
+
+    def after(states: dict[str, tuple[str, str]], **changed: str) -> Fingerprint:
+        return Fingerprint("duckdb:tweets", {**inputs, "deliveries": "d2", "warehouse": "w2", **changed}, states, False)
+
+    judged = {"tweets/a": ("admitted", "gate (run r1)"), "tweets/b": ("quarantined", "")}
+    # What the build's own gates decided is what it built: the next build with the same inputs is up to date.
+    assert record(paths, before, after(judged), "r1")
+    assert unchanged(paths, after(judged)) is not None
+    # An operator's release while it ran, a delivery landed meanwhile, a model edited meanwhile: not kept.
+    released = {**judged, "tweets/b": ("released", "ops@host")}
+    assert not record(paths, before, after(released), "r1")
+    assert unchanged(paths, after(judged)) is None, "the earlier record is forgotten too"
+    assert not record(paths, before, after({**judged, "tweets/c": ("admitted", "gate (run r1)")}), "r1")
+    assert not record(paths, before, after(judged, project="p2"), "r1")

@@ -12,8 +12,10 @@ model or suite, a changed setting, a DuckDB file someone else wrote to) runs the
 build as always.
 
 The fingerprint is recorded only when the build left nothing behind it: a
-delivery that landed while the build ran, or is still waiting to be judged, or
-a file in an inbox, means the next build has work, so nothing is recorded. On
+delivery that landed, was released or dropped while the build ran, one still
+waiting to be judged, a file in an inbox, or a model, suite or setting edited
+meanwhile means the next build has work, so nothing is recorded (and a build
+forgets the record as it starts, so one that fails or is killed leaves none). On
 Trino and BigQuery the warehouse is not fingerprinted (a server's tables have no
 cheap identity); `medallion build --force` builds whatever the fingerprint says.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +45,8 @@ PROJECT_INPUTS = (
     "data-tests",
     "expectations",
     "orchestration",
+    "pyproject.toml",
+    "requirements.lock",
 )
 
 
@@ -49,7 +54,8 @@ PROJECT_INPUTS = (
 class Fingerprint:
     key: str  # the target and the sources built
     inputs: dict[str, str]  # part -> digest
-    delivery_ids: frozenset[str]
+    # Each delivery: (state, who decided it last), by "source/id".
+    delivery_states: dict[str, tuple[str, str]]
     waiting: bool  # a delivery not judged yet, or a file in an inbox
 
     def differences(self, other: dict[str, str]) -> list[str]:
@@ -86,11 +92,19 @@ def _warehouse(paths: Paths, target: str) -> str:
     return _digest(found)
 
 
+DATED_FOLDER = re.compile(r"[0-9]{8}")
+
+
 def _waiting(folder: Path) -> list[str]:
-    """What a build would land from an inbox: everything but what it moved aside (`landed/`, `rejected/`)."""
+    """What a build would land from an inbox: its files and its dated (YYYYMMDD) folders, not what it
+    moved aside (`landed/`, `rejected/`) or hidden files."""
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.name not in {"landed", "rejected"} and p.name[0] != ".")
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.name[0] != "." and (p.is_file() or (p.is_dir() and DATED_FOLDER.fullmatch(p.name)))
+    )
 
 
 def take(paths: Paths, target: str, sources: list[Source]) -> Fingerprint:
@@ -116,7 +130,7 @@ def take(paths: Paths, target: str, sources: list[Source]) -> Fingerprint:
             ),
             "warehouse": _warehouse(paths, target),
         },
-        delivery_ids=frozenset(f"{d.source}/{d.delivery_id}" for d in known),
+        delivery_states={f"{d.source}/{d.delivery_id}": (d.state, d.decided_by or "") for d in known},
         waiting=any(d.state == LANDED for d in known) or any(names for _, names in inboxes),
     )
 
@@ -137,12 +151,19 @@ def unchanged(paths: Paths, now: Fingerprint) -> dict[str, Any] | None:
 
 
 def record(paths: Paths, before: Fingerprint, after: Fingerprint, run_id: str) -> bool:
-    """Keep `after` as what the build of run `run_id` left, unless something arrived while it ran or is
-    still waiting (then the next build has work). Returns whether it was kept."""
-    path = _state_file(paths)
-    if after.waiting or after.delivery_ids != before.delivery_ids:
+    """Keep what the build of run `run_id` left (`after`), taken against what it started from (`before`),
+    unless anything changed while it ran that the build itself did not do: a delivery landed, released or
+    dropped, a file dropped into an inbox, a model, suite or setting edited. Then the next build has work,
+    and nothing is kept. Returns whether it was kept."""
+    own = f"gate (run {run_id})"
+    changed_by_others = any(
+        now != before.delivery_states.get(key) and now[1] != own for key, now in after.delivery_states.items()
+    )
+    edited = any(after.inputs[part] != before.inputs[part] for part in ("inboxes", "project", "settings"))
+    if after.waiting or changed_by_others or edited or after.delivery_states.keys() != before.delivery_states.keys():
         forget(paths)
         return False
+    path = _state_file(paths)
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -220,7 +220,8 @@ def render_docs(paths: Paths, run_id: str, suite: str | None = None) -> str | No
         for k in context.validation_results_store.list_keys()
         if (k.run_id.run_name == name if suite else k.run_id.run_name.startswith(name))
     ]
-    context.build_data_docs(resource_identifiers=stored)
+    if stored:  # GE takes an empty list for "every result ever stored"
+        context.build_data_docs(resource_identifiers=stored)
     sites = context.get_docs_sites_urls()
     return sites[0]["site_url"] if sites else None
 

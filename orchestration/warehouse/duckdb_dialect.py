@@ -87,7 +87,7 @@ class BufferedDuckDBDialect(DuckDBDialect):
             if parent is not None:
                 parent(dbapi_connection)
             dbapi_connection.execute("create schema if not exists quality")
-            dbapi_connection.execute("set search_path = 'main,quality'")
+            dbapi_connection.execute("set search_path = 'quality,main'")
 
         return connect
 
