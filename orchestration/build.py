@@ -88,10 +88,10 @@ def build(
     from orchestration.dbt_project import prepare_dbt, warm_up
 
     prepare_dbt()
+    from orchestration.core.resources import TRIGGER_TAG
     from orchestration.definitions import defs
     from orchestration.defs.dbt_assets import FULL_REFRESH_TAG
     from orchestration.defs.progress import step_seconds
-    from orchestration.defs.quality import TRIGGER_TAG
     from orchestration.quality.gates import render_docs
 
     job = defs.resolve_job_def(job_name)

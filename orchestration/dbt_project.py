@@ -15,6 +15,7 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey, ConfigurableResource
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
+from orchestration.core.uptodate import DBT_INPUTS, file_stamp, project_files
 from orchestration.settings import PROJECT_DIR, Paths, environment, load
 
 
@@ -62,8 +63,6 @@ medallion_project = DbtProject(
     target=_settings.target,
 )
 
-DBT_INPUTS = ("dbt_project.yml", "profiles.example.yml", "models", "macros", "seeds", "snapshots", "data-tests")
-
 
 ENV_VAR = re.compile(r"""env_var\(\s*['"]([A-Za-z0-9_]+)['"]""")
 
@@ -74,15 +73,10 @@ def _dbt_fingerprint() -> str:
     included (the DuckDB path is part of the profile): a stale parse would make every dbt step reparse."""
     digest = hashlib.sha256(load().target.encode())
     names: set[str] = set()
-    for name in DBT_INPUTS:
-        root = PROJECT_DIR / name
-        files = sorted(root.rglob("*")) if root.is_dir() else [root]
-        for path in files:
-            if path.is_file():
-                stat = path.stat()
-                digest.update(f"{path.relative_to(PROJECT_DIR)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-                if path.suffix == ".yml":
-                    names.update(ENV_VAR.findall(path.read_text(encoding="utf-8")))
+    for path in project_files(DBT_INPUTS):
+        digest.update(":".join(map(str, file_stamp(path))).encode())
+        if path.suffix == ".yml":
+            names.update(ENV_VAR.findall(path.read_text(encoding="utf-8")))
     for name, value in sorted(environment(sorted(names)).items()):
         digest.update(f"\0{name}={value}".encode())
     return digest.hexdigest()

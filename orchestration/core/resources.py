@@ -6,6 +6,9 @@ from dagster import ConfigurableResource
 
 from orchestration.settings import Settings, load
 
+# The run tag that says what started a run: `cli` (`medallion build`), `inbox` (a sensor), ...
+TRIGGER_TAG = "medallion/trigger"
+
 
 class SettingsResource(ConfigurableResource):
     """`settings.load()` when a step runs, so `dagster dev`, the daemon and `medallion build` each see the

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,20 +34,10 @@ from typing import Any
 from orchestration.core.source import LANDED, Source
 from orchestration.settings import PROJECT_DIR, SETTINGS, Paths, environment
 
+# What dbt's parse reads from the project (dbt_project.py fingerprints its parse with these).
+DBT_INPUTS = ("dbt_project.yml", "profiles.example.yml", "models", "macros", "seeds", "snapshots", "data-tests")
 # What a build reads from the project: dbt's inputs, the suites, and the code that runs them.
-PROJECT_INPUTS = (
-    "dbt_project.yml",
-    "profiles.example.yml",
-    "models",
-    "macros",
-    "seeds",
-    "snapshots",
-    "data-tests",
-    "expectations",
-    "orchestration",
-    "pyproject.toml",
-    "requirements.lock",
-)
+PROJECT_INPUTS = (*DBT_INPUTS, "expectations", "orchestration", "pyproject.toml", "requirements.lock")
 
 
 @dataclass(frozen=True)
@@ -70,15 +60,23 @@ def _digest(items: Iterable[Any]) -> str:
     return digest.hexdigest()
 
 
-def _project() -> str:
-    files = []
-    for name in PROJECT_INPUTS:
+def project_files(names: Iterable[str]) -> Iterator[Path]:
+    """Every file under the named project files and folders, in a stable order (no byte-code caches)."""
+    for name in names:
         root = PROJECT_DIR / name
         for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
             if path.is_file() and "__pycache__" not in path.parts:
-                stat = path.stat()
-                files.append((str(path.relative_to(PROJECT_DIR)), stat.st_size, stat.st_mtime_ns))
-    return _digest(files)
+                yield path
+
+
+def file_stamp(path: Path) -> tuple[str, int, int]:
+    """A file as a fingerprint sees it: where it is in the project, its size, when it was last written."""
+    stat = path.stat()
+    return str(path.relative_to(PROJECT_DIR)), stat.st_size, stat.st_mtime_ns
+
+
+def _project() -> str:
+    return _digest(file_stamp(path) for path in project_files(PROJECT_INPUTS))
 
 
 def _warehouse(paths: Paths, target: str) -> str:

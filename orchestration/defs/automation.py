@@ -14,7 +14,7 @@ from dagster import (
 
 from orchestration.core.inbox import waiting
 from orchestration.core.notify import notify_failure
-from orchestration.core.resources import SettingsResource
+from orchestration.core.resources import TRIGGER_TAG, SettingsResource
 from orchestration.core.source import registry
 from orchestration.defs.jobs import build_everything
 
@@ -40,7 +40,7 @@ def inbox_sensor(context: SensorEvaluationContext, settings: SettingsResource) -
     if not files:
         return SkipReason(f"nothing in {paths.home / 'inbox'}")
     key = "|".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
-    return RunRequest(run_key=key, tags={"medallion/trigger": "inbox"})
+    return RunRequest(run_key=key, tags={TRIGGER_TAG: "inbox"})
 
 
 @run_failure_sensor(
@@ -48,7 +48,7 @@ def inbox_sensor(context: SensorEvaluationContext, settings: SettingsResource) -
     description="POST a JSON notice to $MEDALLION_WEBHOOK_URL when a run fails.",
 )
 def failure_webhook(context: RunFailureSensorContext) -> None:
-    if context.dagster_run.tags.get("medallion/trigger") == "cli":
+    if context.dagster_run.tags.get(TRIGGER_TAG) == "cli":
         return  # `medallion build` notifies by itself
     notify_failure(
         f"run {context.dagster_run.run_id} of {context.dagster_run.job_name} failed",

@@ -19,10 +19,8 @@ from dagster import (
 )
 
 from orchestration.core import build_lock
-from orchestration.core.resources import SettingsResource
+from orchestration.core.resources import TRIGGER_TAG, SettingsResource
 from orchestration.quality.gates import SuiteFile, run_suite, suite_files
-
-TRIGGER_TAG = "medallion/trigger"
 
 
 def gate_for(suite_file: SuiteFile) -> AssetChecksDefinition:

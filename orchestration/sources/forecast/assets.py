@@ -28,7 +28,7 @@ from dagster import (
 from orchestration.core import build_lock
 from orchestration.core import deliveries as delivery_registry
 from orchestration.core.inbox import land_inbox
-from orchestration.core.resources import SettingsResource
+from orchestration.core.resources import TRIGGER_TAG, SettingsResource
 from orchestration.settings import load as load_settings
 from orchestration.sources.forecast import bronze
 from orchestration.sources.forecast.landing import (
@@ -212,4 +212,4 @@ def municipios_sensor(context: SensorEvaluationContext, settings: SettingsResour
     key = "|".join(
         f"{p.name}:{(p / 'data.csv').stat().st_mtime_ns if (p / 'data.csv').exists() else 0}" for p in folders
     )
-    return RunRequest(run_key=key, tags={"medallion/trigger": "inbox"})
+    return RunRequest(run_key=key, tags={TRIGGER_TAG: "inbox"})
