@@ -13,12 +13,13 @@ export MEDALLION_HOME ?= $(CURDIR)/.medallion
 PROFILE := $(MEDALLION_HOME)/dbt/profiles.yml
 DBT := DBT_PROFILES_DIR=$(MEDALLION_HOME)/dbt $(BIN)/dbt
 
-.PHONY: help install browsers run test lint format bench dev docs clean trino-up trino-down forecast-demo
+.PHONY: help install browsers run test lint format bench dev docs clean trino-up trino-down forecast-demo s3-up s3-down media-demo
 
 help:
 	@echo "make run    generate the default dataset (once), land it, build everything, print the answers"
 	@echo "            (TARGET=trino: the same on Trino + Iceberg, which it starts)"
 	@echo "make trino-up / trino-down   start / stop the local Trino 476 + Iceberg (JDBC catalog on PostgreSQL)"
+	@echo "make s3-up / s3-down   start / stop a local MinIO (S3 API) on 127.0.0.1; \`eval \"\$$(make -s s3-up)\"\` points medallion at it"
 	@echo "make test   lint, then the whole test suite"
 	@echo "make lint   ruff + sqlfluff"
 	@echo "make bench  land/build timings at SCALE=$(SCALE) (117,407 tweets per unit), as ratios to plain Python"
@@ -64,6 +65,14 @@ trino-up: install
 
 trino-down: install
 	$(BIN)/medallion trino down
+
+# MinIO built once from its Go module (pinned in tools/minio_server.py, cached under ~/go);
+# data and per-home credentials under $(MEDALLION_HOME)/s3. Prints `export ...` lines only.
+s3-up: install
+	@$(BIN)/python -m tools.minio_server up
+
+s3-down: install
+	@$(BIN)/python -m tools.minio_server down
 
 lint: install $(PROFILE)
 	$(BIN)/ruff check orchestration tools tests

@@ -77,10 +77,70 @@ def _land_municipios(args: argparse.Namespace, paths: Paths) -> int:
     return 1 if failed else 0
 
 
+def _media_days(args: argparse.Namespace) -> list:
+    from datetime import date
+
+    from orchestration.core.landing import LandingError
+    from orchestration.sources.media.landing import days_between, month_days
+
+    chosen = [flag for flag in ("day", "month", "from_day") if getattr(args, flag)]
+    if len(chosen) != 1 or (args.from_day is None) != (args.to_day is None):
+        raise LandingError("say which delivery days: --day YYYY-MM-DD, --month YYYY-MM, or --from D --to D")
+    try:
+        if args.day:
+            return [date.fromisoformat(args.day)]
+        if args.month:
+            return month_days(args.month)
+        return days_between(date.fromisoformat(args.from_day), date.fromisoformat(args.to_day))
+    except ValueError as exc:
+        raise LandingError(f"not a date: {exc} (expected YYYY-MM-DD)") from None
+
+
+def _land_media(args: argparse.Namespace, paths: Paths) -> int:
+    from orchestration.core.landing import LandingError
+    from orchestration.sources.media.landing import land_days
+    from orchestration.sources.media.store import StoreError, open_store
+
+    settings = load()
+    if len(args.locations) != 1:
+        print("error: medallion land media needs one ROOT (s3://bucket/prefix or a folder)", file=sys.stderr)
+        return 2
+    try:
+        days = _media_days(args)
+        store = open_store(args.locations[0], settings.media)
+        reports = land_days(
+            store, days, paths, settings.limits, settings.media, report=None if args.quiet else _print_report
+        )
+    except (LandingError, StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.quiet:
+        for report in reports:
+            _print_report(report)
+    missing = [r for r in reports if r.missing]
+    failed = [e for r in reports for e in r.errors]
+    for error in failed:
+        print(f"error: {error} (not landed; the rest was)", file=sys.stderr)
+    landed = sum(len(r.landed) for r in reports)
+    lines = sum(d.line_count for r in reports for d in r.landed)
+    skipped = sum(len(r.skipped) for r in reports)
+    print(
+        f"{len(days)} day(s): landed {landed} object(s), {lines:,} lines; {skipped} already landed; "
+        f"{len(missing)} dataset-day(s) without files; {len(failed)} object(s) failed"
+    )
+    return 1 if missing or failed else 0
+
+
+def _print_report(report) -> None:
+    print(("warning: " if report.missing else "") + report.line(), file=sys.stderr if report.missing else sys.stdout)
+
+
 def cmd_land(args: argparse.Namespace) -> int:
     from orchestration.core.landing import LandingError, iter_locations, land
 
     paths = _paths()
+    if args.source == "media":
+        return _land_media(args, paths)
     if args.source == "forecast":
         return _land_forecast(args, paths)
     if args.source == "municipios":
@@ -107,6 +167,35 @@ def cmd_land(args: argparse.Namespace) -> int:
         else:
             print(f"{location}: landed {entry.line_count:,} lines as {entry.ingestion_id}")
     return 1 if failed else 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from orchestration.sources.media.generate import Options, generate
+
+    if args.days < 1:
+        print("error: --days must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        end = date.fromisoformat(args.end) if args.end else None
+    except ValueError:
+        print(f"error: --end {args.end!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    days = generate(
+        out,
+        Options(
+            days=args.days,
+            end=end,
+            seed=args.seed,
+            articles_per_day=args.articles_per_day,
+            comments_per_day=args.comments_per_day,
+        ),
+    )
+    print(f"wrote {len(days)} delivery day(s), {days[0]} to {days[-1]}, under {out}")
+    print(f"land them: medallion land media {out} --from {days[0]} --to {days[-1]}")
+    return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -253,7 +342,21 @@ def parser() -> argparse.ArgumentParser:
     land.add_argument("locations", nargs="*", metavar="PATH_OR_URL")
     land.add_argument("--fetched-at", help="forecast: when the saved response was fetched (replaying an archived pull)")
     land.add_argument("--quiet", action="store_true", help="no progress bars")
+    land.add_argument("--day", help="media: one delivery day, YYYY-MM-DD")
+    land.add_argument("--month", help="media: every day of a month, YYYY-MM")
+    land.add_argument("--from", dest="from_day", metavar="DAY", help="media: first delivery day (with --to)")
+    land.add_argument("--to", dest="to_day", metavar="DAY", help="media: last delivery day (with --from)")
     land.set_defaults(func=cmd_land)
+
+    generate = sub.add_parser("generate", help="write realistic example deliveries to try the pipeline on")
+    generate.add_argument("what", choices=["media"])
+    generate.add_argument("--out", required=True, help="folder to write (a bucket's layout: media/, tiktokcomment/)")
+    generate.add_argument("--days", type=int, default=7, help="delivery days, ending --end")
+    generate.add_argument("--end", help="last delivery day, YYYY-MM-DD (default: yesterday, UTC)")
+    generate.add_argument("--seed", type=int, default=12)
+    generate.add_argument("--articles-per-day", type=int, default=300)
+    generate.add_argument("--comments-per-day", type=int, default=2500)
+    generate.set_defaults(func=cmd_generate)
 
     build = sub.add_parser("build", help="materialize every asset (bronze, silver, gold) and run every check")
     build.add_argument(

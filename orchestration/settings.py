@@ -82,6 +82,24 @@ SETTINGS: tuple[Setting, ...] = (
         "The forecast service's clock for its local hours.",
         "dbt project",
     ),
+    Setting(
+        "MEDALLION_MEDIA_ROOT",
+        "",
+        "Where media drops are read (`s3://bucket/prefix` or a folder): the daily schedule and the Dagster partitions.",
+    ),
+    Setting("MEDALLION_MEDIA_START", "2026-10-01", "First delivery day of the daily media partitions in Dagster."),
+    Setting(
+        "MEDALLION_MEDIA_EARLIEST",
+        "2000-01-01",
+        "A media delivery holding an article or comment dated before this day is quarantined.",
+    ),
+    Setting(
+        "MEDALLION_S3_ENDPOINT",
+        "",
+        "S3 endpoint (MinIO, ...); unset: AWS. Keys from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`.",
+    ),
+    Setting("MEDALLION_S3_REGION", "us-east-1", "S3 region."),
+    Setting("MEDALLION_S3_ATTEMPTS", "5", "Tries per S3 request, and per object read that breaks off."),
     Setting("MEDALLION_TRINO_HOST", "127.0.0.1", "Trino coordinator host.", "medallion, dbt profile"),
     Setting("MEDALLION_TRINO_PORT", "8085", "Trino coordinator port.", "medallion, dbt profile"),
     Setting(
@@ -188,6 +206,7 @@ class Gates:
     max_reject_rate: float
     tweets_window: tuple[date, date]
     forecast_records: tuple[int, int]
+    media_earliest: date
 
 
 @dataclass(frozen=True)
@@ -198,6 +217,15 @@ class Forecast:
     backoff: float
     deadline: float
     request_timeout: float
+
+
+@dataclass(frozen=True)
+class Media:
+    root: str
+    start: date
+    s3_endpoint: str
+    s3_region: str
+    s3_attempts: int
 
 
 @dataclass(frozen=True)
@@ -229,6 +257,7 @@ class Settings:
     gold_retention: int
     webhook_url: str | None
     forecast: Forecast
+    media: Media
     trino: Trino
     bigquery: BigQuery
     # Set when the user brings their own dbt profile; else `medallion` writes one under the home.
@@ -284,6 +313,13 @@ class _Reader:
             raise SettingsError(f"{name}={raw!r}: must be between 0 and 1")
         return value
 
+    def day(self, name: str) -> date:
+        raw = self.text(name)
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise SettingsError(f"{name}={raw!r}: expected a date, YYYY-MM-DD") from None
+
     def folder(self, name: str) -> Path:
         return Path(self.raw(name)).expanduser()
 
@@ -310,6 +346,7 @@ def load(environ: Mapping[str, str] | None = None, overrides: Mapping[str, str] 
             max_reject_rate=read.share("MEDALLION_MAX_REJECT_RATE"),
             tweets_window=read.pair("MEDALLION_TWEETS_WINDOW", date.fromisoformat),
             forecast_records=read.pair("MEDALLION_FORECAST_RECORDS", int),
+            media_earliest=read.day("MEDALLION_MEDIA_EARLIEST"),
         ),
         gold_retention=int(retention),
         webhook_url=read.text("MEDALLION_WEBHOOK_URL") or None,
@@ -320,6 +357,13 @@ def load(environ: Mapping[str, str] | None = None, overrides: Mapping[str, str] 
             backoff=read.number("MEDALLION_FORECAST_BACKOFF", minimum=-1),
             deadline=read.number("MEDALLION_FORECAST_DEADLINE"),
             request_timeout=read.number("MEDALLION_FORECAST_TIMEOUT"),
+        ),
+        media=Media(
+            root=read.text("MEDALLION_MEDIA_ROOT"),
+            start=read.day("MEDALLION_MEDIA_START"),
+            s3_endpoint=read.text("MEDALLION_S3_ENDPOINT"),
+            s3_region=read.text("MEDALLION_S3_REGION"),
+            s3_attempts=read.number("MEDALLION_S3_ATTEMPTS", int),
         ),
         trino=Trino(
             host=read.text("MEDALLION_TRINO_HOST"),

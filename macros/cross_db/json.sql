@@ -78,3 +78,46 @@
 {% macro bigquery__json_is_object(text) -%}
     (json_type(safe.parse_json({{ text }})) = 'object')
 {%- endmacro %}
+
+
+{#- True when the value at `path` is a JSON string (not a number, boolean,
+    object, array or null); false when it is anything else or absent. -#}
+{% macro json_is_string(text, path) -%}
+    {{ return(adapter.dispatch('json_is_string', 'medallion')(text, path)) }}
+{%- endmacro %}
+
+{% macro default__json_is_string(text, path) -%}
+    coalesce(json_type({{ text }}, '$.{{ path }}') = 'VARCHAR', false)
+{%- endmacro %}
+
+{% macro trino__json_is_string(text, path) -%}
+    coalesce(json_format(json_extract({{ text }}, '$.{{ path }}')) like '"%', false)
+{%- endmacro %}
+
+
+{#- True when `path` is absent or holds JSON null. -#}
+{% macro json_is_absent(text, path) -%}
+    {{ return(adapter.dispatch('json_is_absent', 'medallion')(text, path)) }}
+{%- endmacro %}
+
+{% macro default__json_is_absent(text, path) -%}
+    (coalesce(json_type({{ text }}, '$.{{ path }}'), 'NULL') = 'NULL')
+{%- endmacro %}
+
+{% macro trino__json_is_absent(text, path) -%}
+    (coalesce(json_format(json_extract({{ text }}, '$.{{ path }}')), 'null') = 'null')
+{%- endmacro %}
+
+
+{#- The array of strings at `path` (null when it is not an array). -#}
+{% macro json_string_list(text, path) -%}
+    {{ return(adapter.dispatch('json_string_list', 'medallion')(text, path)) }}
+{%- endmacro %}
+
+{% macro default__json_string_list(text, path) -%}
+    case when json_type({{ text }}, '$.{{ path }}') = 'ARRAY' then json_extract_string({{ text }}, '$.{{ path }}[*]') end
+{%- endmacro %}
+
+{% macro trino__json_string_list(text, path) -%}
+    try_cast(json_extract({{ text }}, '$.{{ path }}') as array(varchar))
+{%- endmacro %}

@@ -95,3 +95,34 @@
     {%- endif -%}
     {{ return(zone) }}
 {%- endmacro %}
+
+
+{#- ISO 8601 that says its offset ('2026-11-20T09:30:00+01:00', '...Z') as a
+    UTC timestamp; null without an offset (whose instant would be a guess) or
+    when it does not parse. -#}
+{% macro iso_offset_timestamp_to_utc(text) -%}
+    {%- set pattern = '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})' -%}
+    {{ return(adapter.dispatch('iso_offset_timestamp_to_utc', 'medallion')(text, pattern)) }}
+{%- endmacro %}
+
+{% macro default__iso_offset_timestamp_to_utc(text, pattern) -%}
+    case when regexp_full_match({{ text }}, '{{ pattern }}') then {{ iso_timestamp_to_utc(text) }} end
+{%- endmacro %}
+
+{% macro trino__iso_offset_timestamp_to_utc(text, pattern) -%}
+    case when regexp_like({{ text }}, '^{{ pattern }}$') then {{ iso_timestamp_to_utc(text) }} end
+{%- endmacro %}
+
+
+{#- Epoch seconds (a count, at most the year 3000) as a UTC timestamp. -#}
+{% macro epoch_to_utc(seconds) -%}
+    {{ return(adapter.dispatch('epoch_to_utc', 'medallion')(seconds)) }}
+{%- endmacro %}
+
+{% macro default__epoch_to_utc(seconds) -%}
+    case when {{ seconds }} <= 32503680000 then make_timestamp({{ seconds }} * 1000000) end
+{%- endmacro %}
+
+{% macro trino__epoch_to_utc(seconds) -%}
+    case when {{ seconds }} <= 32503680000 then cast(from_unixtime({{ seconds }}) as timestamp(6)) end
+{%- endmacro %}

@@ -59,3 +59,18 @@
 {% macro bigquery__quoted(name) -%}
     `{{ name | replace('\\', '\\\\') | replace('`', '\\`') }}`
 {%- endmacro %}
+
+
+{#- A count (likes, replies, epoch seconds) delivered as a JSON integer or a
+    string of digits: non-negative, at most 15 digits; anything else is null. -#}
+{% macro to_count(text) -%}
+    {{ return(adapter.dispatch('to_count', 'medallion')(text)) }}
+{%- endmacro %}
+
+{% macro default__to_count(text) -%}
+    case when regexp_full_match({{ text }}, '[0-9]{1,15}') then cast({{ text }} as bigint) end
+{%- endmacro %}
+
+{% macro trino__to_count(text) -%}
+    case when regexp_like({{ text }}, '^[0-9]{1,15}$') then cast({{ text }} as bigint) end
+{%- endmacro %}

@@ -171,16 +171,16 @@ def _open_payload(path: Path, display: str) -> tuple[BinaryIO, str, bool]:
 
 
 @dataclass(frozen=True)
-class _Copied:
+class Copied:
     lines: int
     size: int
     content_sha256: str
     first_line: bytes
 
 
-def _copy(
+def copy_payload(
     src: BinaryIO, dst: BinaryIO, display: str, delivered: int, compressed: bool, limits: Limits, progress: bool
-) -> _Copied:
+) -> Copied:
     """Copy the payload, counting lines and hashing it; refuse it once it passes a limit."""
     lines = written = 0
     last = b"\n"
@@ -218,10 +218,10 @@ def _copy(
             bar.update(len(chunk))
     if last != b"\n":
         lines += 1
-    return _Copied(lines, written, digest.hexdigest(), head.split(b"\n", 1)[0])
+    return Copied(lines, written, digest.hexdigest(), head.split(b"\n", 1)[0])
 
 
-def _refuse_json_array(display: str, copied: _Copied) -> None:
+def _refuse_json_array(display: str, copied: Copied) -> None:
     """One JSON array (pretty-printed, or on a single line) is not JSON lines: say so."""
     first = copied.first_line.lstrip(b"\xef\xbb\xbf \t\r")
     if not first.startswith(b"["):
@@ -270,7 +270,7 @@ def iter_locations(locations: list[str]) -> Iterator[str]:
             yield location
 
 
-def _same_content(entry: Landing, copied: _Copied, paths: Paths) -> bool:
+def _same_content(entry: Landing, copied: Copied, paths: Paths) -> bool:
     if entry.content_sha256:
         return entry.content_sha256 == copied.content_sha256
     # Landed before content hashes were recorded: hash the landed file, only when its size matches.
@@ -315,7 +315,7 @@ def land(
         fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=part_prefix())
         tmp = Path(tmp_name)
         with stream, os.fdopen(fd, "wb") as out:
-            copied = _copy(stream, out, display, size, compressed, limits, progress)
+            copied = copy_payload(stream, out, display, size, compressed, limits, progress)
             out.flush()
             os.fsync(out.fileno())
         if copied.lines == 0:

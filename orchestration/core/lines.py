@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import base64
 import codecs
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,8 +69,18 @@ INGESTION_COLUMNS: Columns = {
 }
 
 
-def lines_table(source: str) -> BronzeTable:
-    return BronzeTable(f"{source}_lines", "ingestion_seq", LINE_COLUMNS)
+def lines_table(source: str, lineage: Columns | None = None) -> BronzeTable:
+    return BronzeTable(f"{source}_lines", "ingestion_seq", {**LINE_COLUMNS, **(lineage or {})})
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """What a source knows of each landed file beyond the shared columns (an object key, an etag, a
+    delivery day, ...): `columns` as {name: DuckDB type}, `values(landing)` as {name: value}. Every line
+    of the file and the file's row in `bronze.<source>_ingestions` carry them."""
+
+    columns: Columns
+    values: Callable[[Landing], dict]
 
 
 # line_status: what only the loader can see. Staging classifies everything else.
@@ -163,11 +173,40 @@ def _frame(rows: list[Line], first_number: int) -> pd.DataFrame:
 
 
 def _write_parquet(
-    entry: Landing, source_path: Path, folder: Path, loaded_at: datetime, progress: bool, limits: Limits
+    entry: Landing,
+    source_path: Path,
+    folder: Path,
+    loaded_at: datetime,
+    progress: bool,
+    limits: Limits,
+    lineage: Lineage | None = None,
 ) -> tuple[int, int]:
     """Write one landing as Parquet parts into `folder`; returns (lines, invalid UTF-8 lines). A landed
     file that is gone gives no parts (and 0 lines): its delivery gate quarantines it."""
     lines = invalid = 0
+    columns = lineage.columns if lineage else {}
+    values = lineage.values(entry) if lineage else {}
+    # The source's own lineage columns: names from its code, values bound ($7, $8, ...).
+    extra = "".join(f", ${n}::{kind} as {name}" for n, (name, kind) in enumerate(columns.items(), 7))
+    select = f"""
+        select
+            $1::varchar as ingestion_id, $2::integer as ingestion_seq,
+            $3::varchar as source_file, $4::varchar as source_sha256,
+            line_number, line, is_valid_utf8, raw_base64::varchar as raw_base64,
+            line_status::varchar as line_status, line_bytes,
+            $5::timestamp with time zone as landed_at,
+            $6::timestamp with time zone as loaded_at{extra}
+        from frame
+    """
+    params = [
+        entry.ingestion_id,
+        entry.ingestion_seq,
+        entry.source_file,
+        entry.sha256,
+        entry.landed_at,
+        loaded_at,
+        *(values[name] for name in columns),
+    ]
     if not source_path.exists():
         return lines, invalid
     scratch = duckdb.connect()
@@ -177,26 +216,9 @@ def _write_parquet(
         ) as bar:
             for part, frame in enumerate(_batches(source_path, limits.max_line_bytes), start=1):
                 scratch.register("frame", frame)
-                scratch.sql(
-                    """
-                    select
-                        $1::varchar as ingestion_id, $2::integer as ingestion_seq,
-                        $3::varchar as source_file, $4::varchar as source_sha256,
-                        line_number, line, is_valid_utf8, raw_base64::varchar as raw_base64,
-                        line_status::varchar as line_status, line_bytes,
-                        $5::timestamp with time zone as landed_at,
-                        $6::timestamp with time zone as loaded_at
-                    from frame
-                    """,
-                    params=[
-                        entry.ingestion_id,
-                        entry.ingestion_seq,
-                        entry.source_file,
-                        entry.sha256,
-                        entry.landed_at,
-                        loaded_at,
-                    ],
-                ).write_parquet(str(folder / f"part-{part:05d}.parquet"), compression="zstd", row_group_size=10000)
+                scratch.sql(select, params=params).write_parquet(
+                    str(folder / f"part-{part:05d}.parquet"), compression="zstd", row_group_size=10000
+                )
                 scratch.unregister("frame")
                 lines += len(frame)
                 invalid += int((~frame["is_valid_utf8"]).sum())
@@ -206,8 +228,15 @@ def _write_parquet(
     return lines, invalid
 
 
-def load_landed(source: str, paths: Paths, progress: bool = True) -> LoadSummary:
-    """Load every landed file of `source` that bronze does not hold yet, into the current target."""
+def load_landed(
+    source: str,
+    paths: Paths,
+    progress: bool = True,
+    landed: list[Landing] | None = None,
+    lineage: Lineage | None = None,
+) -> LoadSummary:
+    """Load every landed file of `source` (the manifest's, or `landed`) that bronze does not hold yet,
+    into the current target, with the source's own `lineage` columns if it has any."""
     warehouse = current(paths)
     limits = load().limits
     registry = f"bronze.{source}_ingestions"
@@ -217,20 +246,22 @@ def load_landed(source: str, paths: Paths, progress: bool = True) -> LoadSummary
         if not warehouse.is_missing_relation(exc):
             raise
         recorded = set()
-    pending = [e for e in Manifest(paths.landing(source)).entries() if e.ingestion_id not in recorded]
+    if landed is None:
+        landed = Manifest(paths.landing(source)).entries()
+    pending = [e for e in landed if e.ingestion_id not in recorded]
     loaded_at = datetime.now(UTC)
     invalid: dict[str, int] = {}
 
     def write(entry: Landing, folder: Path) -> int:
         lines, invalid[entry.ingestion_id] = _write_parquet(
-            entry, paths.home / entry.landed_path, folder, loaded_at, progress, limits
+            entry, paths.home / entry.landed_path, folder, loaded_at, progress, limits, lineage
         )
         return lines
 
     loaded = bronze.load(
         paths,
         warehouse,
-        lines_table(source),
+        lines_table(source, lineage.columns if lineage else None),
         pending,
         seq=lambda e: e.ingestion_seq,
         write=write,
@@ -240,7 +271,7 @@ def load_landed(source: str, paths: Paths, progress: bool = True) -> LoadSummary
         warehouse.append_rows(
             {
                 registry: (
-                    INGESTION_COLUMNS,
+                    {**INGESTION_COLUMNS, **(lineage.columns if lineage else {})},
                     [
                         {
                             "ingestion_id": done.entry.ingestion_id,
@@ -252,6 +283,7 @@ def load_landed(source: str, paths: Paths, progress: bool = True) -> LoadSummary
                             "line_count": done.entry.line_count,
                             "landed_at": done.entry.landed_at,
                             "loaded_at": loaded_at.isoformat(),
+                            **(lineage.values(done.entry) if lineage else {}),
                         }
                         for done in loaded
                     ],

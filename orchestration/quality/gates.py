@@ -137,6 +137,7 @@ def parameters(paths: Paths | None = None) -> dict[str, Any]:
         "max_reject_rate": max_reject,
         "tweets_first_date": first,
         "tweets_last_date": last,
+        "media_earliest_date": settings.gates.media_earliest,
     }
 
 
@@ -147,6 +148,8 @@ def _watermarks(engine: Any) -> dict[str, int]:
     marks = {
         "tweets_silver_watermark": ("stg_tweets__lines", "ingestion_seq"),
         "forecast_silver_watermark": ("stg_forecast__records", "pull_seq"),
+        "media_silver_watermark": ("stg_media__articles", "ingestion_seq"),
+        "tiktokcomment_silver_watermark": ("stg_media__comments", "ingestion_seq"),
     }
     values = {}
     with engine.connect() as connection:

@@ -1,0 +1,122 @@
+{{
+    config(
+        unique_key=['ingestion_id', 'line_number'],
+    )
+}}
+
+-- Every bronze line of every media/ object, classified: an article's typed
+-- fields, or the reason it is not one. A value of the wrong type never raises:
+-- the line becomes a reject with a reason (an id that is not a string), or the
+-- field becomes null (a published_at without an offset).
+
+with
+
+bronze_lines as (
+
+    select * from {{ source('media', 'media_lines') }}
+    {% if is_incremental() %}
+        where ingestion_seq > {{ incremental_watermark('ingestion_seq') }}
+    {% endif %}
+
+),
+
+checked as (
+
+    select
+        *,
+        coalesce(line_status = 'line_too_long', false) as is_too_long,
+        is_valid_utf8
+        and not coalesce(line_status = 'line_too_long', false)
+        and {{ json_is_valid('line') }} as is_json
+    from bronze_lines
+
+),
+
+objects as (
+
+    select
+        *,
+        -- json functions raise on malformed text: a CASE only evaluates them on valid JSON.
+        case when is_json then {{ json_is_object('line') }} else false end as is_object
+    from checked
+
+),
+
+extracted as (
+
+    select
+        ingestion_id,
+        ingestion_seq,
+        source_file,
+        object_uri,
+        delivery_day,
+        batch_at,
+        line_number,
+        loaded_at,
+        line,
+        is_valid_utf8,
+        is_too_long,
+        is_json,
+        is_object,
+        case when is_object then {{ json_is_absent('line', 'id') }} end as id_is_absent,
+        case when is_object then {{ json_is_string('line', 'id') }} end as id_is_string,
+        case when is_object then {{ json_string('line', 'id') }} end as raw_id,
+        case when is_object then {{ json_string('line', 'url') }} end as url,
+        case when is_object then {{ json_string('line', 'title') }} end as title,
+        case when is_object then {{ json_string('line', 'outlet') }} end as outlet,
+        case when is_object then {{ json_string('line', 'section') }} end as section,
+        case when is_object then {{ json_string('line', 'language') }} end as language_code,
+        case when is_object then {{ json_string('line', 'published_at') }} end as raw_published_at,
+        case when is_object then {{ json_string_list('line', 'authors') }} end as authors,
+        case when is_object then {{ json_string_list('line', 'tags') }} end as tags
+    from objects
+
+),
+
+classified as (
+
+    select
+        *,
+        {{ iso_offset_timestamp_to_utc('raw_published_at') }} as published_at,
+        case
+            when not is_valid_utf8 then 'line is not valid UTF-8'
+            when is_too_long then 'line too long'
+            when not is_json then 'line is not valid JSON'
+            when not is_object then 'line is not a JSON object'
+            when id_is_absent then 'missing id'
+            when not id_is_string then 'id is not a string'
+            when raw_id = '' then 'id is empty'
+        end as reject_reason
+    from extracted
+
+),
+
+final as (
+
+    select
+        ingestion_id,
+        ingestion_seq,
+        delivery_day,
+        source_file,
+        object_uri as source_file_name,
+        batch_at as created_at_etl,
+        line_number,
+        loaded_at,
+        reject_reason,
+        case when reject_reason is null then raw_id end as article_id,
+        url,
+        title,
+        outlet,
+        section,
+        language_code,
+        published_at,
+        cast(published_at as date) as publish_date,
+        raw_published_at,
+        authors,
+        tags,
+        case when reject_reason is not null then line end as rejected_line
+    from classified
+
+)
+
+select * from final
