@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -106,6 +106,12 @@ SETTINGS: tuple[Setting, ...] = (
         "MEDALLION_PG_PORT", "5433", "Port of the PostgreSQL that holds the Iceberg catalog (`medallion trino up`)."
     ),
     Setting("MEDALLION_TRINO_HEAP", "4G", "Heap of the local Trino."),
+    Setting(
+        "MEDALLION_LAKE",
+        "",
+        "Trino: where Iceberg keeps its files; unset: `$MEDALLION_HOME/lake/iceberg`; `s3://bucket/prefix`: on "
+        "object storage (MEDALLION_S3_ENDPOINT, AWS keys; set before the home's first `trino up`).",
+    ),
     Setting("MEDALLION_TRINO_START_TIMEOUT", "240", "Seconds `medallion trino up` waits for Trino."),
     Setting(
         "MEDALLION_CACHE", "~/.cache/medallion", "Where the Trino server and the BigQuery emulator are unpacked, once."
@@ -226,6 +232,9 @@ class Media:
     s3_endpoint: str
     s3_region: str
     s3_attempts: int
+    # AWS's own variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), for what is not boto3 (Trino's
+    # catalog); boto3 reads them itself. Never shown.
+    s3_keys: tuple[str, str] = field(default=("", ""), repr=False)
 
 
 @dataclass(frozen=True)
@@ -237,6 +246,7 @@ class Trino:
     start_timeout: float
     cache: Path
     m2_repository: Path
+    lake: str = ""
     user: str = "medallion"
 
 
@@ -320,6 +330,12 @@ class _Reader:
         except ValueError:
             raise SettingsError(f"{name}={raw!r}: expected a date, YYYY-MM-DD") from None
 
+    def lake(self, name: str) -> str:
+        raw = self.text(name).rstrip("/")
+        if raw and not (raw.startswith("s3://") and len(raw) > len("s3://") and not raw[5:].startswith("/")):
+            raise SettingsError(f"{name}={raw!r}: expected s3://bucket or s3://bucket/prefix (or unset: a local lake)")
+        return raw
+
     def folder(self, name: str) -> Path:
         return Path(self.raw(name)).expanduser()
 
@@ -364,6 +380,7 @@ def load(environ: Mapping[str, str] | None = None, overrides: Mapping[str, str] 
             s3_endpoint=read.text("MEDALLION_S3_ENDPOINT"),
             s3_region=read.text("MEDALLION_S3_REGION"),
             s3_attempts=read.number("MEDALLION_S3_ATTEMPTS", int),
+            s3_keys=(read.environ.get("AWS_ACCESS_KEY_ID", ""), read.environ.get("AWS_SECRET_ACCESS_KEY", "")),
         ),
         trino=Trino(
             host=read.text("MEDALLION_TRINO_HOST"),
@@ -373,6 +390,7 @@ def load(environ: Mapping[str, str] | None = None, overrides: Mapping[str, str] 
             start_timeout=read.number("MEDALLION_TRINO_START_TIMEOUT"),
             cache=read.folder("MEDALLION_CACHE"),
             m2_repository=read.folder("MEDALLION_M2_REPOSITORY"),
+            lake=read.lake("MEDALLION_LAKE"),
         ),
         bigquery=BigQuery(
             project=read.text("MEDALLION_BQ_PROJECT"),

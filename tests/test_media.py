@@ -4,17 +4,19 @@ Gold is checked against tools/media_reference.py, the rules written in plain Pyt
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import boto3
 import duckdb
 import pytest
+from conftest import free_port, medallion, succeeded, warehouse_rows
 
-from tests.conftest import free_port, medallion, succeeded, warehouse_rows
 from tools import media_reference as reference
 from tools.minio_server import BUCKET, Server
 
@@ -73,13 +75,14 @@ def test_drops_land_from_minio_and_a_late_day_still_wins_its_ids(tmp_path: Path,
     # An object whose name carries a quote, a template and SQL: data like any other, its name kept verbatim.
     hostile = drops / "media" / "2026" / "11" / "20" / "it's {{ 7*7 }}; drop table gold.versions;--.json"
     article = {"outlet": "El País", "published_at": "2026-11-20T09:30:00+01:00", "title": "Ídem 😀\u2028fin"}
-    hostile.write_bytes(
-        (
-            json.dumps({**article, "id": "7300000000000000001"}, ensure_ascii=False)
-            + "\r\n"
-            + json.dumps({**article, "id": "7300000000000000002"}, ensure_ascii=False)
-        ).encode()
-    )
+    odd = [
+        {**article, "id": "7300000000000000001"},
+        {**article, "id": "7300000000000000002"},
+        {**article, "id": "7300000000000000003", "published_at": "2026-11-20T24:00:00Z"},  # no hour 24: no day
+        {**article, "id": "7300000000000000004", "published_at": "2026-11-20T10:00:00"},  # no offset: no day
+        {**article, "id": "7300000000000000005", "outlet": {"name": "El País"}},  # an outlet that is no string
+    ]
+    hostile.write_bytes("\r\n".join(json.dumps(a, ensure_ascii=False) for a in odd).encode())
     late = tmp_path / "late"
     for dataset in ("media", "tiktokcomment"):  # the 19th is delivered late
         shutil.move(drops / dataset / "2026" / "11" / "19", late / dataset / "2026" / "11" / "19")
@@ -204,6 +207,54 @@ def test_comment_rules_rejects_and_the_authors_history(tmp_path: Path) -> None:
         " where user_uid = 'u1' order by dbt_valid_from",
     )
     assert history == [("Ana", False), ("Ana 🌻", True)]
+
+
+def test_a_day_folder_lands_its_data_reports_the_rest_and_retries_a_broken_read(tmp_path: Path) -> None:
+    from orchestration.settings import load
+    from orchestration.sources.media.landing import drops, land_days
+    from orchestration.sources.media.store import LocalStore
+
+    day = tmp_path / "root" / "media" / "2026" / "11" / "03"
+    day.mkdir(parents=True)
+    (day / "a.json").write_text('{"id": "1", "outlet": "ABC"}\n', encoding="utf-8")
+    (day / "b.json").write_bytes(b"")  # producers write empty parts: reported, not a failure
+    (day / "_SUCCESS").write_bytes(b"")
+    (day / "c.json.tmp").write_text('{"id": "hal', encoding="utf-8")
+
+    class Flaky(LocalStore):
+        """Breaks off the first read of every object mid-body, as a dropped connection would."""
+
+        transient = (ConnectionResetError,)
+
+        def __init__(self, root: Path):
+            super().__init__(root)
+            self.broken: set[str] = set()
+
+        @contextmanager
+        def open(self, item):  # type: ignore[override]
+            if item.uri in self.broken:
+                with super().open(item) as handle:
+                    yield handle
+                return
+            self.broken.add(item.uri)
+            yield io.BufferedReader(Dropped())
+
+    class Dropped(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer) -> int:  # type: ignore[override]
+            raise ConnectionResetError("connection reset by peer")
+
+    settings = load()
+    paths = type(settings.paths)(tmp_path / "home")
+    [report] = land_days(
+        Flaky(tmp_path / "root"), [date(2026, 11, 3)], paths, settings.limits, settings.media, ("media",)
+    )
+    assert (report.files, report.ignored, len(report.landed), len(report.empty), report.errors) == (2, 2, 1, 1, [])
+    assert "1 empty (nothing to land)" in report.line() and "2 not data" in report.line()
+    assert [d.file_name for d in drops(paths, "media")] == ["a.json"]
+    assert not list((paths.landing("media")).glob(".part-*"))  # the broken read left nothing behind
 
 
 def test_daily_partitions_and_the_schedule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,8 +6,9 @@ Written from the rules in the README ("Media drops"), not from the SQL:
 - a line is a reject unless it is a JSON object whose id (`id`, `cid`) is a non-empty string; a comment
   whose `aweme_id` or `user.uid` is present but not a string is a reject too;
 - the first delivery of an id wins: earliest delivery day, then file name, then line number;
-- `published_at` counts only as ISO 8601 with an offset (or Z); `create_time`, `digg_count` only as
-  whole non-negative numbers (a JSON integer or a string of digits);
+- `published_at` counts only as ISO 8601 with an offset (or Z), year 1000 on, hours to 23; `outlet`
+  only as a string; `create_time`, `digg_count` only as whole non-negative numbers (a JSON integer or a
+  string of digits);
 - media_daily: winners with a publish time and an outlet, distinct ids per (UTC date, outlet);
 - tiktok_comments_daily: winners with a create time and a video, per (UTC date, aweme_id): comments,
   distinct `user.uid` (none: not a commenter), sum of `digg_count` (null adds nothing).
@@ -22,7 +23,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-ISO_WITH_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})")
+ISO_WITH_OFFSET = re.compile(
+    r"[1-9]\d{3}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)"
+)
+MAX_LINE_BYTES = 1 << 20  # MEDALLION_MAX_LINE_BYTES' default: a longer line is a reject
 WHOLE = re.compile(r"[0-9]{1,15}")
 LATEST_EPOCH = 32_503_680_000  # 3000-01-01
 
@@ -43,7 +47,7 @@ def deliveries(root: Path, dataset: str, days: list[date] | None = None) -> list
 
 
 def lines(path: Path) -> list[str | None]:
-    """Each line's text, or None when it is not UTF-8."""
+    """Each line's text, or None when it is not UTF-8 or longer than MAX_LINE_BYTES."""
     raw = path.read_bytes()
     pieces = raw.split(b"\n")
     if pieces and pieces[-1] == b"":
@@ -51,6 +55,9 @@ def lines(path: Path) -> list[str | None]:
     out: list[str | None] = []
     for piece in pieces:
         piece = piece.removesuffix(b"\r")
+        if len(piece) > MAX_LINE_BYTES:
+            out.append(None)
+            continue
         try:
             out.append(piece.decode("utf-8"))
         except UnicodeDecodeError:
@@ -59,9 +66,8 @@ def lines(path: Path) -> list[str | None]:
 
 
 def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value)
+    """A text field counts only as a JSON string."""
+    return value if isinstance(value, str) else None
 
 
 def _whole(value: Any, limit: int | None = None) -> int | None:

@@ -98,10 +98,11 @@
 
 
 {#- ISO 8601 that says its offset ('2026-11-20T09:30:00+01:00', '...Z') as a
-    UTC timestamp; null without an offset (whose instant would be a guess) or
-    when it does not parse. -#}
+    UTC timestamp; null without an offset (whose instant would be a guess), for
+    a year before 1000, an hour past 23, an offset past 23:59, or when it does
+    not parse. -#}
 {% macro iso_offset_timestamp_to_utc(text) -%}
-    {%- set pattern = '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})' -%}
+    {%- set pattern = '[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,9})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])' -%}
     {{ return(adapter.dispatch('iso_offset_timestamp_to_utc', 'medallion')(text, pattern)) }}
 {%- endmacro %}
 

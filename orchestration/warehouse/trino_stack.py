@@ -225,6 +225,8 @@ class Stack:
         self.etc = self.root / "etc"
         self.data = self.root / "data"
         self.lake = paths.home / "lake" / "iceberg"
+        # Where Iceberg's files go: this local folder, or MEDALLION_LAKE on object storage.
+        self.lake_uri = self.settings.lake or str(self.lake)
 
     @functools.cached_property
     def pg_data(self) -> Path:
@@ -351,7 +353,7 @@ class Stack:
                 query.max-memory-per-node=2GB
             """,
             "log.properties": "io.trino=INFO",
-            # The lake: Iceberg tables on the local file system, catalogued in PostgreSQL.
+            # The lake: Iceberg tables catalogued in PostgreSQL, their files on the local file system or S3.
             "catalog/iceberg.properties": f"""
                 connector.name=iceberg
                 iceberg.catalog.type=jdbc
@@ -360,11 +362,9 @@ class Stack:
                 iceberg.jdbc-catalog.connection-url=jdbc:postgresql://127.0.0.1:{s.pg_port}/{CATALOG_DB}
                 iceberg.jdbc-catalog.connection-user={PG_USER}
                 iceberg.jdbc-catalog.connection-password=
-                iceberg.jdbc-catalog.default-warehouse-dir=local:///
                 iceberg.file-format=PARQUET
                 iceberg.compression-codec=ZSTD
-                fs.native-local.enabled=true
-                local.location={self.lake}
+                {self._lake_properties()}
             """,
             # Read-only window on the loader's Parquet staging files ($MEDALLION_HOME is its root).
             "catalog/hive.properties": f"""
@@ -379,8 +379,32 @@ class Stack:
         }
         for name, body in files.items():
             lines = [line.strip() for line in body.strip().splitlines()]
-            (self.etc / name).write_text("\n".join(lines) + "\n")
+            path = self.etc / name
+            path.touch(mode=0o600)  # the catalog file may hold S3 keys: readable by its owner only
+            path.chmod(0o600)
+            path.write_text("\n".join(lines) + "\n")
         (self.root / "hive-metastore").mkdir(exist_ok=True)
+
+    def _lake_properties(self) -> str:
+        """The Iceberg catalog's file system: local (the default), or Trino's native S3 file system on
+        MEDALLION_LAKE, with the endpoint and keys `medallion land media` uses (path-style on an endpoint
+        such as MinIO)."""
+        if not self.settings.lake:
+            return f"iceberg.jdbc-catalog.default-warehouse-dir=local:///\nfs.native-local.enabled=true\nlocal.location={self.lake}"
+        media = load().media
+        access, secret = media.s3_keys
+        if not access or not secret:
+            raise StackError(f"MEDALLION_LAKE={self.settings.lake}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+        lines = [
+            f"iceberg.jdbc-catalog.default-warehouse-dir={self.settings.lake}",
+            "fs.native-s3.enabled=true",
+            f"s3.region={media.s3_region}",
+            f"s3.aws-access-key={access}",
+            f"s3.aws-secret-key={secret}",
+        ]
+        if media.s3_endpoint:
+            lines += [f"s3.endpoint={media.s3_endpoint}", "s3.path-style-access=true"]
+        return "\n".join(lines)
 
     def _launcher(self, server: Path, action: str) -> subprocess.CompletedProcess[str]:
         jdk = java_home()
@@ -468,6 +492,6 @@ class Stack:
         trino = "answering" if self.ping() else "not answering"
         return (
             f"Trino {TRINO_VERSION} on {self.settings.host}:{self.settings.port}: {trino}\n"
-            f"Iceberg lake: {self.lake}\nJDBC catalog: postgresql://127.0.0.1:{self.settings.pg_port}/{CATALOG_DB}"
+            f"Iceberg lake: {self.lake_uri}\nJDBC catalog: postgresql://127.0.0.1:{self.settings.pg_port}/{CATALOG_DB}"
             f" (data {self.pg_data})"
         )

@@ -31,7 +31,9 @@ final as (
         user_unique_id as unique_id,
         user_nickname as nickname,
         delivery_day as seen_on_delivery_day,
-        ingestion_id as seen_in_ingestion_id
+        ingestion_id as seen_in_ingestion_id,
+        source_file_name,
+        created_at_etl
     from ranked
     where recency_rank = 1
 

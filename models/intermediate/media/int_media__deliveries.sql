@@ -13,6 +13,7 @@ articles as (
         ingestion_id,
         delivery_day,
         source_file_name,
+        created_at_etl,
         line_number,
         reject_reason,
         article_id as item_id
@@ -27,6 +28,7 @@ comments as (
         ingestion_id,
         delivery_day,
         source_file_name,
+        created_at_etl,
         line_number,
         reject_reason,
         comment_id as item_id
@@ -71,6 +73,7 @@ counted as (
         lines.ingestion_id,
         min(lines.delivery_day) as delivery_day,
         min(lines.source_file_name) as source_file_name,
+        min(lines.created_at_etl) as created_at_etl,
         count(*) as lines_delivered,
         count(lines.reject_reason) as rejected_lines,
         count(winners.line_number) as first_deliveries
@@ -91,6 +94,7 @@ final as (
         counted.ingestion_id as delivery_id,
         counted.delivery_day,
         counted.source_file_name,
+        counted.created_at_etl,
         deliveries.state,
         counted.lines_delivered,
         counted.rejected_lines,

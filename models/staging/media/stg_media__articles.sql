@@ -11,34 +11,9 @@
 
 with
 
-bronze_lines as (
-
-    select * from {{ source('media', 'media_lines') }}
-    {% if is_incremental() %}
-        where ingestion_seq > {{ incremental_watermark('ingestion_seq') }}
-    {% endif %}
-
-),
-
-checked as (
-
-    select
-        *,
-        coalesce(line_status = 'line_too_long', false) as is_too_long,
-        is_valid_utf8
-        and not coalesce(line_status = 'line_too_long', false)
-        and {{ json_is_valid('line') }} as is_json
-    from bronze_lines
-
-),
-
 objects as (
 
-    select
-        *,
-        -- json functions raise on malformed text: a CASE only evaluates them on valid JSON.
-        case when is_json then {{ json_is_object('line') }} else false end as is_object
-    from checked
+    {{ json_lines(source('media', 'media_lines')) }}
 
 ),
 
@@ -63,7 +38,9 @@ extracted as (
         case when is_object then {{ json_string('line', 'id') }} end as raw_id,
         case when is_object then {{ json_string('line', 'url') }} end as url,
         case when is_object then {{ json_string('line', 'title') }} end as title,
-        case when is_object then {{ json_string('line', 'outlet') }} end as outlet,
+        -- The outlet is a grouping key in gold: only a string counts.
+        case when is_object and {{ json_is_string('line', 'outlet') }} then {{ json_string('line', 'outlet') }} end
+            as outlet,
         case when is_object then {{ json_string('line', 'section') }} end as section,
         case when is_object then {{ json_string('line', 'language') }} end as language_code,
         case when is_object then {{ json_string('line', 'published_at') }} end as raw_published_at,
@@ -79,10 +56,7 @@ classified as (
         *,
         {{ iso_offset_timestamp_to_utc('raw_published_at') }} as published_at,
         case
-            when not is_valid_utf8 then 'line is not valid UTF-8'
-            when is_too_long then 'line too long'
-            when not is_json then 'line is not valid JSON'
-            when not is_object then 'line is not a JSON object'
+            {{ unreadable_line_reasons() }}
             when id_is_absent then 'missing id'
             when not id_is_string then 'id is not a string'
             when raw_id = '' then 'id is empty'

@@ -11,33 +11,9 @@
 
 with
 
-bronze_lines as (
-
-    select * from {{ source('media', 'tiktokcomment_lines') }}
-    {% if is_incremental() %}
-        where ingestion_seq > {{ incremental_watermark('ingestion_seq') }}
-    {% endif %}
-
-),
-
-checked as (
-
-    select
-        *,
-        coalesce(line_status = 'line_too_long', false) as is_too_long,
-        is_valid_utf8
-        and not coalesce(line_status = 'line_too_long', false)
-        and {{ json_is_valid('line') }} as is_json
-    from bronze_lines
-
-),
-
 objects as (
 
-    select
-        *,
-        case when is_json then {{ json_is_object('line') }} else false end as is_object
-    from checked
+    {{ json_lines(source('media', 'tiktokcomment_lines')) }}
 
 ),
 
@@ -84,10 +60,7 @@ typed as (
         {{ to_count('raw_digg_count') }} as digg_count,
         {{ to_count('raw_reply_total') }} as reply_comment_total,
         case
-            when not is_valid_utf8 then 'line is not valid UTF-8'
-            when is_too_long then 'line too long'
-            when not is_json then 'line is not valid JSON'
-            when not is_object then 'line is not a JSON object'
+            {{ unreadable_line_reasons() }}
             when cid_is_absent then 'missing cid'
             when not cid_is_string then 'cid is not a string'
             when raw_cid = '' then 'cid is empty'

@@ -10,34 +10,9 @@
 
 with
 
-bronze_lines as (
-
-    select * from {{ source('tweets', 'tweets_lines') }}
-    {% if is_incremental() %}
-        where ingestion_seq > {{ incremental_watermark('ingestion_seq') }}
-    {% endif %}
-
-),
-
-checked as (
-
-    select
-        *,
-        coalesce(line_status = 'line_too_long', false) as is_too_long,
-        is_valid_utf8
-        and not coalesce(line_status = 'line_too_long', false)
-        and {{ json_is_valid('line') }} as is_json
-    from bronze_lines
-
-),
-
 objects as (
 
-    select
-        *,
-        -- json functions raise on malformed text: a CASE only evaluates them on valid JSON.
-        case when is_json then {{ json_is_object('line') }} else false end as is_object
-    from checked
+    {{ json_lines(source('tweets', 'tweets_lines')) }}
 
 ),
 
@@ -93,10 +68,7 @@ classified as (
     select
         *,
         case
-            when not is_valid_utf8 then 'line is not valid UTF-8'
-            when is_too_long then 'line too long'
-            when not is_json then 'line is not valid JSON'
-            when not is_object then 'line is not a JSON object'
+            {{ unreadable_line_reasons() }}
             when raw_id is null then 'missing id'
             when tweet_id is null then 'id is not an integer'
             when raw_date is null then 'missing date'

@@ -28,7 +28,6 @@ SOURCE = Source(
         DeliveryKind(dataset, lambda paths, dataset=dataset: paths.landing(dataset), _landed(dataset))
         for dataset in DATASETS
     ),
-    # Its models carry Trino bodies, but no Trino run of them is tested yet.
-    targets=("duckdb",),
+    targets=("duckdb", "trino"),
     scheduled_only=("landing/media_drops",),
 )

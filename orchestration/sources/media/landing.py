@@ -22,10 +22,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from orchestration.core.landing import LandingError, copy_payload, readable
+from orchestration.core.landing import Copied, LandingError, copy_payload, readable
 from orchestration.core.ledger import Ledger, folder_lock, part_prefix, remove_abandoned_parts
 from orchestration.settings import Limits, Media, Paths
 from orchestration.sources.media.store import DATASETS, Store, StoredObject, StoreError
+
+
+class EmptyObject(LandingError):
+    """An object of zero bytes: reported, not landed, and no failure (producers write them)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class DayReport:
     dataset: str
     day: date
     files: int = 0
+    ignored: int = 0  # objects in the day's folder that are not data (`_SUCCESS`, `*.tmp`, ...)
+    empty: list[str] = field(default_factory=list)
     landed: list[Drop] = field(default_factory=list)
     skipped: list[Drop] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -77,8 +83,12 @@ class DayReport:
         text = f"{where}: {self.files} file(s): landed {len(self.landed)} ({lines:,} lines)"
         if self.skipped:
             text += f", already landed {len(self.skipped)}"
+        if self.empty:
+            text += f", {len(self.empty)} empty (nothing to land)"
         if self.errors:
             text += f", {len(self.errors)} failed"
+        if self.ignored:
+            text += f"; {self.ignored} not data (only *.json is)"
         return text
 
 
@@ -98,27 +108,34 @@ def month_days(month: str) -> list[date]:
     return days_between(first, following - timedelta(days=1))
 
 
-def _download(store: Store, item: StoredObject, folder: Path, limits: Limits, attempts: int) -> tuple[Path, object]:
-    """Stream `item` into a scratch file in `folder`, counting and hashing; retried from the start when the
-    connection breaks mid-body."""
+def _download(store: Store, item: StoredObject, folder: Path, limits: Limits, attempts: int) -> tuple[Path, Copied]:
+    """Stream `item` into a scratch file in `folder`, counting and hashing; started again from the beginning
+    when the connection breaks off mid-body (at most `attempts` times)."""
     for attempt in range(1, attempts + 1):
-        fd, name = tempfile.mkstemp(dir=folder, prefix=part_prefix())
-        tmp = Path(name)
+        tmp: Path | None = None
         try:
-            with store.open(item) as body, os.fdopen(fd, "wb") as out:
-                copied = copy_payload(body, out, item.uri, item.size, False, limits, progress=False)
-                out.flush()
-                os.fsync(out.fileno())
+            with store.open(item) as body:
+                fd, name = tempfile.mkstemp(dir=folder, prefix=part_prefix())
+                tmp = Path(name)
+                with os.fdopen(fd, "wb") as out:
+                    copied = copy_payload(body, out, item.uri, item.size, False, limits, progress=False)
+                    out.flush()
+                    os.fsync(out.fileno())
             if item.size and copied.size != item.size:
                 raise LandingError(f"{item.uri}: read {copied.size:,} of {item.size:,} bytes")
             return tmp, copied
-        except store.transient as exc:
-            tmp.unlink(missing_ok=True)
+        except BaseException as exc:
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+            # A connection that broke off mid-body: raised as it is, or (from copy_payload) as the cause of
+            # a LandingError. Anything else is no reason to read again.
+            broken = (
+                exc if isinstance(exc, store.transient) else exc.__cause__ if isinstance(exc, LandingError) else None
+            )
+            if broken is None or not isinstance(broken, store.transient):
+                raise
             if attempt == attempts:
-                raise LandingError(f"{item.uri}: the read broke off {attempts} times ({exc})") from exc
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+                raise LandingError(f"{item.uri}: the read broke off {attempts} times ({broken})") from exc
     raise AssertionError("unreachable")
 
 
@@ -127,18 +144,19 @@ def _land_object(
 ) -> tuple[Drop, bool]:
     folder = paths.landing(dataset)
     folder.mkdir(parents=True, exist_ok=True)
-    known = [d for d in drops(paths, dataset) if d.object_uri == item.uri]
+    uri = readable(item.uri)  # as the manifest keeps it (bytes of a local name that are not UTF-8 replaced)
+    known = [d for d in drops(paths, dataset) if d.object_uri == uri]
     if item.etag and any(d.etag == item.etag for d in known):
         return next(d for d in known if d.etag == item.etag), True
     remove_abandoned_parts(folder)
     tmp, copied = _download(store, item, folder, limits, media.s3_attempts)
     try:
         if copied.lines == 0:
-            raise LandingError(f"{item.uri}: empty; nothing to land")
+            raise EmptyObject(f"{item.uri}: empty, nothing to land")
         with folder_lock(folder):
             entries = drops(paths, dataset)
             for entry in entries:
-                if entry.object_uri == item.uri and entry.sha256 == copied.content_sha256:
+                if entry.object_uri == uri and entry.sha256 == copied.content_sha256:
                     return entry, True
             landed_at = datetime.now(UTC)
             delivery_id = f"{landed_at:%Y%m%dT%H%M%S%fZ}-{copied.content_sha256[:12]}"
@@ -150,7 +168,7 @@ def _land_object(
                 dataset=dataset,
                 delivery_day=day.isoformat(),
                 file_name=name,
-                object_uri=readable(item.uri),
+                object_uri=uri,
                 etag=item.etag,
                 sha256=copied.content_sha256,
                 delivered_bytes=copied.size,
@@ -191,11 +209,14 @@ def land_days(
     for day in days:
         for dataset in datasets:
             # A listing that fails (no bucket, refused keys, no endpoint) fails every day alike: it raises.
-            listed = store.list_day(dataset, day)
-            outcome = DayReport(dataset, day, files=len(listed))
+            listed, ignored = store.list_day(dataset, day)
+            outcome = DayReport(dataset, day, files=len(listed), ignored=ignored)
             for item in listed:
                 try:
                     drop, skipped = _land_object(store, item, dataset, day, paths, limits, media, batch)
+                except EmptyObject as exc:
+                    outcome.empty.append(str(exc))
+                    continue
                 except (LandingError, StoreError) as exc:
                     outcome.errors.append(str(exc))
                     continue

@@ -4,7 +4,8 @@
 `_SUCCESS`, `*.tmp` and anything else are not. On S3, listing and reading go through boto3 (the AWS
 SDK): paginated listing, standard retries with backoff on every request, the body streamed in
 chunks; an object is read at the ETag it was listed with (`IfMatch`), so a producer overwriting it
-meanwhile makes the read fail and be tried again rather than mix two versions.
+meanwhile makes that read fail (the object is reported, and the next run lands its new version)
+rather than mix two versions.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ def is_data(name: str) -> bool:
 class Store(Protocol):
     root: str
 
-    def list_day(self, dataset: str, day: date) -> list[StoredObject]: ...
+    def list_day(self, dataset: str, day: date) -> tuple[list[StoredObject], int]:
+        """The day's data objects in file-name order, and how many other objects its folder holds."""
+        ...
 
     @contextmanager
     def open(self, item: StoredObject) -> Iterator[BinaryIO]: ...
@@ -63,15 +66,16 @@ class LocalStore:
         if not self.folder.is_dir():
             raise StoreError(f"{root}: no such folder (expected <root>/media/YYYY/MM/DD/*.json)")
 
-    def list_day(self, dataset: str, day: date) -> list[StoredObject]:
+    def list_day(self, dataset: str, day: date) -> tuple[list[StoredObject], int]:
         folder = self.folder / day_prefix(dataset, day)
-        if not folder.is_dir():
-            return []
-        return [
-            StoredObject(str(path), path.name, path.stat().st_size, "")
-            for path in sorted(folder.iterdir())
-            if path.is_file() and is_data(path.name)
-        ]
+        try:
+            if not folder.is_dir():
+                return [], 0
+            files = [path for path in sorted(folder.iterdir()) if path.is_file()]
+            data = [StoredObject(str(p), p.name, p.stat().st_size, "") for p in files if is_data(p.name)]
+        except OSError as exc:
+            raise StoreError(f"{folder}: cannot list: {exc.strerror or exc}") from exc
+        return data, len(files) - len(data)
 
     @contextmanager
     def open(self, item: StoredObject) -> Iterator[BinaryIO]:
@@ -129,9 +133,10 @@ class S3Store:
             return StoreError(f"{what}: S3 said {code or exc}")
         return StoreError(f"{what}: {exc}")
 
-    def list_day(self, dataset: str, day: date) -> list[StoredObject]:
+    def list_day(self, dataset: str, day: date) -> tuple[list[StoredObject], int]:
         prefix = self._key(day_prefix(dataset, day))
         found = []
+        ignored = 0
         try:
             pages = self.client.get_paginator("list_objects_v2").paginate(
                 Bucket=self.bucket, Prefix=prefix, Delimiter="/"
@@ -142,9 +147,11 @@ class S3Store:
                     if is_data(name):
                         uri = f"s3://{self.bucket}/{item['Key']}"
                         found.append(StoredObject(uri, name, int(item["Size"]), item.get("ETag", "").strip('"')))
+                    else:
+                        ignored += 1
         except (self._botocore.BotoCoreError, self._botocore.ClientError) as exc:
             raise self._explain(exc, f"s3://{self.bucket}/{prefix}") from exc
-        return sorted(found, key=lambda o: o.name)
+        return sorted(found, key=lambda o: o.name), ignored
 
     @contextmanager
     def open(self, item: StoredObject) -> Iterator[BinaryIO]:
