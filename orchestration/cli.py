@@ -261,6 +261,52 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_media(args: argparse.Namespace) -> int:
+    from orchestration.warehouse import WarehouseUnavailable, current, fetchall
+
+    target = current(_paths())
+    try:
+        con = target.connect_gold()
+    except WarehouseUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        articles = fetchall(
+            con,
+            "select coalesce(sum(articles), 0), count(distinct publish_date), count(distinct outlet),"
+            " cast(min(publish_date) as varchar), cast(max(publish_date) as varchar) from gold.media_daily",
+        )[0]
+        outlets = fetchall(
+            con, "select outlet, sum(articles) from gold.media_daily group by outlet order by 2 desc, 1 limit 3"
+        )
+        comments = fetchall(
+            con,
+            "select coalesce(sum(comments), 0), count(distinct aweme_id), coalesce(sum(likes), 0)"
+            " from gold.tiktok_comments_daily",
+        )[0]
+        videos = fetchall(
+            con,
+            "select aweme_id, sum(comments), sum(likes) from gold.tiktok_comments_daily"
+            " group by aweme_id order by 2 desc, 1 limit 3",
+        )
+    except Exception as exc:
+        if target.is_missing_relation(exc):
+            print("error: no media gold yet: `medallion land media ROOT --day D`, `medallion build`", file=sys.stderr)
+            return 2
+        raise
+    finally:
+        con.close()
+    total, days, outlet_count, first, last = articles
+    print(f"articles: {total:,} over {days} publish dates ({first} to {last}), {outlet_count} outlets")
+    for outlet, count in outlets:
+        print(f"    {outlet:<28} {count:>8,}")
+    total, video_count, likes = comments
+    print(f"comments: {total:,} on {video_count} videos, {likes:,} likes")
+    for video, count, video_likes in videos:
+        print(f"    {video:<28} {count:>8,} comments {video_likes:>10,} likes")
+    return 0
+
+
 def cmd_versions(args: argparse.Namespace) -> int:
     from orchestration.sources.tweets.report import AnswersUnavailable, format_versions, read_versions
 
@@ -395,6 +441,9 @@ def parser() -> argparse.ArgumentParser:
 
     forecast_summary = sub.add_parser("forecast", help="print the current forecast gold tables in short")
     forecast_summary.set_defaults(func=cmd_forecast)
+
+    media_summary = sub.add_parser("media", help="print the current media gold tables in short")
+    media_summary.set_defaults(func=cmd_media)
 
     versions = sub.add_parser("versions", help="list the kept gold versions, newest (current) first")
     versions.add_argument("--json", action="store_true", help="machine-readable output")

@@ -142,6 +142,10 @@ def test_a_month_backfilled_after_the_daily_run(tmp_path: Path) -> None:
     assert_gold_follows_the_rules(home, drops)
     versions = json.loads(succeeded(medallion(home, "versions", "--json")))
     assert len(versions) == 2 and "media_daily" in versions[0]["row_counts"]
+    articles = sum(n for _, _, n in reference.media_daily(drops))
+    comments = sum(row[2] for row in reference.tiktok_comments_daily(drops))
+    summary = succeeded(medallion(home, "media"))
+    assert f"articles: {articles:,} over " in summary and f"comments: {comments:,} on " in summary
 
 
 def _comment(cid: str, uid: str | None, nickname: str, likes: object, day: str) -> dict:
