@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -88,6 +89,7 @@ def stack() -> Iterator[Stack]:
             stack.ok("trino", "down")
     finally:
         minio.down()
+        shutil.rmtree(home, ignore_errors=True)  # its catalog file holds the MinIO keys
 
 
 def test_tweets_and_media_build_on_an_iceberg_lake_in_the_bucket(stack: Stack, tmp_path: Path) -> None:
@@ -129,3 +131,22 @@ def test_tweets_and_media_build_on_an_iceberg_lake_in_the_bucket(stack: Stack, t
     local = stack.home / "lake" / "iceberg"
     assert not local.exists() or not any(p.is_file() for p in local.rglob("*"))
     assert f"Iceberg lake: s3://{BUCKET}/lake" in stack.ok("trino", "status")
+
+
+def test_a_homes_lake_is_fixed_by_its_first_trino_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchestration.settings import Paths
+    from orchestration.warehouse.trino_stack import Stack, StackError
+
+    monkeypatch.setenv("MEDALLION_LAKE", "s3://medallion/lake")
+    monkeypatch.setenv("MEDALLION_S3_ENDPOINT", "http://127.0.0.1:9900")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
+    with pytest.raises(StackError, match="set AWS_ACCESS_KEY_ID"):
+        Stack(Paths(tmp_path))._lake_properties()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "medallion-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s3cret")
+    written = Stack(Paths(tmp_path))._lake_properties()
+    assert "iceberg.jdbc-catalog.default-warehouse-dir=s3://medallion/lake" in written
+    assert "s3.path-style-access=true" in written and "s3.endpoint=http://127.0.0.1:9900" in written
+    monkeypatch.delenv("MEDALLION_LAKE")
+    with pytest.raises(StackError, match="this home's Iceberg lake is s3://medallion/lake"):
+        Stack(Paths(tmp_path))._lake_properties()

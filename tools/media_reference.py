@@ -54,10 +54,10 @@ def lines(path: Path) -> list[str | None]:
         pieces.pop()
     out: list[str | None] = []
     for piece in pieces:
-        piece = piece.removesuffix(b"\r")
-        if len(piece) > MAX_LINE_BYTES:
+        if len(piece) > MAX_LINE_BYTES:  # as the loader counts it: a CR before the LF included
             out.append(None)
             continue
+        piece = piece.removesuffix(b"\r")
         try:
             out.append(piece.decode("utf-8"))
         except UnicodeDecodeError:
@@ -85,7 +85,7 @@ def _utc(text: Any) -> datetime | None:
         return None
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
+    except (ValueError, OverflowError):  # past the year 9999 in UTC: no date, as in the models
         return None
 
 

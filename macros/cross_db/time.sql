@@ -99,19 +99,27 @@
 
 {#- ISO 8601 that says its offset ('2026-11-20T09:30:00+01:00', '...Z') as a
     UTC timestamp; null without an offset (whose instant would be a guess), for
-    a year before 1000, an hour past 23, an offset past 23:59, or when it does
-    not parse. -#}
+    a year before 1000 or (in UTC) after 9999, an hour past 23, an offset past
+    23:59, or when it does not parse. -#}
 {% macro iso_offset_timestamp_to_utc(text) -%}
     {%- set pattern = '[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,9})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])' -%}
     {{ return(adapter.dispatch('iso_offset_timestamp_to_utc', 'medallion')(text, pattern)) }}
 {%- endmacro %}
 
 {% macro default__iso_offset_timestamp_to_utc(text, pattern) -%}
-    case when regexp_full_match({{ text }}, '{{ pattern }}') then {{ iso_timestamp_to_utc(text) }} end
+    case
+        when regexp_full_match({{ text }}, '{{ pattern }}') and year({{ iso_timestamp_to_utc(text) }}) <= 9999
+            then {{ iso_timestamp_to_utc(text) }}
+    end
 {%- endmacro %}
 
+{#- Trino's from_iso8601_timestamp wants the `T`: a space there is made one. -#}
 {% macro trino__iso_offset_timestamp_to_utc(text, pattern) -%}
-    case when regexp_like({{ text }}, '^{{ pattern }}$') then {{ iso_timestamp_to_utc(text) }} end
+    {%- set iso = "regexp_replace(" ~ text ~ ", '^([0-9-]{10}) ', '$1T')" -%}
+    case
+        when regexp_like({{ text }}, '^{{ pattern }}$') and year({{ iso_timestamp_to_utc(iso) }}) <= 9999
+            then {{ iso_timestamp_to_utc(iso) }}
+    end
 {%- endmacro %}
 
 

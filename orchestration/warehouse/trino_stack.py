@@ -385,16 +385,37 @@ class Stack:
             path.write_text("\n".join(lines) + "\n")
         (self.root / "hive-metastore").mkdir(exist_ok=True)
 
+    def _lake(self) -> str:
+        """This home's lake, fixed by its first `trino up`: the catalog's tables live there, so a later `up`
+        with another (or no) MEDALLION_LAKE is refused rather than left unable to read them."""
+        record = self.root / "lake"
+        wanted = self.settings.lake or "local"
+        if record.exists():
+            fixed = record.read_text().strip()
+            if fixed != wanted:
+                raise StackError(
+                    f"this home's Iceberg lake is {fixed} (since its first `trino up`), but MEDALLION_LAKE says "
+                    f"{self.settings.lake or 'local (unset)'}: "
+                    + ("unset MEDALLION_LAKE" if fixed == "local" else f"set MEDALLION_LAKE={fixed}")
+                )
+        else:
+            self.root.mkdir(parents=True, exist_ok=True)
+            record.write_text(wanted + "\n")
+        return wanted
+
     def _lake_properties(self) -> str:
         """The Iceberg catalog's file system: local (the default), or Trino's native S3 file system on
         MEDALLION_LAKE, with the endpoint and keys `medallion land media` uses (path-style on an endpoint
         such as MinIO)."""
-        if not self.settings.lake:
+        if self._lake() == "local":
             return f"iceberg.jdbc-catalog.default-warehouse-dir=local:///\nfs.native-local.enabled=true\nlocal.location={self.lake}"
         media = load().media
         access, secret = media.s3_keys
         if not access or not secret:
             raise StackError(f"MEDALLION_LAKE={self.settings.lake}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+        for value in (access, secret, media.s3_endpoint, media.s3_region, self.settings.lake):
+            if any(c in value for c in "\\\n\r"):
+                raise StackError("an S3 setting holds a backslash or a line break, which Trino's catalog file cannot")
         lines = [
             f"iceberg.jdbc-catalog.default-warehouse-dir={self.settings.lake}",
             "fs.native-s3.enabled=true",

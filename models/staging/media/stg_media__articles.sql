@@ -39,8 +39,9 @@ extracted as (
         case when is_object then {{ json_string('line', 'url') }} end as url,
         case when is_object then {{ json_string('line', 'title') }} end as title,
         -- The outlet is a grouping key in gold: only a string counts.
-        case when is_object and {{ json_is_string('line', 'outlet') }} then {{ json_string('line', 'outlet') }} end
-            as outlet,
+        case
+            when is_object then case when {{ json_is_string('line', 'outlet') }} then {{ json_string('line', 'outlet') }} end
+        end as outlet,
         case when is_object then {{ json_string('line', 'section') }} end as section,
         case when is_object then {{ json_string('line', 'language') }} end as language_code,
         case when is_object then {{ json_string('line', 'published_at') }} end as raw_published_at,

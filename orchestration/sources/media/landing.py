@@ -78,7 +78,8 @@ class DayReport:
     def line(self) -> str:
         where = f"{self.dataset}/{self.day:%Y/%m/%d}/"
         if self.missing:
-            return f"{where}: no files (nothing delivered for {self.day})"
+            ignored = f"; {self.ignored} not data (only *.json is)" if self.ignored else ""
+            return f"{where}: no files (nothing delivered for {self.day}){ignored}"
         lines = sum(d.line_count for d in self.landed)
         text = f"{where}: {self.files} file(s): landed {len(self.landed)} ({lines:,} lines)"
         if self.skipped:
@@ -222,6 +223,9 @@ def land_days(
                     continue
                 except OSError as exc:
                     outcome.errors.append(f"{item.uri}: {exc.strerror or exc}")
+                    continue
+                except Exception as exc:  # the client's own (a checksum that does not match, ...): this object only
+                    outcome.errors.append(f"{item.uri}: {type(exc).__name__}: {exc}")
                     continue
                 (outcome.skipped if skipped else outcome.landed).append(drop)
             reports.append(outcome)
