@@ -40,7 +40,8 @@ extracted as (
         case when is_object then {{ json_string('line', 'title') }} end as title,
         -- The outlet is a grouping key in gold: only a string counts.
         case
-            when is_object then case when {{ json_is_string('line', 'outlet') }} then {{ json_string('line', 'outlet') }} end
+            when is_object
+                then case when {{ json_is_string('line', 'outlet') }} then {{ json_string('line', 'outlet') }} end
         end as outlet,
         case when is_object then {{ json_string('line', 'section') }} end as section,
         case when is_object then {{ json_string('line', 'language') }} end as language_code,
