@@ -223,7 +223,8 @@ def cmd_answers(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_forecast(args: argparse.Namespace) -> int:
+def _read_gold(queries: dict[str, str], missing: str) -> dict[str, list[tuple]] | None:
+    """Each query's rows, from the gold readers see; None (after saying why) when there is none yet."""
     from orchestration.warehouse import WarehouseUnavailable, current, fetchall
 
     target = current(_paths())
@@ -231,26 +232,32 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         con = target.connect_gold()
     except WarehouseUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return None
     try:
-        summary = fetchall(
-            con,
-            "select cast(max(reference_hour) as varchar), count(*), count(*) filter (where hours_used = 2),"
-            " count(*) filter (where hours_used = 0), count(data_date), cast(max(data_date) as varchar)"
-            " from gold.forecast_municipality_enriched",
-        )[0]
-        hottest = fetchall(
-            con,
-            "select nes, nmun, avg_temp, avg_prec from gold.forecast_municipality_2h"
-            " where avg_temp is not null order by avg_temp desc, ides, idmun limit 5",
-        )
+        return {name: fetchall(con, sql) for name, sql in queries.items()}
     except Exception as exc:
         if target.is_missing_relation(exc):
-            print("error: no forecast gold yet; `medallion land forecast ...` and `medallion build`", file=sys.stderr)
-            return 2
+            print(f"error: {missing}", file=sys.stderr)
+            return None
         raise
     finally:
         con.close()
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    gold = _read_gold(
+        {
+            "summary": "select cast(max(reference_hour) as varchar), count(*), count(*) filter (where hours_used = 2),"
+            " count(*) filter (where hours_used = 0), count(data_date), cast(max(data_date) as varchar)"
+            " from gold.forecast_municipality_enriched",
+            "hottest": "select nes, nmun, avg_temp, avg_prec from gold.forecast_municipality_2h"
+            " where avg_temp is not null order by avg_temp desc, ides, idmun limit 5",
+        },
+        "no forecast gold yet; `medallion land forecast ...` and `medallion build`",
+    )
+    if gold is None:
+        return 2
+    summary, hottest = gold["summary"][0], gold["hottest"]
     reference_hour, municipalities, both, none, enriched, data_date = summary
     print(f"forecast for the local hours before and at {reference_hour} (H-1, H)")
     print(f"  {municipalities:,} municipalities: {both:,} with both hours, {none:,} with neither")
@@ -262,40 +269,21 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 
 def cmd_media(args: argparse.Namespace) -> int:
-    from orchestration.warehouse import WarehouseUnavailable, current, fetchall
-
-    target = current(_paths())
-    try:
-        con = target.connect_gold()
-    except WarehouseUnavailable as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        articles = fetchall(
-            con,
-            "select coalesce(sum(articles), 0), count(distinct publish_date), count(distinct outlet),"
+    gold = _read_gold(
+        {
+            "articles": "select coalesce(sum(articles), 0), count(distinct publish_date), count(distinct outlet),"
             " cast(min(publish_date) as varchar), cast(max(publish_date) as varchar) from gold.media_daily",
-        )[0]
-        outlets = fetchall(
-            con, "select outlet, sum(articles) from gold.media_daily group by outlet order by 2 desc, 1 limit 3"
-        )
-        comments = fetchall(
-            con,
-            "select coalesce(sum(comments), 0), count(distinct aweme_id), coalesce(sum(likes), 0)"
+            "outlets": "select outlet, sum(articles) from gold.media_daily group by outlet order by 2 desc, 1 limit 3",
+            "comments": "select coalesce(sum(comments), 0), count(distinct aweme_id), coalesce(sum(likes), 0)"
             " from gold.tiktok_comments_daily",
-        )[0]
-        videos = fetchall(
-            con,
-            "select aweme_id, sum(comments), sum(likes) from gold.tiktok_comments_daily"
+            "videos": "select aweme_id, sum(comments), sum(likes) from gold.tiktok_comments_daily"
             " group by aweme_id order by 2 desc, 1 limit 3",
-        )
-    except Exception as exc:
-        if target.is_missing_relation(exc):
-            print("error: no media gold yet: `medallion land media ROOT --day D`, `medallion build`", file=sys.stderr)
-            return 2
-        raise
-    finally:
-        con.close()
+        },
+        "no media gold yet: `medallion land media ROOT --day D`, `medallion build`",
+    )
+    if gold is None:
+        return 2
+    articles, outlets, comments, videos = gold["articles"][0], gold["outlets"], gold["comments"][0], gold["videos"]
     total, days, outlet_count, first, last = articles
     print(f"articles: {total:,} over {days} publish dates ({first} to {last}), {outlet_count} outlets")
     for outlet, count in outlets:

@@ -328,7 +328,7 @@ def land(
                     return LandResult(entry, skipped=True)
             landed_at = datetime.now(UTC)
             ingestion_id = f"{landed_at:%Y%m%dT%H%M%S%fZ}-{copied.content_sha256[:12]}"
-            target = directory / f"{ingestion_id}__{_safe_name(readable(Path(inner).name))}"
+            target = directory / f"{ingestion_id}__{safe_name(readable(Path(inner).name))}"
             landing = Landing(
                 ingestion_id=ingestion_id,
                 ingestion_seq=max((e.ingestion_seq for e in entries), default=0) + 1,
@@ -365,7 +365,7 @@ def readable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _safe_name(name: str) -> str:
+def safe_name(name: str) -> str:
     """The landed file's name: the delivered name with path separators and control characters replaced."""
     cleaned = "".join(c if c.isprintable() and c not in "/\\" else "_" for c in name)
     return cleaned[:120] or "delivery"

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from orchestration.core.landing import Copied, LandingError, copy_payload, readable
+from orchestration.core.landing import Copied, LandingError, copy_payload, readable, safe_name
 from orchestration.core.ledger import Ledger, folder_lock, part_prefix, remove_abandoned_parts
 from orchestration.settings import Limits, Media, Paths
 from orchestration.sources.media.store import DATASETS, Store, StoredObject, StoreError
@@ -162,7 +163,7 @@ def _land_object(
             landed_at = datetime.now(UTC)
             delivery_id = f"{landed_at:%Y%m%dT%H%M%S%fZ}-{copied.content_sha256[:12]}"
             name = readable(item.name)
-            target = folder / f"{delivery_id}__{day:%Y%m%d}__{_safe(name)}"
+            target = folder / f"{delivery_id}__{day:%Y%m%d}__{safe_name(name)}"
             drop = Drop(
                 delivery_id=delivery_id,
                 delivery_seq=max((e.delivery_seq for e in entries), default=0) + 1,
@@ -189,11 +190,6 @@ def _land_object(
         tmp.unlink(missing_ok=True)
 
 
-def _safe(name: str) -> str:
-    cleaned = "".join(c if c.isprintable() and c not in "/\\" else "_" for c in name)
-    return cleaned[:120] or "object"
-
-
 def land_days(
     store: Store,
     days: list[date],
@@ -201,7 +197,7 @@ def land_days(
     limits: Limits,
     media: Media,
     datasets: tuple[str, ...] = DATASETS,
-    report: object = None,
+    report: Callable[[DayReport], None] | None = None,
 ) -> list[DayReport]:
     """Land every data object of `days` for each dataset; one report per dataset and day. `report`, if
     given, is called with each finished report (progress on a long backfill)."""
@@ -229,6 +225,6 @@ def land_days(
                     continue
                 (outcome.skipped if skipped else outcome.landed).append(drop)
             reports.append(outcome)
-            if callable(report):
+            if report is not None:
                 report(outcome)
     return reports
