@@ -179,16 +179,43 @@ class Paths:
         return self.home / "dagster"
 
     def ensure_dagster_home(self) -> Path:
-        """The Dagster instance folder, with a dagster.yaml that turns telemetry off."""
+        """The Dagster instance folder, with medallion's dagster.yaml (DAGSTER_YAML). A dagster.yaml of the
+        user's own (one without its first line) is left as it is."""
         self.dagster_home.mkdir(parents=True, exist_ok=True)
         config = self.dagster_home / "dagster.yaml"
-        if not config.exists():
-            config.write_text("telemetry:\n  enabled: false\n")
+        text = config.read_text(encoding="utf-8") if config.exists() else None
+        ours = text is None or text in EARLIER_DAGSTER_YAML or text.startswith(DAGSTER_YAML_MARK)
+        if ours and text != DAGSTER_YAML:
+            config.write_text(DAGSTER_YAML, encoding="utf-8")
         return self.dagster_home
 
     @property
     def dbt_profiles_dir(self) -> Path:
         return self.home / "dbt"
+
+
+DAGSTER_YAML_MARK = "# Written by medallion;"
+# The Dagster instance: telemetry off, and Dagster's SQLite storage with its connections kept open
+# (orchestration/instance.py), in the folders Dagster's default uses under DAGSTER_HOME.
+DAGSTER_YAML = f"""{DAGSTER_YAML_MARK} medallion rewrites this file while this line is here.
+telemetry:
+  enabled: false
+""" + "".join(
+    f"""{key}:
+  module: orchestration.instance
+  class: {cls}
+  config:
+    base_dir:
+      env: DAGSTER_HOME
+"""
+    for key, cls in (
+        ("run_storage", "PooledSqliteRunStorage"),
+        ("event_log_storage", "PooledSqliteEventLogStorage"),
+        ("schedule_storage", "PooledSqliteScheduleStorage"),
+    )
+)
+# What earlier releases wrote, replaced on the next start.
+EARLIER_DAGSTER_YAML = ("telemetry:\n  enabled: false\n",)
 
 
 # A decompressed delivery below this size is never called a bomb, whatever its expansion ratio.

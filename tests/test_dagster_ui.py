@@ -184,6 +184,23 @@ def test_ui_materializes_the_graph(ui: dict[str, Any]) -> None:
     assert [{"username": u, "mention_count": c} for u, c in mentions] == expected
 
 
+def click_past_the_newsletter(browser: Any, element: Any) -> None:
+    """Click `element`. Dagster's first-visit newsletter dialog can open a moment after the page, over what
+    the test clicks: skip it and click again."""
+    from selenium.common.exceptions import ElementClickInterceptedException
+    from selenium.webdriver.common.by import By
+
+    for _ in range(5):
+        try:
+            element.click()
+            return
+        except ElementClickInterceptedException:
+            for skip in browser.find_elements(By.XPATH, "//button[normalize-space()='Skip']"):
+                skip.click()
+            time.sleep(0.5)
+    element.click()
+
+
 def test_browser_shows_the_asset_graph_and_the_gates(ui: dict[str, Any], browser: Any) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
@@ -216,7 +233,7 @@ def test_browser_shows_the_tweets_per_day_chart(ui: dict[str, Any], browser: Any
     for skip in browser.find_elements(By.XPATH, "//button[normalize-space()='Skip']"):
         skip.click()  # Dagster's first-visit newsletter dialog
     show = wait.until(lambda d: d.find_elements(By.XPATH, "//a[contains(text(), 'Show Markdown')]"))
-    show[0].click()
+    click_past_the_newsletter(browser, show[0])
     images = wait.until(
         lambda d: [
             i

@@ -1,6 +1,7 @@
 """`make bench`: land and build timings at a scale, as ratios to plain Python measured in the same run.
 
-Prints, for each land and build: wall time, peak RSS (of the process), rows/s;
+Prints, for each land and build: wall time, peak memory (the resident sets of the command and every
+process it started, summed), rows/s;
 then issue #11's targets in one table, each a ratio taken in this run: land +
 build of a fresh home, of a 5% file and with nothing new against the plain-Python
 answer to the three questions (tools/reference.py); peak RSS; a forecast pull
@@ -16,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,12 +50,63 @@ def run_cli(name: str, home: Path, rows: int, *args: str, **extra_env: str) -> S
     process = subprocess.Popen(
         [sys.executable, "-m", "orchestration.cli", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
+    peak = TreePeak(process.pid)
     output = process.stdout.read() if process.stdout else b""
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{name} failed:\n{output.decode(errors='replace')[-4000:]}")
-    return Step(name, seconds, usage.ru_maxrss / 1024, rows)
+    return Step(name, seconds, max(peak.stop(), usage.ru_maxrss / 1024), rows)
+
+
+class TreePeak:
+    """The largest memory a command and every process it started held at once (the sum of their resident
+    sets, sampled every 20 ms from /proc), in MB. A process's own peak (`ru_maxrss`) would miss a worker
+    process beside it."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_kb = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> None:
+        while self.running:
+            total = sum(_rss_kb(pid) for pid in _tree(self.pid))
+            self.peak_kb = max(self.peak_kb, total)
+            time.sleep(0.02)
+
+    def stop(self) -> float:
+        self.running = False
+        self.thread.join()
+        return self.peak_kb / 1024
+
+
+def _tree(root: int) -> list[int]:
+    """`root` and its descendants, from /proc/<pid>/task/<tid>/children."""
+    found, queue = [], [root]
+    while queue:
+        pid = queue.pop()
+        found.append(pid)
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as children:
+                    queue.extend(int(child) for child in children.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def dataset(paths: Paths, rows: int, seed: int) -> Path:

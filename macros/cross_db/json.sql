@@ -34,6 +34,52 @@
 {%- endmacro %}
 
 
+{#- Several string fields of one JSON document, read in one pass where the
+    warehouse can (DuckDB parses a document once for a list of paths, where a
+    call per field parses it again for each: 2.5x the time and twice the memory
+    on the tweets). `fields` maps column names to paths, in order:
+
+        parsed as (select *, {{ json_string_fields('line', fields) }} as fields from objects),
+        extracted as (select ..., {{ json_string_columns('fields', fields) }} from parsed)
+
+    Each column is what `json_string(text, path)` gives: null when the path is
+    absent (or the document is null). Elsewhere `parsed` is the document itself
+    and each column reads its path from it. -#}
+{% macro json_string_fields(text, fields) -%}
+    {{ return(adapter.dispatch('json_string_fields', 'medallion')(text, fields)) }}
+{%- endmacro %}
+
+{% macro default__json_string_fields(text, fields) -%}
+    {{ text }}
+{%- endmacro %}
+
+{% macro duckdb__json_string_fields(text, fields) -%}
+    json_extract_string({{ text }}, [
+        {%- for path in fields.values() %}'$.{{ path }}'{{ ', ' if not loop.last }}{% endfor -%}
+    ])
+{%- endmacro %}
+
+
+{% macro json_string_columns(parsed, fields) -%}
+    {%- for name, path in fields.items() %}
+        {{ json_string_field(parsed, path, loop.index) }} as {{ name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- One field of `json_string_fields`: the `position`th path (from 1), `path`. -#}
+{% macro json_string_field(parsed, path, position) -%}
+    {{ return(adapter.dispatch('json_string_field', 'medallion')(parsed, path, position)) }}
+{%- endmacro %}
+
+{% macro default__json_string_field(parsed, path, position) -%}
+    {{ json_string(parsed, path) }}
+{%- endmacro %}
+
+{% macro duckdb__json_string_field(parsed, path, position) -%}
+    {{ parsed }}[{{ position }}]
+{%- endmacro %}
+
+
 {#- The `field` of every object in the array at `path`, as an array of strings
     (empty when the array is null or missing). -#}
 {% macro json_string_array(text, path, field) -%}

@@ -8,11 +8,35 @@
 -- the reason it is not one. Nothing here can fail on what a line holds: a value
 -- of the wrong type makes the line a reject with a reason, never an error.
 
+{%- set tweet_fields = {
+    'raw_id': 'id',
+    'raw_date': 'date',
+    'username': 'user.username',
+    'content': 'content',
+    'raw_user_id': 'user.id',
+    'user_displayname': 'user.displayname',
+    'user_description': 'user.description',
+    'raw_user_verified': 'user.verified',
+    'raw_user_followers': 'user.followersCount',
+    'raw_user_friends': 'user.friendsCount',
+    'raw_user_statuses': 'user.statusesCount',
+    'user_location': 'user.location',
+} %}
+
 with
 
 objects as (
 
     {{ json_lines(source('tweets', 'tweets_lines')) }}
+
+),
+
+parsed as (
+
+    select
+        *,
+        case when is_object then {{ json_string_fields('line', tweet_fields) }} end as fields
+    from objects
 
 ),
 
@@ -30,21 +54,10 @@ extracted as (
         is_json,
         is_object,
         line,
-        case when is_object then {{ json_string('line', 'id') }} end as raw_id,
-        case when is_object then {{ json_string('line', 'date') }} end as raw_date,
-        case when is_object then {{ json_string('line', 'user.username') }} end as username,
-        case when is_object then {{ json_string('line', 'content') }} end as content,
+        {{ json_string_columns('fields', tweet_fields) }},
         case when is_object then {{ json_string_array('line', 'mentionedUsers', 'username') }} end
-            as mentioned_usernames,
-        case when is_object then {{ json_string('line', 'user.id') }} end as raw_user_id,
-        case when is_object then {{ json_string('line', 'user.displayname') }} end as user_displayname,
-        case when is_object then {{ json_string('line', 'user.description') }} end as user_description,
-        case when is_object then {{ json_string('line', 'user.verified') }} end as raw_user_verified,
-        case when is_object then {{ json_string('line', 'user.followersCount') }} end as raw_user_followers,
-        case when is_object then {{ json_string('line', 'user.friendsCount') }} end as raw_user_friends,
-        case when is_object then {{ json_string('line', 'user.statusesCount') }} end as raw_user_statuses,
-        case when is_object then {{ json_string('line', 'user.location') }} end as user_location
-    from objects
+            as mentioned_usernames
+    from parsed
 
 ),
 
