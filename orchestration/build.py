@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestration.core import build_lock, uptodate
 from orchestration.core.notify import notify_failure
 from orchestration.core.source import Source, registry
 from orchestration.settings import Paths, load
+
+if TYPE_CHECKING:
+    from orchestration.quality.worker import GateWorker
 
 # The gold registry every source's build shares.
 SHARED = ("platform",)
@@ -83,6 +86,22 @@ def build(
             )
             return 0
 
+    from orchestration.quality.worker import gate_worker
+
+    with gate_worker() as worker:  # imports Great Expectations on the other core while Dagster loads here
+        return _run(paths, job_name, chosen, target, before, full_refresh, verbose, worker)
+
+
+def _run(
+    paths: Paths,
+    job_name: str,
+    chosen: list[Source],
+    target: str,
+    before: dict | None,
+    full_refresh: bool,
+    verbose: bool,
+    worker: GateWorker,
+) -> int:
     from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterEventType, DagsterInstance
 
     from orchestration.dbt_project import prepare_dbt, warm_up
@@ -92,7 +111,6 @@ def build(
     from orchestration.definitions import defs
     from orchestration.defs.dbt_assets import FULL_REFRESH_TAG
     from orchestration.defs.progress import step_seconds
-    from orchestration.quality.gates import render_docs
 
     job = defs.resolve_job_def(job_name)
     if chosen:
@@ -119,7 +137,7 @@ def build(
             },
         )
     try:
-        docs = render_docs(paths, result.run_id)
+        docs = worker.render_docs(paths, result.run_id)
     except Exception as exc:  # the pages are a view of the results; the build's outcome stands without them
         docs = f"not rendered ({type(exc).__name__}: {exc})"
     elapsed = time.perf_counter() - started

@@ -118,15 +118,13 @@ def parsed_manifest(write_json: bool = True) -> Any:
 
 
 def warm_up() -> None:
-    """Start, in the background, what the build's first gate and first dbt step would otherwise wait for:
-    importing Great Expectations and parsing the project. It overlaps with Dagster loading the definitions
-    and with the bronze loads (DuckDB's work, which leaves Python free). Call it once the manifest on disk
-    is current (`prepare_dbt`)."""
+    """Start, in the background, what the build's first dbt step would otherwise wait for: parsing the
+    project. It overlaps with Dagster starting the run and with the bronze loads (DuckDB's work, which
+    leaves Python free). Call it once the manifest on disk is current (`prepare_dbt`). (Great Expectations
+    imports in the gate worker, `orchestration/quality/worker.py`.)"""
 
     def work() -> None:
         try:
-            import great_expectations  # noqa: F401
-
             parsed_manifest(write_json=False)
         except Exception:  # the first gate or dbt step does it again, and reports what fails
             logging.getLogger(__name__).warning("warm-up failed; the build does it step by step", exc_info=True)

@@ -42,6 +42,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("MEDALLION_TARGET", "duckdb", "Warehouse: `duckdb`, `trino` or `bigquery`.", "medallion, dbt profile"),
     Setting(
+        "MEDALLION_DUCKDB_MEMORY",
+        "1GB",
+        "Memory DuckDB may use for dbt's models (DuckDB's `memory_limit`; beyond it, it spills to disk).",
+        "dbt profile",
+    ),
+    Setting(
         "MEDALLION_MAX_LINE_BYTES",
         "1048576",
         "A longer line is kept in the landing zone but rejected (`line too long`).",

@@ -20,7 +20,8 @@ from dagster import (
 
 from orchestration.core import build_lock
 from orchestration.core.resources import TRIGGER_TAG, SettingsResource
-from orchestration.quality.gates import SuiteFile, run_suite, suite_files
+from orchestration.quality.gates import SuiteFile, suite_files
+from orchestration.quality.worker import run_suite
 
 
 def gate_for(suite_file: SuiteFile) -> AssetChecksDefinition:

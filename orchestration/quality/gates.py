@@ -212,6 +212,11 @@ def _context(paths: Paths) -> Any:
     return _CONTEXTS[paths.home]
 
 
+def prepare(paths: Paths) -> None:
+    """Import Great Expectations and open the home's context: what a first gate would otherwise wait for."""
+    _context(paths)
+
+
 def render_docs(paths: Paths, run_id: str, suite: str | None = None) -> str | None:
     """Render the Data Docs pages of run `run_id`'s validations (or of its `suite` only) and the index;
     returns the site's address. Only this run's pages: rebuilding the whole site re-renders every stored

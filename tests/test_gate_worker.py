@@ -1,0 +1,39 @@
+"""`medallion build` runs the Great Expectations suites in a worker process (orchestration/quality/worker.py):
+a suite that cannot run there, or a worker that died, fails the gate that asked; it never passes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.quality.gates import SUITES_DIR, SuiteFile
+from orchestration.quality.worker import GateError, gate_worker
+from orchestration.settings import Paths
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    paths = Paths(tmp_path / "home")
+    paths.home.mkdir()
+    monkeypatch.setenv("MEDALLION_HOME", str(paths.home))  # the worker reads the settings as every command does
+    return paths
+
+
+def test_a_suite_whose_table_is_missing_fails_with_the_warehouse_error(home: Paths) -> None:
+    duckdb.connect(str(home.warehouse)).close()  # a warehouse without bronze.tweets_lines
+    suite = SuiteFile.load(SUITES_DIR / "bronze" / "tweets_lines.json")
+    with gate_worker() as worker, pytest.raises(GateError) as failed:
+        worker.run_suite(suite, home, "run-1")
+    assert "run_suite failed in the gate worker" in str(failed.value)
+    assert "tweets_lines" in str(failed.value)
+
+
+def test_a_worker_that_died_fails_the_gate_that_asks(home: Paths) -> None:
+    suite = SuiteFile.load(SUITES_DIR / "bronze" / "tweets_lines.json")
+    with gate_worker() as worker:
+        worker._process.kill()
+        worker._process.join()
+        with pytest.raises(GateError, match="the gate worker stopped"):
+            worker.run_suite(suite, home, "run-1")
