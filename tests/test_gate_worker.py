@@ -34,7 +34,7 @@ def test_a_worker_that_died_fails_the_gate_that_asks(home: Paths) -> None:
     suite = SuiteFile.load(SUITES_DIR / "bronze" / "tweets_lines.json")
     with gate_worker() as worker:
         worker._process.kill()
-        worker._process.join()
+        worker._process.wait()
         with pytest.raises(GateError, match="the gate worker stopped"):
             worker.run_suite(suite, home, "run-1")
 

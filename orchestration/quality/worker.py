@@ -21,8 +21,10 @@ its suites in its own process, as before.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import socket
+import subprocess
+import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -61,19 +63,31 @@ def _serve(requests: Connection) -> None:
 
 
 class GateWorker:
+    """The worker process, started as `python -m orchestration.quality.worker FD` on one end of a socket pair
+    (not by multiprocessing, which would import the caller's own script again in the worker). What it prints
+    goes to $MEDALLION_HOME/logs/gate-worker.log."""
+
     def __init__(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._requests, theirs = context.Pipe()
-        self._process = context.Process(target=_serve, args=(theirs,), name="medallion-gates", daemon=True)
-        self._process.start()  # now, so that GE imports while the build loads Dagster
-        theirs.close()
+        ours, theirs = socket.socketpair()
+        log = load().paths.home / "logs" / "gate-worker.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with theirs, log.open("ab") as output:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", __name__, str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        self._requests = Connection(ours.detach())
 
     def _ask(self, function: str, *args: Any) -> Any:
         try:
             self._requests.send((function, args))
             status, value = self._requests.recv()
         except (EOFError, OSError) as exc:
-            raise GateError(f"the gate worker stopped (exit code {self._process.exitcode}) during {function}") from exc
+            code = self._process.poll()
+            raise GateError(f"the gate worker stopped (exit code {code}) during {function}") from exc
         if status == "error":
             raise GateError(f"{function} failed in the gate worker: {value}")
         return value
@@ -87,10 +101,11 @@ class GateWorker:
     def close(self) -> None:
         with suppress(OSError):  # a worker that died has closed its end
             self._requests.send(None)
-        self._process.join(timeout=30)
-        if self._process.is_alive():
+        try:
+            self._process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
             self._process.kill()
-            self._process.join()
+            self._process.wait()
         self._requests.close()
 
 
@@ -115,3 +130,7 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str, docs: bool) -> S
     if _ACTIVE:
         return _ACTIVE[-1].run_suite(suite_file, paths, run_id)
     return gates.run_suite(suite_file, paths, run_id, docs)
+
+
+if __name__ == "__main__":
+    _serve(Connection(int(sys.argv[1])))
