@@ -39,8 +39,8 @@
     call per field parses it again for each: 2.5x the time and twice the memory
     on the tweets). `fields` maps column names to paths, in order:
 
-        parsed as (select *, {{ json_string_fields('line', fields) }} as fields from objects),
-        extracted as (select ..., {{ json_string_columns('fields', fields) }} from parsed)
+        parsed as (select *, {{ json_string_fields('line', fields) }} as field_values from objects),
+        extracted as (select ..., {{ json_string_columns('field_values', fields) }} from parsed)
 
     Each column is what `json_string(text, path)` gives: null when the path is
     absent (or the document is null). Elsewhere `parsed` is the document itself

@@ -35,7 +35,7 @@ parsed as (
 
     select
         *,
-        case when is_object then {{ json_string_fields('line', tweet_fields) }} end as fields
+        case when is_object then {{ json_string_fields('line', tweet_fields) }} end as field_values
     from objects
 
 ),
@@ -54,7 +54,7 @@ extracted as (
         is_json,
         is_object,
         line,
-        {{ json_string_columns('fields', tweet_fields) }},
+        {{ json_string_columns('field_values', tweet_fields) }},
         case when is_object then {{ json_string_array('line', 'mentionedUsers', 'username') }} end
             as mentioned_usernames
     from parsed
