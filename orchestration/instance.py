@@ -78,20 +78,24 @@ def _mark_checked(base_dir: str) -> None:
     _checked_marker(base_dir).write_text(dagster.__version__)
 
 
-class PooledSqliteRunStorage(SqliteRunStorage):
-    """Dagster's SQLite run storage (`runs.db`) on one engine."""
+class _OneEngine:
+    """What the run and schedule storages share: connections from one engine, and the schema checked once
+    per Dagster release. `FOLDER` is the storage's folder under `base_dir`, `DATABASE` its database name."""
+
+    FOLDER: str
+    DATABASE: str
 
     def __init__(self, conn_string: str, inst_data: Any = None) -> None:
-        super().__init__(conn_string, inst_data)
+        super().__init__(conn_string, inst_data)  # the SQLite storage it is mixed into
         self._pooled = _engine(conn_string)
 
     @classmethod
-    def from_config_value(cls, inst_data: Any, config_value: Any) -> PooledSqliteRunStorage:
-        base_dir = str(Path(config_value["base_dir"]) / "history")
-        if _schema_checked(base_dir, "runs.db"):
+    def from_config_value(cls, inst_data: Any, config_value: Any) -> Any:
+        base_dir = str(Path(config_value["base_dir"]) / cls.FOLDER)
+        if _schema_checked(base_dir, f"{cls.DATABASE}.db"):
             from dagster._core.storage.sqlite import create_db_conn_string
 
-            return cls(create_db_conn_string(base_dir, "runs"), inst_data)
+            return cls(create_db_conn_string(base_dir, cls.DATABASE), inst_data)
         storage = cls.from_local(base_dir, inst_data=inst_data)
         _mark_checked(base_dir)
         return storage
@@ -106,32 +110,18 @@ class PooledSqliteRunStorage(SqliteRunStorage):
         self._pooled.dispose()
 
 
-class PooledSqliteScheduleStorage(SqliteScheduleStorage):
-    """Dagster's SQLite schedule and sensor storage (`schedules.db`) on one engine."""
+class PooledSqliteRunStorage(_OneEngine, SqliteRunStorage):
+    """Dagster's SQLite run storage (`history/runs.db`) on one engine."""
 
-    def __init__(self, conn_string: str, inst_data: Any = None) -> None:
-        super().__init__(conn_string, inst_data)
-        self._pooled = _engine(conn_string)
+    FOLDER = "history"
+    DATABASE = "runs"
 
-    @classmethod
-    def from_config_value(cls, inst_data: Any, config_value: Any) -> PooledSqliteScheduleStorage:
-        base_dir = str(Path(config_value["base_dir"]) / "schedules")
-        if _schema_checked(base_dir, "schedules.db"):
-            from dagster._core.storage.sqlite import create_db_conn_string
 
-            return cls(create_db_conn_string(base_dir, "schedules"), inst_data)
-        storage = cls.from_local(base_dir, inst_data=inst_data)
-        _mark_checked(base_dir)
-        return storage
+class PooledSqliteScheduleStorage(_OneEngine, SqliteScheduleStorage):
+    """Dagster's SQLite schedule and sensor storage (`schedules/schedules.db`) on one engine."""
 
-    @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        with self._pooled.connect() as conn, conn.begin():
-            yield conn
-
-    def dispose(self) -> None:
-        super().dispose()
-        self._pooled.dispose()
+    FOLDER = "schedules"
+    DATABASE = "schedules"
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
