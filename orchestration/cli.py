@@ -131,6 +131,57 @@ def _land_media(args: argparse.Namespace, paths: Paths) -> int:
     return 1 if missing or failed else 0
 
 
+def _land_dataset(args: argparse.Namespace, paths: Paths) -> int:
+    from orchestration.core.landing import LandingError
+    from orchestration.sources.datasets.contract import DatasetError
+    from orchestration.sources.datasets.landing import land
+    from orchestration.sources.datasets.onboard import contract
+
+    if len(args.locations) < 2:
+        print("error: medallion land dataset needs a NAME and at least one FILE_OR_URL", file=sys.stderr)
+        return 2
+    name, *locations = args.locations
+    try:
+        dataset = contract(name)
+    except DatasetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    failed = 0
+    for location in locations:
+        try:
+            result = land(dataset, location, paths, load().limits, progress=not args.quiet)
+        except LandingError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        d = result.delivery
+        if result.skipped:
+            print(f"{location}: already landed as {d.delivery_id} (same bytes); nothing to do")
+        else:
+            print(f"{location}: landed {d.rows:,} rows of {dataset.dataset} as {d.delivery_id} ({d.landed_path})")
+    return 1 if failed else 0
+
+
+def cmd_onboard(args: argparse.Namespace) -> int:
+    from orchestration.sources.datasets.contract import DatasetError
+    from orchestration.sources.datasets.onboard import onboard
+
+    try:
+        found, written = onboard(args.name, Path(args.file), args.partition_by, args.key, args.force)
+    except DatasetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    tables = ", ".join(f"{t.table} ({len(t.columns)} columns)" for t in found.tables)
+    print(f"dataset {found.dataset}: {found.format}, {found.sample_rows:,} rows read; tables: {tables}")
+    kept = [w for w in written if w.state == "kept"]
+    for w in written:
+        shown = w.path.relative_to(Path.cwd()) if w.path.is_relative_to(Path.cwd()) else w.path
+        note = " (edited since onboarding: left as it is; --force replaces it)" if w.state == "kept" else ""
+        print(f"  {w.state:<9} {shown}{note}")
+    print(f"review them, then: medallion land dataset {found.dataset} {args.file} && medallion build")
+    return 1 if kept else 0
+
+
 def _print_report(report) -> None:
     print(("warning: " if report.missing else "") + report.line(), file=sys.stderr if report.missing else sys.stdout)
 
@@ -139,6 +190,8 @@ def cmd_land(args: argparse.Namespace) -> int:
     from orchestration.core.landing import LandingError, iter_locations, land
 
     paths = _paths()
+    if args.source == "dataset":
+        return _land_dataset(args, paths)
     if args.source == "media":
         return _land_media(args, paths)
     if args.source == "forecast":
@@ -173,6 +226,22 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from datetime import date
 
     from orchestration.sources.media.generate import Options, generate
+
+    if args.what == "dataset":
+        from orchestration.sources.datasets.generate import GENERATORS
+
+        if args.kind not in GENERATORS:
+            print(f"error: medallion generate dataset needs one of {', '.join(GENERATORS)}", file=sys.stderr)
+            return 2
+        if args.rows < 1:
+            print("error: --rows must be at least 1", file=sys.stderr)
+            return 2
+        rows = GENERATORS[args.kind](Path(args.out), args.rows, args.seed)
+        print(f"wrote {rows:,} {args.kind} rows to {args.out}")
+        return 0
+    if args.kind:
+        print(f"error: medallion generate media takes no {args.kind!r}", file=sys.stderr)
+        return 2
 
     if args.days < 1:
         print("error: --days must be at least 1", file=sys.stderr)
@@ -311,8 +380,13 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from orchestration.core.deliveries import everything
+    from orchestration.core.source import delivery_kinds
 
-    found = everything(_paths(), [args.source] if args.source else None)
+    # `--source dataset` lists every dataset's deliveries (kinds `dataset:<name>`).
+    kinds = (
+        [k for k in delivery_kinds() if k == args.source or k.startswith(f"{args.source}:")] if args.source else None
+    )
+    found = everything(_paths(), kinds) if kinds != [] else []
     if args.state:
         found = [d for d in found if d.state == args.state]
     if args.json:
@@ -321,11 +395,12 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
     if not found:
         print("no deliveries" + (f" in state {args.state}" if args.state else ""))
         return 0
-    print(f"{'source':<11} {'delivery':<40} {'state':<12} {'items':>9}  landed (UTC)         file")
+    width = max(11, *(len(d.source) + 1 for d in found))
+    print(f"{'source':<{width}} {'delivery':<40} {'state':<12} {'items':>9}  landed (UTC)         file")
     for d in found:
-        print(f"{d.source:<11} {d.delivery_id:<40} {d.state:<12} {d.items:>9,}  {d.landed_at[:19]:<20} {d.name}")
+        print(f"{d.source:<{width}} {d.delivery_id:<40} {d.state:<12} {d.items:>9,}  {d.landed_at[:19]:<20} {d.name}")
         for reason in d.reasons if d.state in ("quarantined", "dropped", "failed", "released") else []:
-            print(f"{'':<11} - {reason}")
+            print(f"{'':<{width}} - {reason}")
     return 0
 
 
@@ -383,14 +458,29 @@ def parser() -> argparse.ArgumentParser:
     land.set_defaults(func=cmd_land)
 
     generate = sub.add_parser("generate", help="write realistic example deliveries to try the pipeline on")
-    generate.add_argument("what", choices=["media"])
-    generate.add_argument("--out", required=True, help="folder to write (a bucket's layout: media/, tiktokcomment/)")
+    generate.add_argument("what", choices=["media", "dataset"])
+    generate.add_argument("kind", nargs="?", help="dataset: credit-risk, motor-temperature or citesum")
+    generate.add_argument(
+        "--out", required=True, help="media: folder to write (a bucket's layout: media/, tiktokcomment/); dataset: file"
+    )
+    generate.add_argument("--rows", type=int, default=10_000, help="dataset: rows (records) to write")
     generate.add_argument("--days", type=int, default=7, help="delivery days, ending --end")
     generate.add_argument("--end", help="last delivery day, YYYY-MM-DD (default: yesterday, UTC)")
     generate.add_argument("--seed", type=int, default=12)
     generate.add_argument("--articles-per-day", type=int, default=300)
     generate.add_argument("--comments-per-day", type=int, default=2500)
     generate.set_defaults(func=cmd_generate)
+
+    onboard = sub.add_parser(
+        "onboard", help="write the project files of a new dataset (contract, dbt models, docs, GE suite) from a sample"
+    )
+    onboard.add_argument("what", choices=["dataset"])
+    onboard.add_argument("name", help="the dataset's name (snake_case), e.g. credit_risk")
+    onboard.add_argument("file", help="a sample: CSV (any dialect) or JSON (array or lines); .gz and .zip too")
+    onboard.add_argument("--partition-by", help="the column the processed zone is partitioned by (Hive-style)")
+    onboard.add_argument("--key", help="the column that identifies a row: tested unique, latest delivery wins")
+    onboard.add_argument("--force", action="store_true", help="replace files edited since they were onboarded")
+    onboard.set_defaults(func=cmd_onboard)
 
     build = sub.add_parser("build", help="materialize every asset (bronze, silver, gold) and run every check")
     build.add_argument(

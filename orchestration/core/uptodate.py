@@ -36,8 +36,8 @@ from orchestration.settings import PROJECT_DIR, SETTINGS, Paths, environment
 
 # What dbt's parse reads from the project (dbt_project.py fingerprints its parse with these).
 DBT_INPUTS = ("dbt_project.yml", "profiles.example.yml", "models", "macros", "seeds", "snapshots", "data-tests")
-# What a build reads from the project: dbt's inputs, the suites, and the code that runs them.
-PROJECT_INPUTS = (*DBT_INPUTS, "expectations", "orchestration", "pyproject.toml", "requirements.lock")
+# What a build reads from the project: dbt's inputs, the datasets' contracts, the suites, and the code that runs them.
+PROJECT_INPUTS = (*DBT_INPUTS, "datasets", "expectations", "orchestration", "pyproject.toml", "requirements.lock")
 
 
 @dataclass(frozen=True)

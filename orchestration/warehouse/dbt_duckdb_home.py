@@ -6,6 +6,7 @@ dbt keeps its parse of the project (`target/partial_parse.msgpack`) only while
 the profile's connection settings stay as they were: with the home's folder in
 the profile, every other home (a second checkout's, a test's, the bench's) made
 dbt parse the whole project again, about 7 seconds before the first model.
+The same goes for `external_root`, where external models (a dataset's processed zone) write.
 The home is read from the environment the same way every command reads it
 (`orchestration.settings`).
 """
@@ -21,4 +22,7 @@ from orchestration.settings import load
 
 class Plugin(BasePlugin):
     def update_connection_config(self, creds: Any, config: dict[str, Any]) -> None:
-        creds.path = str(load().paths.warehouse)
+        paths = load().paths
+        creds.path = str(paths.warehouse)
+        # Where `external` models write (the datasets' processed zone): `$MEDALLION_HOME/lake/processed`.
+        creds.external_root = str(paths.home / "lake" / "processed")

@@ -14,6 +14,7 @@
 -- depends_on: {{ ref('fct_forecast_municipality_enriched__versions') }}
 -- depends_on: {{ ref('fct_media_daily__versions') }}
 -- depends_on: {{ ref('fct_tiktok_comments_daily__versions') }}
+-- depends_on: {{ ref('fct_dataset_profiles__versions') }}
 
 -- One row per published gold version. A table's current view shows the newest
 -- of its versions listed here, so a version exists for readers only once it is

@@ -1,0 +1,41 @@
+"""Any CSV or JSON dataset: onboarded from a sample, landed verbatim in the raw zone, built into a
+typed, partitioned processed zone with a profile of every column."""
+
+from orchestration.core.source import ADMITTED, Delivery, DeliveryKind, Source
+from orchestration.settings import Paths
+from orchestration.sources.datasets.landing import deliveries
+from orchestration.sources.datasets.onboard import contracts
+
+
+def _landed(dataset: str):
+    def landed(paths: Paths) -> list[Delivery]:
+        return [
+            Delivery(
+                f"dataset:{dataset}", d.delivery_id, d.delivery_seq, d.file_name, d.landed_at, d.rows, d.sha256,
+                state=ADMITTED, admitted_seq=d.delivery_seq,
+            )
+            for d in deliveries(paths, dataset)
+        ]  # fmt: skip
+
+    return landed
+
+
+def _has_landed(paths: Paths) -> bool:
+    return any(deliveries(paths, c.dataset) for c in contracts())
+
+
+SOURCE = Source(
+    name="datasets",
+    lands=("dataset",),
+    has_landed=_has_landed,
+    deliveries=tuple(
+        DeliveryKind(
+            f"dataset:{c.dataset}",
+            lambda paths, dataset=c.dataset: paths.landing("datasets") / dataset,
+            _landed(c.dataset),
+            judged=False,  # checked against its contract when it lands, admitted then
+        )
+        for c in contracts()
+    ),
+    targets=("duckdb",),
+)

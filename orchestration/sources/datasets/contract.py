@@ -1,0 +1,620 @@
+"""What a dataset is: its file format, its tables and their typed columns, read from a sample file.
+
+`infer(path)` reads a CSV or JSON file (`.gz` and single-file `.zip` too) with DuckDB and says what
+it holds: for a CSV, the dialect DuckDB's sniffer finds (delimiter, quote, escape, header) and the
+encoding; for JSON, an array or one record per line, its nested objects flattened into columns
+(`address.city` becomes `address_city`), and each array of objects a child table of its own (the
+parent's key, the element's ordinal, the element's fields). Each column's type is the narrowest of
+BIGINT, DOUBLE, BOOLEAN, DATE, TIMESTAMP, TIMESTAMPTZ and VARCHAR that every value in the file has,
+by `VALUE_TESTS`: the same tests `check(...)` runs on a later delivery to name what changed.
+
+The contract is kept in the dataset's dbt source file (`meta.medallion_dataset`), so the one
+reviewed file says both what dbt reads and what a delivery must look like. Column names as
+delivered are data in that file and nowhere else: bronze columns are positional (`c001`, ...),
+models use the snake_case names made here (`[a-z_][a-z0-9_]*` only), and the SQL that reads a
+delivery binds names, paths and dialect as parameters.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+# The types a column can have, narrowest first, and how a value (text as delivered) shows it has one.
+# Casting a value that passes its type's test gives the same value back (no rounding, no guessing).
+_DAY = "[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}"
+_TIME = "[T ][0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}}([.][0-9]+)?)?"
+_OFFSET = "(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)"
+_NUMBER = "[+-]?((0|[1-9][0-9]*)([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"  # no leading zero either
+VALUE_TESTS: dict[str, str] = {
+    # No leading zero: `007` or a ZIP code stays text (as a number it would lose its zeros).
+    "BIGINT": (
+        "regexp_full_match(trim({v}), '[+-]?(0|[1-9][0-9]{{0,17}})') and try_cast(trim({v}) as bigint) is not null"
+    ),
+    "DOUBLE": f"regexp_full_match(trim({{v}}), '{_NUMBER}') and try_cast(trim({{v}}) as double) is not null",
+    "BOOLEAN": "lower(trim({v})) in ('true', 'false')",
+    "DATE": f"regexp_full_match(trim({{v}}), '{_DAY}') and try_cast(trim({{v}}) as date) is not null",
+    "TIMESTAMP": f"regexp_full_match(trim({{v}}), '{_DAY}{_TIME}') and try_cast(trim({{v}}) as timestamp) is not null",
+    "TIMESTAMPTZ": (
+        f"regexp_full_match(trim({{v}}), '{_DAY}{_TIME}{_OFFSET}') and try_cast(trim({{v}}) as timestamptz) is not null"
+    ),
+    "VARCHAR": "true",
+}
+
+
+def has_type(type_: str, value: str) -> str:
+    """SQL that is true when the text `value` (an expression of ours) is a value of `type_`."""
+    return "(" + VALUE_TESTS[type_].format(v=value) + ")"
+
+
+def typed(type_: str, value: str) -> str:
+    """SQL casting the text `value` to `type_` (exact for any value `has_type` accepts)."""
+    if type_ == "VARCHAR":
+        return value
+    if type_ == "BOOLEAN":
+        return f"(lower(trim({value})) = 'true')"
+    return f"cast(trim({value}) as {type_})"
+
+
+TYPES = tuple(VALUE_TESTS)
+# What a JSON value of each kind may become: a JSON string never becomes a number ("1804.10000" is an id,
+# not 1804.1), a JSON number never becomes text.
+JSON_CANDIDATES = {
+    "VARCHAR": ("DATE", "TIMESTAMP", "TIMESTAMPTZ", "VARCHAR"),
+    "NUMBER": ("BIGINT", "DOUBLE"),
+    "BOOLEAN": ("BOOLEAN",),
+    "OTHER": ("VARCHAR",),  # an array of values (kept as its JSON text), or only nulls
+}
+NUMERIC = ("BIGINT", "DOUBLE")
+# Names the models give their lineage columns; a delivered column of the same name is renamed `<name>_value`.
+LINEAGE_NAMES = ("delivery_id", "delivery_seq", "record_number", "ordinal")
+SAMPLE_ROWS = 1_000_000  # a column's type is read from at most this many rows (all of them for a delivery)
+
+
+class DatasetError(Exception):
+    """A dataset file that cannot be read, or a delivery that does not match its dataset."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # as delivered: the CSV header, or the JSON pointer within the record (`/meta/year`)
+    column: str  # snake_case, as the models name it
+    type: str  # one of TYPES
+
+
+@dataclass(frozen=True)
+class Table:
+    table: str  # snake_case: the dataset's name for the parent, `<dataset>__<array>` for a child
+    array: str | None  # None for the parent; the JSON pointer of the array of objects for a child
+    columns: list[Column]
+
+    @property
+    def bronze(self) -> str:
+        return f"dataset_{self.table}"
+
+
+@dataclass(frozen=True)
+class Contract:
+    dataset: str
+    format: str  # csv | json
+    options: dict[str, Any]  # csv: delim, quote, escape, header, encoding; json: format (array | newline_delimited)
+    tables: list[Table]
+    partition_by: str | None = None
+    key: str | None = None
+    sample_rows: int = 0
+    # Per column of each table, what the sample showed: {table: {column: {nulls, distinct, min, max}}}.
+    profile: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def parent(self) -> Table:
+        return self.tables[0]
+
+    def to_meta(self) -> dict[str, Any]:
+        meta = asdict(self)
+        meta.pop("profile")
+        return meta
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any]) -> Contract:
+        tables = [Table(t["table"], t["array"], [Column(**c) for c in t["columns"]]) for t in meta["tables"]]
+        return cls(
+            meta["dataset"],
+            meta["format"],
+            dict(meta["options"]),
+            tables,
+            meta.get("partition_by"),
+            meta.get("key"),
+            meta.get("sample_rows", 0),
+        )
+
+
+SNAKE_SAFE = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def snake(name: str) -> str:
+    """`Loan Amount ($)` -> `loan_amount`, `issueDate` -> `issue_date`; never empty, never a leading digit."""
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    text = re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()
+    text = text or "column"
+    return f"_{text}" if text[0].isdigit() else text
+
+
+def dataset_name(name: str) -> str:
+    """The name a user gives a dataset, as its tables and folders name it (refused when nothing is left)."""
+    cleaned = snake(name)
+    if not SNAKE_SAFE.fullmatch(cleaned) or len(cleaned) > 40:
+        raise DatasetError(f"dataset name {name!r}: use letters, digits and _ (at most 40), e.g. credit_risk")
+    return cleaned
+
+
+def _keywords() -> frozenset[str]:
+    """Words SQL reserves (DuckDB's reserved and type/function keywords, and a few more Trino reserves):
+    a column named so would need quoting in every model, test and suite."""
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            "select keyword_name from duckdb_keywords() where keyword_category in ('reserved', 'type_function')"
+        ).fetchall()
+    finally:
+        con.close()
+    return frozenset(r[0] for r in rows) | {"user", "current_date", "current_time", "current_user", "extract", "exists"}
+
+
+def column_names(names: list[str]) -> list[str]:
+    """Delivered names as model columns: snake_case, unique, and never a reserved word or a lineage column's
+    name (those get `_value`: a column `desc` is `desc_value`)."""
+    reserved = _keywords() | set(LINEAGE_NAMES)
+    return _unique([f"{n}_value" if n in reserved else n for n in (snake(name) for name in names)])
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        out.append(name if count == 0 else f"{name}_{count + 1}")
+    return out
+
+
+# ---- reading a file -------------------------------------------------------------------------------------
+
+
+def file_format(path: Path) -> tuple[str, str]:
+    """(csv | json, compression: none | gzip | zip) from the file's name and first bytes."""
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    compression = "gzip" if head.startswith(b"\x1f\x8b") else "zip" if head.startswith(b"PK\x03\x04") else "none"
+    name = path.name.lower()
+    for suffix in (".gz", ".gzip", ".zip"):
+        name = name.removesuffix(suffix)
+    if compression == "zip":
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.namelist() if not m.endswith("/")]
+        if len(members) != 1:
+            raise DatasetError(f"{path}: a .zip must hold exactly one file, not {len(members)}")
+        name = members[0].lower()
+    if name.endswith((".json", ".jsonl", ".ndjson")):
+        return "json", compression
+    if name.endswith((".csv", ".tsv", ".txt", ".psv")):
+        return "csv", compression
+    raise DatasetError(f"{path}: not a CSV (.csv, .tsv, .txt) or JSON (.json, .jsonl, .ndjson) file")
+
+
+@contextmanager
+def readable_file(path: Path) -> Iterator[Path]:
+    """`path` as a file DuckDB reads: itself (DuckDB reads .gz), or a .zip's one member unpacked beside."""
+    if file_format(path)[1] != "zip":
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="medallion-zip-") as scratch, zipfile.ZipFile(path) as archive:
+        member = archive.namelist()[0]
+        target = Path(scratch) / ("member" + "".join(Path(member).suffixes[-1:]))
+        with archive.open(member) as source, target.open("wb") as out:
+            while chunk := source.read(1 << 20):
+                out.write(chunk)
+        yield target
+
+
+def _encoding(path: Path) -> str:
+    """utf-8 when the first megabyte decodes as UTF-8, else latin-1 (what DuckDB's reader knows)."""
+    import gzip
+
+    opener = gzip.open if file_format(path)[1] == "gzip" else open
+    with opener(path, "rb") as handle:
+        head = handle.read(1 << 20)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "utf-8"
+
+
+def csv_rows(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any], header: bool) -> Any:
+    """Every row of a CSV as delivered text (first line included when `header` is False), in file order."""
+    return con.sql(
+        "select * from read_csv($path, delim = $delim, quote = $quote, escape = $escape, header = $header, "
+        "encoding = $encoding, all_varchar = true, parallel = false, null_padding = false, strict_mode = true, "
+        # The raw zone's folders are named like Hive partitions (landed_date=...): not a column of the file.
+        "hive_partitioning = false)",
+        params={
+            "path": str(path),
+            "delim": options["delim"],
+            "quote": options["quote"],
+            "escape": options["escape"],
+            "header": header,
+            "encoding": options["encoding"],
+        },
+    )
+
+
+def csv_header(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]) -> list[str]:
+    first = csv_rows(con, path, options, header=False).limit(1).fetchall()
+    if not first:
+        raise DatasetError(f"{path}: the file is empty")
+    return [value if value is not None else "" for value in first[0]]
+
+
+def json_records(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]) -> Any:
+    """Every record of a JSON file as its JSON text, with its 1-based number, in file order."""
+    return con.sql(
+        "select json as record, row_number() over () as record_number "
+        "from read_json_objects($path, format = $format, hive_partitioning = false)",
+        params={"path": str(path), "format": options["format"]},
+    )
+
+
+# ---- inferring a contract ---------------------------------------------------------------------------------
+
+
+def _column_types(con: duckdb.DuckDBPyConnection, relation: str, candidates: list[tuple[str, ...]]) -> list[str]:
+    """For columns v1.. of `relation` (text), the narrowest of each column's candidate types that every
+    non-null value has (VARCHAR when none is: text is every value's type, the last resort)."""
+    tried = [(i, t) for i, types in enumerate(candidates, start=1) for t in types if t != "VARCHAR"]
+    if not tried:
+        return ["VARCHAR"] * len(candidates)
+    checks = ", ".join(f"count(*) filter (where v{i} is not null and not {has_type(t, f'v{i}')})" for i, t in tried)
+    row = con.execute(f"select {checks} from {relation}").fetchall()[0]
+    fits: dict[int, list[str]] = {}
+    for (i, t), misses in zip(tried, row, strict=True):
+        if misses == 0:
+            fits.setdefault(i, []).append(t)
+    return [next(iter(fits.get(i, [])), "VARCHAR") for i in range(1, len(candidates) + 1)]
+
+
+def _profile(con: duckdb.DuckDBPyConnection, relation: str, columns: list[Column]) -> dict[str, dict[str, Any]]:
+    """Rows, nulls, distinct values, min and max of each column of `relation` (columns v1.. as text), and the
+    values of a text column with at most 12 of them: what a drafted suite expects."""
+    if not columns:
+        return {}
+    parts = []
+    for i, col in enumerate(columns, start=1):
+        value = typed(col.type, f"v{i}")
+        parts.append(f"count(*) - count(v{i}), count(distinct {value}), min({value})::varchar, max({value})::varchar")
+    row = con.execute(f"select count(*), {', '.join(parts)} from {relation}").fetchall()[0]
+    total, values = row[0], row[1:]
+    out: dict[str, dict[str, Any]] = {}
+    for i, col in enumerate(columns, start=1):
+        nulls, distinct, low, high = values[(i - 1) * 4 : i * 4]
+        out[col.column] = {"rows": total, "nulls": nulls, "distinct": distinct, "min": low, "max": high}
+        if col.type == "VARCHAR" and 0 < distinct <= 12 and total >= 50:
+            out[col.column]["values"] = [
+                r[0]
+                for r in con.sql(f"select distinct v{i} from {relation} where v{i} is not null order by 1").fetchall()
+            ]
+    return out
+
+
+def _sniff_csv(con: duckdb.DuckDBPyConnection, path: Path, encoding: str) -> dict[str, Any]:
+    try:
+        sniffed = con.execute(
+            "select Delimiter, Quote, Escape, HasHeader from sniff_csv($1, encoding = $2)", [str(path), encoding]
+        ).fetchall()[0]
+    except duckdb.Error as exc:
+        raise DatasetError(f"{path}: not readable as CSV: {exc}") from None
+    delim, quote, escape, has_header = sniffed
+    quote = "" if quote in ("(empty)", "\0") else quote
+    escape = "" if escape in ("(empty)", "\0") else escape
+    if not has_header:
+        raise DatasetError(f"{path}: the first line is not a header (name the columns in a first line)")
+    return {"delim": delim, "quote": quote or '"', "escape": escape or quote or '"', "header": True}
+
+
+def _json_shape(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]) -> Any:
+    import json
+
+    con.register("shape_records", json_records(con, path, options))
+    structure = con.execute(
+        "select json_group_structure(record) from (select record from shape_records limit $n)", {"n": SAMPLE_ROWS}
+    ).fetchall()[0][0]
+    if structure is None:
+        raise DatasetError(f"{path}: no records")
+    shape = json.loads(structure)
+    if not isinstance(shape, dict):
+        raise DatasetError(f"{path}: each record must be a JSON object, not {type(shape).__name__}")
+    return shape
+
+
+def _pointer(parts: list[str]) -> str:
+    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _leaves(shape: dict[str, Any], prefix: list[str]) -> tuple[list[list[str]], list[list[str]]]:
+    """(scalar paths, array-of-object paths) of an object's structure; nested objects are flattened."""
+    scalars, arrays = [], []
+    for key, value in shape.items():
+        path = [*prefix, key]
+        if isinstance(value, dict):
+            inner_scalars, inner_arrays = _leaves(value, path)
+            scalars += inner_scalars
+            arrays += inner_arrays
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            arrays.append(path)
+        else:  # a scalar, or an array of scalars (kept as its JSON text)
+            scalars.append(path)
+    return scalars, arrays
+
+
+def _json_kind(shape: dict[str, Any], path: list[str]) -> str:
+    """What json_group_structure says the value at `path` is: VARCHAR, NUMBER, BOOLEAN or OTHER."""
+    value: Any = shape
+    for part in path:
+        value = value[part]
+    if value == "VARCHAR":
+        return "VARCHAR"
+    if value in ("UBIGINT", "BIGINT", "DOUBLE", "HUGEINT", "UHUGEINT"):
+        return "NUMBER"
+    if value == "BOOLEAN":
+        return "BOOLEAN"
+    return "OTHER"
+
+
+def _table_columns(paths: list[list[str]], reserved: set[str]) -> list[Column]:
+    names = [f"{n}_value" if n in reserved else n for n in column_names(["_".join(p) for p in paths])]
+    return [Column(_pointer(p), n, "VARCHAR") for p, n in zip(paths, names, strict=True)]
+
+
+def infer(path: Path, dataset: str, partition_by: str | None = None, key: str | None = None) -> Contract:
+    """The contract a dataset would have if `path` were its first delivery."""
+    name = dataset_name(dataset)
+    kind, _ = file_format(path)
+    con = duckdb.connect()
+    try:
+        with readable_file(path) as readable:
+            if kind == "csv":
+                encoding = _encoding(readable)
+                options = {**_sniff_csv(con, readable, encoding), "encoding": encoding}
+                header = csv_header(con, readable, options)
+                if len(set(header)) != len(header) or any(h == "" for h in header):
+                    raise DatasetError(f"{path}: the header has empty or repeated column names: {header}")
+                columns = [Column(h, n, "VARCHAR") for h, n in zip(header, column_names(header), strict=True)]
+                rows = csv_rows(con, readable, options, header=True)
+                con.register(
+                    "sample",
+                    rows.limit(SAMPLE_ROWS).project(", ".join(f"#{i} as v{i}" for i in range(1, len(columns) + 1))),
+                )
+                tables = [Table(name, None, columns)]
+                samples = {name: "sample"}
+                candidates = {name: [TYPES] * len(columns)}
+            else:
+                options = {"format": "auto"}
+                options["format"] = _json_layout(con, readable)
+                shape = _json_shape(con, readable, options)
+                scalars, arrays = _leaves(shape, [])
+                reserved = {*LINEAGE_NAMES, *([f"parent_{snake(key)}"] if key else [])}
+                tables = [Table(name, None, _table_columns(scalars, reserved))]
+                candidates = {name: [JSON_CANDIDATES[_json_kind(shape, p)] for p in scalars]}
+                samples = {}
+                records = json_records(con, readable, options).limit(SAMPLE_ROWS)
+                con.register("records", records)
+                _register_json_sample(con, "sample_0", "records", tables[0].columns)
+                samples[name] = "sample_0"
+                for i, array in enumerate(arrays, start=1):
+                    element = _shape_at(shape, array)
+                    child_scalars, _ = _leaves(element, [])
+                    child = Table(
+                        f"{name}__{snake('_'.join(array))}", _pointer(array), _table_columns(child_scalars, reserved)
+                    )
+                    tables.append(child)
+                    candidates[child.table] = [JSON_CANDIDATES[_json_kind(element, p)] for p in child_scalars]
+                    con.register(f"elements_{i}", elements(con, "records", child.array))
+                    _register_json_sample(con, f"sample_{i}", f"elements_{i}", child.columns, source_column="element")
+                    samples[child.table] = f"sample_{i}"
+            typed_tables, profile = [], {}
+            for table in tables:
+                types = _column_types(con, samples[table.table], candidates[table.table])
+                cols = [Column(c.name, c.column, t) for c, t in zip(table.columns, types, strict=True)]
+                typed_tables.append(Table(table.table, table.array, cols))
+                profile[table.table] = _profile(con, samples[table.table], cols)
+            sample_rows = con.execute(f"select count(*) from {samples[name]}").fetchall()[0][0]
+    except duckdb.Error as exc:
+        raise DatasetError(f"{path}: could not be read: {exc}") from None
+    finally:
+        con.close()
+    parent_columns = {c.column for c in typed_tables[0].columns}
+    for option, value in (("--partition-by", partition_by), ("--key", key)):
+        if value is not None and value not in parent_columns:
+            raise DatasetError(
+                f"{option} {value}: no such column in {path.name}; its columns are {', '.join(sorted(parent_columns))}"
+            )
+    if key is not None and profile[name][key]["nulls"]:
+        raise DatasetError(f"--key {key}: {profile[name][key]['nulls']} rows of {path.name} have no {key}")
+    return Contract(name, kind, options, typed_tables, partition_by, key, sample_rows, profile)
+
+
+def _json_layout(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """array (one JSON array of records) or newline_delimited (a record per line)."""
+    import gzip
+
+    opener = gzip.open if file_format(path)[1] == "gzip" else open
+    with opener(path, "rb") as handle:
+        head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"["):
+        return "array"
+    if head.startswith(b"{"):
+        return "newline_delimited"
+    raise DatasetError(f"{path}: JSON must be an array of records or one record per line")
+
+
+def _shape_at(shape: dict[str, Any], path: list[str]) -> dict[str, Any]:
+    value: Any = shape
+    for part in path:
+        value = value[part]
+    return value[0]
+
+
+def elements(con: duckdb.DuckDBPyConnection, records: str, array: str) -> Any:
+    """The elements of the array at JSON pointer `array` of each record: (record_number, ordinal, element)."""
+    return con.sql(
+        f"select record_number, ordinality as ordinal, element from {records}, "
+        "unnest(coalesce(try_cast(json_extract(record, $array) as json[]), [])) with ordinality as e(element)",
+        params={"array": array},
+    )
+
+
+def _register_json_sample(
+    con: duckdb.DuckDBPyConnection, name: str, relation: str, columns: list[Column], source_column: str = "record"
+) -> None:
+    values = con.sql(
+        f"select json_extract_string({source_column}, $paths::varchar[]) as vs from {relation}",
+        params={"paths": [c.name for c in columns]},
+    )
+    con.register(f"{name}_values", values)
+    projection = ", ".join(f"vs[{i}] as v{i}" for i in range(1, len(columns) + 1)) or "1 as v0"
+    con.register(name, con.sql(f"select {projection} from {name}_values"))
+
+
+# ---- a later delivery against the contract ---------------------------------------------------------------
+
+
+@dataclass
+class Drift:
+    added: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    retyped: list[str] = field(default_factory=list)  # "name: TYPE expected, 3 values are not (e.g. 'x')"
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.missing or self.retyped)
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.added:
+            out.append(f"added: {', '.join(self.added)}")
+        if self.missing:
+            out.append(f"missing: {', '.join(self.missing)}")
+        out += [f"retyped: {r}" for r in self.retyped]
+        return out
+
+
+def bronze_name(index: int) -> str:
+    """The bronze column of a table's `index`-th column (1-based): `c001`."""
+    return f"c{index:03d}"
+
+
+def delivered(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) -> dict[str, Any]:
+    """Each table of a delivery (a readable file) as a relation of text columns `c001`.. in the contract's
+    order, with `record_number` (the CSV row or JSON record, 1-based) and, for a child table, `ordinal`.
+    A column the delivery lacks is null. Names and paths are bound, never written into the SQL."""
+    if contract.format == "csv":
+        header = csv_header(con, path, contract.options)
+        position = {name: i for i, name in enumerate(header, start=1)}
+        rows = csv_rows(con, path, contract.options, header=True)
+        con.register("delivered_rows", rows)
+        numbered = con.sql("select row_number() over () as record_number, * from delivered_rows")
+        con.register("delivered_numbered", numbered)
+        # `#n` is the n-th column of delivered_numbered: record_number, then the file's columns.
+        projection = "".join(
+            (f", #{position[c.name] + 1}" if c.name in position else ", null::varchar") + f" as {bronze_name(i)}"
+            for i, c in enumerate(contract.parent.columns, start=1)
+        )
+        return {contract.parent.table: con.sql(f"select record_number{projection} from delivered_numbered")}
+    records = json_records(con, path, contract.options)
+    con.register("delivered_records", records)
+    out = {}
+    for table in contract.tables:
+        if table.array is None:
+            source, column, keys = "delivered_records", "record", "record_number"
+        else:
+            con.register(f"delivered_{table.table}", elements(con, "delivered_records", table.array))
+            source, column, keys = f"delivered_{table.table}", "element", "record_number, ordinal"
+        values = con.sql(
+            f"select {keys}, json_extract_string({column}, $paths::varchar[]) as vs from {source}",
+            params={"paths": [c.name for c in table.columns]},
+        )
+        con.register(f"delivered_{table.table}_values", values)
+        projection = "".join(f", vs[{i}] as {bronze_name(i)}" for i in range(1, len(table.columns) + 1))
+        out[table.table] = con.sql(f"select {keys}{projection} from delivered_{table.table}_values")
+    return out
+
+
+def check(contract: Contract, path: Path, display: str | None = None) -> tuple[Drift, int]:
+    """How a delivery differs from its dataset's contract (columns added or missing, columns whose values are
+    no longer all of the contract's type), and its rows. `path` is the delivery as landed (.gz and .zip are
+    read); `display` names it in messages."""
+    display = display or path.name
+    drift = Drift()
+    con = duckdb.connect()
+    try:
+        with readable_file(path) as readable:
+            kind = file_format(path)[0]
+            if kind != contract.format:
+                drift.retyped.append(f"the file is {kind}, the dataset is {contract.format}")
+                return drift, 0
+            if kind == "csv":
+                header = csv_header(con, readable, contract.options)
+                expected = [c.name for c in contract.parent.columns]
+                drift.added += [h for h in header if h not in expected]
+                drift.missing += [e for e in expected if e not in header]
+            else:
+                shape = _json_shape(con, readable, contract.options)
+                scalars, arrays = _leaves(shape, [])
+                have = {_pointer(p) for p in scalars}
+                have_arrays = {_pointer(a): a for a in arrays}
+                for table in contract.tables:
+                    if table.array is None:
+                        found = have
+                    elif table.array in have_arrays:
+                        found = {_pointer(p) for p in _leaves(_shape_at(shape, have_arrays[table.array]), [])[0]}
+                    else:
+                        found = set()
+                    prefix = "" if table.array is None else table.array
+                    drift.missing += [prefix + c.name for c in table.columns if c.name not in found]
+                    drift.added += sorted(prefix + name for name in found - {c.name for c in table.columns})
+                known_arrays = {t.array for t in contract.tables}
+                drift.added += sorted(a for a in have_arrays if a not in known_arrays)
+            if drift.added or drift.missing:
+                return drift, 0
+            relations = delivered(con, contract, readable)
+            rows = 0
+            for table in contract.tables:
+                columns = [(bronze_name(i), c) for i, c in enumerate(table.columns, start=1) if c.type != "VARCHAR"]
+                con.register("checked", relations[table.table])
+                parts = "".join(
+                    f", count(*) filter (where {b} is not null and not {has_type(c.type, b)}), "
+                    f"min({b}) filter (where {b} is not null and not {has_type(c.type, b)})"
+                    for b, c in columns
+                )
+                row = con.execute(f"select count(*){parts} from checked").fetchall()[0]
+                if table.array is None:
+                    rows = row[0]
+                for i, (_, col) in enumerate(columns):
+                    bad, example = row[1 + 2 * i], row[2 + 2 * i]
+                    if bad:
+                        where = "" if table.array is None else f"{table.array} "
+                        drift.retyped.append(
+                            f"{where}{col.name}: {col.type} expected, {bad:,} value(s) are not (e.g. {example!r})"
+                        )
+    except duckdb.Error as exc:
+        raise DatasetError(f"{display}: could not be read as this dataset's {contract.format}: {exc}") from None
+    finally:
+        con.close()
+    return drift, rows

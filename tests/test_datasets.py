@@ -1,0 +1,315 @@
+"""Any CSV or JSON dataset: onboarded from a file the repo has never seen, landed, built, profiled.
+
+Onboarding writes into the project, so these tests work on a copy of it (the CLI run from the copy
+builds the copy's models). Figures are checked against DuckDB reading the delivered files directly.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import succeeded, warehouse_rows
+
+REPO = Path(__file__).resolve().parent.parent
+SKIP = {".git", ".venv", ".medallion", "target", "logs", ".pytest_cache", ".ruff_cache", "__pycache__", "dbt_packages"}
+
+# A header SQL or Jinja would run if it were ever spliced into a model.
+HOSTILE = "{{ run_query('drop schema gold cascade') }}; drop table x --"
+
+
+def run(project: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI of the project copy, on `home`."""
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", *args],
+        cwd=project,
+        env={**os.environ, "MEDALLION_HOME": str(home), "PYTHONPATH": str(project)},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    copy = tmp_path_factory.mktemp("project") / "medallion"
+    shutil.copytree(REPO, copy, ignore=lambda folder, names: [n for n in names if n in SKIP])
+    # Only the datasets these tests onboard: the examples are left out of the copy.
+    for path in (copy / "datasets").glob("*.yml"):
+        path.unlink()
+    shutil.rmtree(copy / "models" / "staging" / "datasets", ignore_errors=True)
+    (copy / "models" / "staging" / "datasets").mkdir()
+    for suite in (copy / "expectations" / "silver").glob("stg_datasets__*.json"):
+        suite.unlink()
+    (copy / "models" / "marts" / "datasets" / "fct_dataset_profiles.sql").unlink()  # onboarding writes it
+    return copy
+
+
+LOANS_HEADER = ["Loan ID", "Amount ($)", "grade", "order", "Branch Code", "issued", "rate", "note", HOSTILE]
+
+
+def write_loans(path: Path, rows: list[list[str]], header: list[str] = LOANS_HEADER) -> None:
+    """A semicolon-separated, Latin-1 CSV with quoted fields (a delimiter and a line break inside)."""
+
+    def field(value: str) -> str:
+        return f'"{value.replace(chr(34), chr(34) * 2)}"' if any(c in value for c in ';"\n') else value
+
+    lines = [";".join(field(v) for v in row) for row in [header, *rows]]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("latin-1"))
+
+
+LOANS = [
+    ["1", "1000", "A", "2", "007", "2021-01-01", "5.5", "café; first", "x"],
+    ["2", "", "B", "1", "012", "2021-01-01", "6", 'says "hi"\nthen leaves', ""],
+    ["3", "2500", "A", "", "007", "2021-02-01", "", "", "y"],
+    ["4", "400", "C", "3", "100", "2021-03-01", "7.25", "ünïcode <b>bold</b>", "x"],
+    ["3", "2600", "B", "4", "007", "2021-02-01", "5", "re-sent: the later row wins", "z"],
+]
+
+
+def papers() -> list[dict]:
+    return [
+        {"id": "p-1", "year": 2020, "venue": {"name": "ACL", "open": True}, "refs": [{"to": "p-9", "n": 1}]},
+        {"id": "p-2", "year": 2021, "venue": {"name": "EMNLP", "open": False}, "refs": []},
+        {"id": "p-3", "year": 2021, "venue": {"name": None, "open": True},
+         "refs": [{"to": "p-1", "n": 2}, {"to": "p-2", "n": 5}, {"to": "p-7"}]},
+    ]  # fmt: skip
+
+
+def profile_of(home: Path, dataset: str, table: str) -> dict[str, tuple]:
+    rows = warehouse_rows(
+        home,
+        "select column_name, row_count, null_count, distinct_count, min_value, max_value, mean "
+        "from gold.dataset_profiles where dataset = ? and table_name = ?",
+        [dataset, table],
+    )
+    return {r[0]: r[1:] for r in rows}
+
+
+def direct(relation: str, column: str, numeric: bool) -> tuple:
+    """The same figures computed straight from the delivered data with DuckDB."""
+    mean = f"avg({column})" if numeric else "null"
+    return duckdb.sql(
+        f"select count(*), count(*) - count({column}), count(distinct {column}), min({column})::varchar, "
+        f"max({column})::varchar, {mean} from {relation}"
+    ).fetchall()[0]
+
+
+@pytest.fixture(scope="module")
+def built(project: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
+    """The loans CSV and the papers JSON lines (.gz) onboarded, landed and built in one home."""
+    files = tmp_path_factory.mktemp("delivered")
+    home = tmp_path_factory.mktemp("home")
+    loans = files / "loans.csv"
+    write_loans(loans, LOANS)
+    with gzip.open(files / "papers.jsonl.gz", "wt", encoding="utf-8") as out:
+        out.writelines(json.dumps(p) + "\n" for p in papers())
+    outputs = {
+        "loans": succeeded(
+            run(
+                project, home, "onboard", "dataset", "loans", str(loans), "--partition-by", "issued", "--key", "loan_id"
+            )
+        ),
+        "papers": succeeded(
+            run(project, home, "onboard", "dataset", "papers", str(files / "papers.jsonl.gz"), "--key", "id")
+        ),
+    }
+    outputs["land"] = succeeded(run(project, home, "land", "dataset", "loans", str(loans)))
+    outputs["land"] += succeeded(run(project, home, "land", "dataset", "papers", str(files / "papers.jsonl.gz")))
+    outputs["build"] = succeeded(run(project, home, "build", "--source", "datasets"))
+    return home, files, outputs
+
+
+def test_onboarding_writes_reviewable_typed_models(project: Path, built: tuple[Path, Path, dict[str, str]]) -> None:
+    contract = (project / "datasets" / "loans.yml").read_text(encoding="utf-8")
+    model = (project / "models" / "staging" / "datasets" / "loans" / "stg_datasets__loans.sql").read_text()
+    docs = (project / "models" / "staging" / "datasets" / "loans" / "_loans__models.yml").read_text()
+    assert "delim: ;" in contract and "encoding: latin-1" in contract
+    # Snake-case names; a reserved word renamed; a code with leading zeros kept as text; types inferred.
+    assert "cast(trim(c001) as BIGINT) as loan_id" in model
+    assert "c004 as order" not in model and "as order_value" in model
+    assert "c005 as branch_code" in model
+    assert "cast(trim(c006) as DATE) as issued" in model and "cast(trim(c007) as DOUBLE) as rate" in model
+    assert "partition_by': 'issued'" in model and "'codec': 'zstd'" in model
+    # The delivered names are data in the contract; no model, test or description carries the hostile one.
+    assert HOSTILE in contract.replace("''", "'")
+    for path in (project / "models").rglob("*"):
+        if path.is_file():
+            assert "run_query('drop" not in path.read_text(encoding="utf-8"), path
+    assert "data_type: bigint" in docs and "- unique" in docs
+    suite = json.loads((project / "expectations" / "silver" / "stg_datasets__loans.json").read_text())
+    kinds = {(e["type"], e["kwargs"].get("column")) for e in suite["expectations"]}
+    assert ("expect_column_values_to_not_be_null", "loan_id") in kinds
+    assert ("expect_column_values_to_be_between", "amount") in kinds
+    papers_dir = project / "models" / "staging" / "datasets" / "papers"
+    child = (papers_dir / "stg_datasets__papers__refs.sql").read_text()
+    assert "parent.id as parent_id" in child and "element.ordinal" in child
+
+
+def test_processed_zone_and_silver_hold_every_delivered_row(built: tuple[Path, Path, dict[str, str]]) -> None:
+    home, files, outputs = built
+    assert "gate silver.stg_datasets__loans" in outputs["build"], outputs["build"]
+    # Four distinct loan ids: the second row of loan 3 (later in the file) is the one kept.
+    loans = warehouse_rows(
+        home, "select loan_id, amount, order_value, branch_code, note from silver.stg_datasets__loans"
+    )
+    assert sorted(r[0] for r in loans) == [1, 2, 3, 4]
+    by_id = {r[0]: r for r in loans}
+    assert by_id[3][1] == 2600 and by_id[3][4] == "re-sent: the later row wins"
+    assert by_id[2][1] is None and by_id[2][4] == 'says "hi"\nthen leaves' and by_id[1][4] == "café; first"
+    assert by_id[1][3] == "007" and by_id[1][2] == 2
+    processed = home / "lake" / "processed" / "loans" / "loans"
+    assert sorted(p.name for p in processed.iterdir()) == [
+        "issued=2021-01-01",
+        "issued=2021-02-01",
+        "issued=2021-03-01",
+    ]
+    parts = list(processed.rglob("*.parquet"))
+    assert (
+        duckdb.sql(f"select sum(num_rows) from parquet_file_metadata({[str(p) for p in parts]})").fetchall()[0][0] == 4
+    )
+    codecs = duckdb.sql(f"select distinct compression from parquet_metadata({[str(p) for p in parts]})").fetchall()
+    assert codecs == [("ZSTD",)]
+    # The JSON: one row per record, one per array element with its parent's key and position.
+    assert warehouse_rows(home, "select count(*) from silver.stg_datasets__papers")[0][0] == 3
+    refs = warehouse_rows(
+        home, "select parent_id, ordinal, to_value, n from silver.stg_datasets__papers__refs order by all"
+    )
+    assert refs == [("p-1", 1, "p-9", 1), ("p-3", 1, "p-1", 2), ("p-3", 2, "p-2", 5), ("p-3", 3, "p-7", None)]
+    venues = warehouse_rows(home, "select id, venue_name, venue_open from silver.stg_datasets__papers order by id")
+    assert venues == [("p-1", "ACL", True), ("p-2", "EMNLP", False), ("p-3", None, True)]
+    # The raw zone keeps the delivery as it came.
+    raw = list((home / "lake" / "raw" / "papers").rglob("*__papers.jsonl.gz"))
+    assert len(raw) == 1 and raw[0].read_bytes() == (files / "papers.jsonl.gz").read_bytes()
+    assert raw[0].parent.name.startswith("landed_date=")
+
+
+def test_profiles_equal_the_figures_computed_directly(built: tuple[Path, Path, dict[str, str]]) -> None:
+    home, files, _ = built
+    csv = str(files / "loans.csv")
+    # The delivered file, read straight, with the later row of loan 3 kept (what silver keeps).
+    duckdb.sql(
+        f"""create or replace table delivered_loans as
+        select * from (
+            select *, row_number() over (partition by "Loan ID" order by line desc) as latest
+            from (select *, row_number() over () as line
+                  from read_csv('{csv}', delim = ';', header = true, encoding = 'latin-1', all_varchar = true))
+        ) where latest = 1"""
+    )
+    profile = profile_of(home, "loans", "loans")
+    for column, expression, numeric in [
+        ("loan_id", 'cast("Loan ID" as bigint)', True),
+        ("amount", 'cast("Amount ($)" as bigint)', True),
+        ("rate", "cast(rate as double)", True),
+        ("grade", "grade", False),
+        ("branch_code", '"Branch Code"', False),
+        ("issued", "cast(issued as date)", False),
+    ]:
+        expected = direct(f"(select {expression} as v from delivered_loans)", "v", numeric)
+        got = profile[column]
+        assert got[:5] == expected[:5], column
+        assert (got[5] is None) == (expected[5] is None) and (got[5] is None or abs(got[5] - expected[5]) < 1e-9)
+    refs = profile_of(home, "papers", "papers__refs")
+    assert refs["n"][:5] == (4, 1, 3, "1", "5") and abs(refs["n"][5] - 8 / 3) < 1e-9
+    assert "delivery_id" not in profile and "record_number" not in profile  # lineage is not profiled
+    versions = warehouse_rows(home, "select count(distinct version_id) from gold.dataset_profiles__versions")
+    assert versions[0][0] == 1
+
+
+def test_each_table_has_a_profile_report(built: tuple[Path, Path, dict[str, str]], browser) -> None:
+    home, _, outputs = built
+    assert "gold/dataset_reports" in outputs["build"]
+    folder = home / "reports" / "datasets"
+    assert sorted(p.name for p in folder.glob("*.html")) == [
+        "index.html", "loans__loans.html", "papers__papers.html", "papers__papers__refs.html"
+    ]  # fmt: skip
+    page = (folder / "loans__loans.html").read_text(encoding="utf-8")
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold" not in page  # delivered text is escaped
+    browser.get(f"file://{folder / 'loans__loans.html'}")
+    cells = browser.find_elements("css selector", "#columns tr td:first-child")
+    assert "amount" in [c.text for c in cells] and len(cells) == 9
+    missing = browser.find_element("xpath", "//tr[td[1]='amount']/td[3]").get_attribute("data-missing")
+    assert missing == "1"  # loan 2 has no amount
+    assert browser.find_elements("css selector", "h2#amount + svg rect[fill='#2f6f9f']")  # its histogram
+
+
+def test_a_file_whose_columns_changed_is_refused_with_the_difference_named(
+    project: Path, built: tuple[Path, Path, dict[str, str]], tmp_path: Path
+) -> None:
+    home, _, _ = built
+    manifest = home / "landing" / "datasets" / "loans" / "manifest.jsonl"
+    before = manifest.read_text()
+    raw_before = sorted((home / "lake" / "raw" / "loans").rglob("*"))
+    changed = tmp_path / "loans-changed.csv"
+    header = [h for h in LOANS_HEADER if h != "note"] + ["fee"]
+    rows = [[v for h, v in zip(LOANS_HEADER, row, strict=True) if h != "note"] + ["1"] for row in LOANS]
+    write_loans(changed, rows, header)
+    result = run(project, home, "land", "dataset", "loans", str(changed))
+    assert result.returncode == 1
+    assert "loans-changed.csv: does not match dataset loans" in result.stderr
+    assert "added: fee" in result.stderr and "missing: note" in result.stderr, result.stderr
+    retyped = run(project, home, "land", "dataset", "loans", str(write_retyped(tmp_path)))
+    assert retyped.returncode == 1
+    assert "retyped: Amount ($): BIGINT expected, 1 value(s) are not (e.g. '1.000,50')" in retyped.stderr
+    assert manifest.read_text() == before
+    assert sorted((home / "lake" / "raw" / "loans").rglob("*")) == raw_before
+
+
+def write_retyped(folder: Path) -> Path:
+    path = folder / "loans-retyped.csv"
+    rows = [list(row) for row in LOANS]
+    rows[0][1] = "1.000,50"
+    write_loans(path, rows)
+    return path
+
+
+def test_onboarding_again_keeps_an_edited_file_unless_forced(
+    project: Path, built: tuple[Path, Path, dict[str, str]]
+) -> None:
+    home, files, _ = built
+    docs = project / "models" / "staging" / "datasets" / "loans" / "_loans__models.yml"
+    docs.write_text(docs.read_text().replace("Generated by", "Reviewed; generated by"), encoding="utf-8")
+    again = run(project, home, "onboard", "dataset", "loans", str(files / "loans.csv"), "--partition-by", "issued",
+                "--key", "loan_id")  # fmt: skip
+    assert again.returncode == 1
+    assert "kept      models/staging/datasets/loans/_loans__models.yml (edited since onboarding" in again.stdout
+    assert "unchanged models/staging/datasets/loans/stg_datasets__loans.sql" in again.stdout
+    assert "Reviewed; generated by" in docs.read_text()
+    forced = succeeded(
+        run(
+            project,
+            home,
+            "onboard",
+            "dataset",
+            "loans",
+            str(files / "loans.csv"),
+            "--partition-by",
+            "issued",
+            "--key",
+            "loan_id",
+            "--force",
+        )
+    )
+    assert "rewritten models/staging/datasets/loans/_loans__models.yml" in forced
+    assert "Reviewed; generated by" not in docs.read_text()
+
+
+def test_bad_onboarding_input_is_named(project: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    sample = tmp_path / "sample.csv"
+    sample.write_text("a,b\n1,2\n", encoding="utf-8")
+    missing = run(project, home, "onboard", "dataset", "sample", str(sample), "--key", "c")
+    assert missing.returncode == 2 and "--key c: no such column in sample.csv; its columns are a, b" in missing.stderr
+    other = tmp_path / "notes.md"
+    other.write_text("# not data\n", encoding="utf-8")
+    wrong = run(project, home, "onboard", "dataset", "notes", str(other))
+    assert wrong.returncode == 2 and "not a CSV" in wrong.stderr
+    unknown = run(project, home, "land", "dataset", "nothing_here", str(sample))
+    assert unknown.returncode == 2 and "no dataset 'nothing_here' is onboarded" in unknown.stderr
