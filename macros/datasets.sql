@@ -27,7 +27,8 @@
     {%- set numeric = ['bigint', 'integer', 'double', 'float', 'decimal', 'hugeint', 'smallint', 'real', 'numeric'] -%}
     {%- set selects = [] -%}
     {%- if execute -%}
-        {%- for dataset, table, relation in tables -%}
+        {#- A dataset nothing was landed for has no table yet: it has no profile either. -#}
+        {%- for dataset, table, relation in tables if adapter.get_relation(relation.database, relation.schema, relation.identifier) is not none -%}
             {%- set columns = adapter.get_columns_in_relation(relation) -%}
             {%- set entries = [] -%}
             {#- The lineage of a row (which delivery, which line) is no figure of the data. -#}

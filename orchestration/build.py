@@ -115,7 +115,7 @@ def _run(
     job = defs.resolve_job_def(job_name)
     if chosen:
         groups = [*(s.name for s in chosen), *(g for s in chosen for g in s.needs), *SHARED]
-        scheduled_only = [AssetKey.from_user_string(k) for s in chosen for k in s.scheduled_only]
+        scheduled_only = [AssetKey.from_user_string(k) for s in chosen for k in (*s.scheduled_only, *s.idle(paths))]
         selection = AssetSelection.groups(*groups) - AssetSelection.assets(*scheduled_only)
         graph = defs.resolve_asset_graph()
         job = job.get_subset(

@@ -121,6 +121,9 @@ def built(project: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
             run(project, home, "onboard", "dataset", "papers", str(files / "papers.jsonl.gz"), "--key", "id")
         ),
     }
+    # Onboarded, never landed: the build leaves it out rather than fail on its empty tables.
+    (files / "unused.csv").write_text("a,b\n1,x\n", encoding="utf-8")
+    succeeded(run(project, home, "onboard", "dataset", "unused", str(files / "unused.csv")))
     outputs["land"] = succeeded(run(project, home, "land", "dataset", "loans", str(loans)))
     outputs["land"] += succeeded(run(project, home, "land", "dataset", "papers", str(files / "papers.jsonl.gz")))
     outputs["build"] = succeeded(run(project, home, "build", "--source", "datasets"))
@@ -219,6 +222,8 @@ def test_profiles_equal_the_figures_computed_directly(built: tuple[Path, Path, d
     refs = profile_of(home, "papers", "papers__refs")
     assert refs["n"][:5] == (4, 1, 3, "1", "5") and abs(refs["n"][5] - 8 / 3) < 1e-9
     assert "delivery_id" not in profile and "record_number" not in profile  # lineage is not profiled
+    datasets = warehouse_rows(home, "select distinct dataset from gold.dataset_profiles order by 1")
+    assert datasets == [("loans",), ("papers",)]  # `unused` was onboarded, never landed
     versions = warehouse_rows(home, "select count(distinct version_id) from gold.dataset_profiles__versions")
     assert versions[0][0] == 1
 

@@ -85,6 +85,8 @@ class Source:
     file_inboxes: tuple[str, ...] = ()
     # Asset keys (as "a/b") that only their own schedule materializes, never a full build.
     scheduled_only: tuple[str, ...] = ()
+    # Asset keys (as "a/b") a build leaves out for now, with what is landed (a dataset nothing was landed for).
+    idle: Callable[[Paths], tuple[str, ...]] = lambda paths: ()
 
 
 @cache

@@ -24,6 +24,17 @@ def _has_landed(paths: Paths) -> bool:
     return any(deliveries(paths, c.dataset) for c in contracts())
 
 
+def _idle(paths: Paths) -> tuple[str, ...]:
+    """The bronze and silver assets of every dataset nothing was landed for: a build leaves them out."""
+    return tuple(
+        key
+        for c in contracts()
+        if not deliveries(paths, c.dataset)
+        for t in c.tables
+        for key in (f"bronze/{t.bronze}", f"silver/stg_datasets__{t.table}")
+    )
+
+
 SOURCE = Source(
     name="datasets",
     lands=("dataset",),
@@ -38,4 +49,5 @@ SOURCE = Source(
         for c in contracts()
     ),
     targets=("duckdb",),
+    idle=_idle,
 )
