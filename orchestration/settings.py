@@ -44,8 +44,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "MEDALLION_DUCKDB_MEMORY",
         "1GB",
-        "Memory DuckDB may use for dbt's models (DuckDB's `memory_limit`; beyond it, it spills to disk).",
-        "dbt profile",
+        "Memory DuckDB may use for dbt's models and for reading a dataset's delivery (DuckDB's `memory_limit`; "
+        "beyond it, it spills to disk).",
+        "dbt profile, medallion",
     ),
     Setting(
         "MEDALLION_MAX_LINE_BYTES",

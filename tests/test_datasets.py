@@ -46,7 +46,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         path.unlink()
     shutil.rmtree(copy / "models" / "staging" / "datasets", ignore_errors=True)
     (copy / "models" / "staging" / "datasets").mkdir()
-    for suite in (copy / "expectations" / "silver").glob("stg_datasets__*.json"):
+    shutil.rmtree(copy / "models" / "intermediate" / "datasets", ignore_errors=True)
+    (copy / "models" / "intermediate" / "datasets").mkdir()
+    for suite in (copy / "expectations" / "silver").glob("int_datasets__*.json"):
         suite.unlink()
     (copy / "models" / "marts" / "datasets" / "fct_dataset_profiles.sql").unlink()  # onboarding writes it
     return copy
@@ -133,35 +135,37 @@ def built(project: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
 def test_onboarding_writes_reviewable_typed_models(project: Path, built: tuple[Path, Path, dict[str, str]]) -> None:
     contract = (project / "datasets" / "loans.yml").read_text(encoding="utf-8")
     model = (project / "models" / "staging" / "datasets" / "loans" / "stg_datasets__loans.sql").read_text()
-    docs = (project / "models" / "staging" / "datasets" / "loans" / "_loans__models.yml").read_text()
+    docs = (project / "models" / "intermediate" / "datasets" / "loans" / "_loans__models.yml").read_text()
     assert "delim: ;" in contract and "encoding: latin-1" in contract
     # Snake-case names; a reserved word renamed; a code with leading zeros kept as text; types inferred.
     assert "cast(trim(c001) as BIGINT) as loan_id" in model
     assert "c004 as order" not in model and "as order_value" in model
     assert "c005 as branch_code" in model
     assert "cast(trim(c006) as DATE) as issued" in model and "cast(trim(c007) as DOUBLE) as rate" in model
-    assert "partition_by': 'issued'" in model and "'codec': 'zstd'" in model
+    processed = (project / "models" / "intermediate" / "datasets" / "loans" / "int_datasets__loans.sql").read_text()
+    assert "partition_by': 'issued'" in processed and "'codec': 'zstd'" in processed
     # The delivered names are data in the contract; no model, test or description carries the hostile one.
     assert HOSTILE in contract.replace("''", "'")
     for path in (project / "models").rglob("*"):
         if path.is_file():
             assert "run_query('drop" not in path.read_text(encoding="utf-8"), path
     assert "data_type: bigint" in docs and "- unique" in docs
-    suite = json.loads((project / "expectations" / "silver" / "stg_datasets__loans.json").read_text())
+    suite = json.loads((project / "expectations" / "silver" / "int_datasets__loans.json").read_text())
     kinds = {(e["type"], e["kwargs"].get("column")) for e in suite["expectations"]}
     assert ("expect_column_values_to_not_be_null", "loan_id") in kinds
     assert ("expect_column_values_to_be_between", "amount") in kinds
-    papers_dir = project / "models" / "staging" / "datasets" / "papers"
-    child = (papers_dir / "stg_datasets__papers__refs.sql").read_text()
-    assert "parent.id as parent_id" in child and "element.ordinal" in child
+    child = (project / "models" / "staging" / "datasets" / "papers" / "stg_datasets__papers__refs.sql").read_text()
+    assert "parent_key as parent_id" in child and "ordinal" in child
+    kept = (project / "models" / "intermediate" / "datasets" / "papers" / "int_datasets__papers__refs.sql").read_text()
+    assert "inner join {{ ref('int_datasets__papers') }} as parent" in kept
 
 
 def test_processed_zone_and_silver_hold_every_delivered_row(built: tuple[Path, Path, dict[str, str]]) -> None:
     home, files, outputs = built
-    assert "gate silver.stg_datasets__loans" in outputs["build"], outputs["build"]
+    assert "gate silver.int_datasets__loans" in outputs["build"], outputs["build"]
     # Four distinct loan ids: the second row of loan 3 (later in the file) is the one kept.
     loans = warehouse_rows(
-        home, "select loan_id, amount, order_value, branch_code, note from silver.stg_datasets__loans"
+        home, "select loan_id, amount, order_value, branch_code, note from silver.int_datasets__loans"
     )
     assert sorted(r[0] for r in loans) == [1, 2, 3, 4]
     by_id = {r[0]: r for r in loans}
@@ -181,12 +185,12 @@ def test_processed_zone_and_silver_hold_every_delivered_row(built: tuple[Path, P
     codecs = duckdb.sql(f"select distinct compression from parquet_metadata({[str(p) for p in parts]})").fetchall()
     assert codecs == [("ZSTD",)]
     # The JSON: one row per record, one per array element with its parent's key and position.
-    assert warehouse_rows(home, "select count(*) from silver.stg_datasets__papers")[0][0] == 3
+    assert warehouse_rows(home, "select count(*) from silver.int_datasets__papers")[0][0] == 3
     refs = warehouse_rows(
-        home, "select parent_id, ordinal, to_value, n from silver.stg_datasets__papers__refs order by all"
+        home, "select parent_id, ordinal, to_value, n from silver.int_datasets__papers__refs order by all"
     )
     assert refs == [("p-1", 1, "p-9", 1), ("p-3", 1, "p-1", 2), ("p-3", 2, "p-2", 5), ("p-3", 3, "p-7", None)]
-    venues = warehouse_rows(home, "select id, venue_name, venue_open from silver.stg_datasets__papers order by id")
+    venues = warehouse_rows(home, "select id, venue_name, venue_open from silver.int_datasets__papers order by id")
     assert venues == [("p-1", "ACL", True), ("p-2", "EMNLP", False), ("p-3", None, True)]
     # The raw zone keeps the delivery as it came.
     raw = list((home / "lake" / "raw" / "papers").rglob("*__papers.jsonl.gz"))
@@ -280,7 +284,7 @@ def test_onboarding_again_keeps_an_edited_file_unless_forced(
 ) -> None:
     home, files, _ = built
     docs = project / "models" / "staging" / "datasets" / "loans" / "_loans__models.yml"
-    docs.write_text(docs.read_text().replace("Generated by", "Reviewed; generated by"), encoding="utf-8")
+    docs.write_text(docs.read_text() + "# Reviewed; generated by onboarding.\n", encoding="utf-8")
     again = run(project, home, "onboard", "dataset", "loans", str(files / "loans.csv"), "--partition-by", "issued",
                 "--key", "loan_id")  # fmt: skip
     assert again.returncode == 1

@@ -81,8 +81,8 @@ def docs_url(tmp_path_factory: pytest.TempPathFactory) -> Any:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # a request still being served can hold it: stop it for good
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # the browser's open connection holds it (30 s each run): stop it for good
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=30)
 

@@ -31,7 +31,7 @@ def _idle(paths: Paths) -> tuple[str, ...]:
         for c in contracts()
         if not deliveries(paths, c.dataset)
         for t in c.tables
-        for key in (f"bronze/{t.bronze}", f"silver/stg_datasets__{t.table}")
+        for key in (f"bronze/{t.bronze}", f"silver/stg_datasets__{t.table}", f"silver/int_datasets__{t.table}")
     )
 
 

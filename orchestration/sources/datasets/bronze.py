@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
 from orchestration.core import bronze
 from orchestration.settings import Paths
-from orchestration.sources.datasets.contract import Contract, Table, bronze_name, delivered, readable_file
+from orchestration.sources.datasets.contract import Contract, Table, bronze_name, delivered, readable_file, scratch
 from orchestration.sources.datasets.landing import DatasetDelivery, deliveries
 from orchestration.warehouse import BronzeTable, current
 from orchestration.warehouse.base import parquet_rows
@@ -24,13 +22,14 @@ from orchestration.warehouse.base import parquet_rows
 def bronze_table(table: Table) -> BronzeTable:
     lineage = {"delivery_id": "varchar", "delivery_seq": "integer", "record_number": "bigint"}
     if table.array is not None:
+        lineage["parent_key"] = "varchar"
         lineage["ordinal"] = "bigint"
     columns = {bronze_name(i): "varchar" for i in range(1, len(table.columns) + 1)}
     return BronzeTable(table.bronze, "delivery_seq", {**lineage, **columns})
 
 
 def _write(paths: Paths, contract: Contract, table: Table, entry: DatasetDelivery, folder: Path) -> int:
-    con = duckdb.connect()
+    con = scratch()
     try:
         con.execute("set preserve_insertion_order = true")
         with readable_file(paths.home / entry.landed_path) as readable:

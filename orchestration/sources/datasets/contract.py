@@ -80,6 +80,16 @@ LINEAGE_NAMES = ("delivery_id", "delivery_seq", "record_number", "ordinal")
 SAMPLE_ROWS = 1_000_000  # a column's type is read from at most this many rows (all of them for a delivery)
 
 
+def scratch() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for reading a delivery, held to MEDALLION_DUCKDB_MEMORY like dbt's (beyond it, it
+    spills to the system's temporary folder rather than take the machine's memory)."""
+    from orchestration.settings import environment
+
+    limit = environment(["MEDALLION_DUCKDB_MEMORY"])["MEDALLION_DUCKDB_MEMORY"] or "1GB"
+    spill = Path(tempfile.gettempdir()) / "medallion-duckdb-spill"
+    return duckdb.connect(config={"memory_limit": limit, "temp_directory": str(spill)})
+
+
 class DatasetError(Exception):
     """A dataset file that cannot be read, or a delivery that does not match its dataset."""
 
@@ -159,7 +169,7 @@ def dataset_name(name: str) -> str:
 def _keywords() -> frozenset[str]:
     """Words SQL reserves (DuckDB's reserved and type/function keywords, and a few more Trino reserves):
     a column named so would need quoting in every model, test and suite."""
-    con = duckdb.connect()
+    con = scratch()
     try:
         rows = con.execute(
             "select keyword_name from duckdb_keywords() where keyword_category in ('reserved', 'type_function')"
@@ -387,7 +397,7 @@ def infer(path: Path, dataset: str, partition_by: str | None = None, key: str | 
     """The contract a dataset would have if `path` were its first delivery."""
     name = dataset_name(dataset)
     kind, _ = file_format(path)
-    con = duckdb.connect()
+    con = scratch()
     try:
         with readable_file(path) as readable:
             if kind == "csv":
@@ -472,13 +482,20 @@ def _shape_at(shape: dict[str, Any], path: list[str]) -> dict[str, Any]:
     return value[0]
 
 
-def elements(con: duckdb.DuckDBPyConnection, records: str, array: str) -> Any:
-    """The elements of the array at JSON pointer `array` of each record: (record_number, ordinal, element)."""
+def elements(con: duckdb.DuckDBPyConnection, records: str, array: str, key: str | None = None) -> Any:
+    """The elements of the array at JSON pointer `array` of each record: (record_number, parent_key, ordinal,
+    element), `parent_key` being the record's value at the JSON pointer `key` (null without one)."""
     return con.sql(
-        f"select record_number, ordinality as ordinal, element from {records}, "
+        f"select record_number, json_extract_string(record, $key) as parent_key, ordinality as ordinal, element "
+        f"from {records}, "
         "unnest(coalesce(try_cast(json_extract(record, $array) as json[]), [])) with ordinality as e(element)",
-        params={"array": array},
+        params={"array": array, "key": key or "/\u0000no key"},
     )
+
+
+def key_pointer(contract: Contract) -> str | None:
+    """The JSON pointer of the parent's `--key` column (None without a key)."""
+    return next((c.name for c in contract.parent.columns if c.column == contract.key), None)
 
 
 def _register_json_sample(
@@ -544,8 +561,10 @@ def delivered(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) ->
         if table.array is None:
             source, column, keys = "delivered_records", "record", "record_number"
         else:
-            con.register(f"delivered_{table.table}", elements(con, "delivered_records", table.array))
-            source, column, keys = f"delivered_{table.table}", "element", "record_number, ordinal"
+            con.register(
+                f"delivered_{table.table}", elements(con, "delivered_records", table.array, key_pointer(contract))
+            )
+            source, column, keys = f"delivered_{table.table}", "element", "record_number, parent_key, ordinal"
         values = con.sql(
             f"select {keys}, json_extract_string({column}, $paths::varchar[]) as vs from {source}",
             params={"paths": [c.name for c in table.columns]},
@@ -562,7 +581,7 @@ def check(contract: Contract, path: Path, display: str | None = None) -> tuple[D
     read); `display` names it in messages."""
     display = display or path.name
     drift = Drift()
-    con = duckdb.connect()
+    con = scratch()
     try:
         with readable_file(path) as readable:
             kind = file_format(path)[0]

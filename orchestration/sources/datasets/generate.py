@@ -193,7 +193,7 @@ MOTOR_COLUMNS = (
 
 
 def motor_temperature(out: Path, rows: int, seed: int = 12) -> int:
-    """Sessions of 2 Hz samples: a random walk per quantity, smoothed, around each quantity's level."""
+    """Sessions of 2 Hz samples: a mean-reverting walk per quantity around its level (each session from it)."""
     rng = np.random.default_rng(seed)
     sessions = max(1, min(69, rows // 1000))
     cuts = np.sort(rng.choice(np.arange(1, rows), sessions - 1, replace=False)) if sessions > 1 else []
@@ -206,10 +206,17 @@ def motor_temperature(out: Path, rows: int, seed: int = 12) -> int:
     spread = {name: abs(level) * 0.4 + 1 for name, level in levels.items()}
     frame: dict[str, object] = {}
     for name in MOTOR_COLUMNS:
-        walk = np.cumsum(rng.normal(0, 1, rows))
-        walk -= np.repeat([walk[profile == p][0] for p in range(sessions)], np.bincount(profile))  # each session from 0
-        scale = spread[name] / max(1.0, np.sqrt(rows / sessions))
-        frame[name] = np.round(levels[name] + walk * scale + rng.normal(0, spread[name] * 0.01, rows), 6)
+        # A mean-reverting walk per quantity (it drifts, and is pulled back to its level), kept within two
+        # spreads of the level, as a bench's sensors are.
+        steps = rng.normal(0, 1, rows)
+        walk = np.empty(rows)
+        value = 0.0
+        for i in range(rows):
+            value = 0.0 if i and profile[i] != profile[i - 1] else value
+            value = value * 0.995 + steps[i]
+            walk[i] = value
+        drift = np.clip(walk / 10 * spread[name], -2 * spread[name], 2 * spread[name])
+        frame[name] = np.round(levels[name] + drift + rng.normal(0, spread[name] * 0.01, rows), 6)
     frame["profile_id"] = ids
     return _write_csv(pd.DataFrame(frame), out)
 

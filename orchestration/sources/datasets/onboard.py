@@ -6,13 +6,17 @@ else:
 * `datasets/<name>.yml`: the contract (format, dialect, tables, each column as delivered, its snake_case
   name and type); `medallion land dataset` checks every delivery against it.
 * `models/staging/datasets/<name>/_<name>__sources.yml`: the bronze tables as dbt sources.
-* `models/staging/datasets/<name>/stg_datasets__<table>.sql`: one typed staging model per table (the
-  parent and one per array of objects), written on DuckDB as the processed zone: zstd Parquet under
-  `$MEDALLION_HOME/lake/processed/<name>/<table>/`, Hive-partitioned by `--partition-by`.
-* `models/staging/datasets/<name>/_<name>__models.yml`: every column documented with its type;
-  `unique`/`not_null` on `--key`, `unique_combination` on a child's parent key and ordinal.
-* `expectations/silver/stg_datasets__<table>.json`: a Great Expectations suite drafted from the profile
-  of the sample (types, not-null where none is null, ranges, the values of low-cardinality text).
+* `models/staging/datasets/<name>/stg_datasets__<table>.sql`: one staging model per table (the parent
+  and one per array of objects): every delivered row, typed and renamed (a view over bronze).
+* `models/intermediate/datasets/<name>/int_datasets__<table>.sql`: the processed zone, the rows silver
+  keeps (the latest delivery's per `--key`; a child's elements of the kept rows), written on DuckDB as
+  zstd Parquet under `$MEDALLION_HOME/lake/processed/<name>/<table>/`, Hive-partitioned by
+  `--partition-by`.
+* `_<name>__models.yml` beside each: every column documented with its type and what the sample held;
+  `unique`/`not_null` on `--key`, `unique_combination` on a row's delivery and line (or a child's
+  parent row and ordinal).
+* `expectations/silver/int_datasets__<table>.json`: a Great Expectations suite drafted from the profile
+  of the sample (not-null where none is null, ranges, the values of low-cardinality text).
 * `models/marts/datasets/fct_dataset_profiles.sql`: the profiles of every onboarded dataset's tables.
 
 Each file carries the sha256 of what onboarding wrote. Onboarding again rewrites a file nobody edited and
@@ -75,6 +79,11 @@ def contract(name: str, project: Path = PROJECT_DIR) -> Contract:
 
 
 def model_name(table: Table) -> str:
+    """The processed table's model (the one the suite gates and the profile reads)."""
+    return f"int_datasets__{table.table}"
+
+
+def staging_name(table: Table) -> str:
     return f"stg_datasets__{table.table}"
 
 
@@ -164,6 +173,7 @@ def _sources_file(c: Contract) -> str:
             {"name": "record_number", "description": "1-based row (CSV) or record (JSON) within the delivered file."},
         ]
         if table.array is not None:
+            columns.append({"name": "parent_key", "description": "The parent record's --key, as delivered text."})
             columns.append({"name": "ordinal", "description": "1-based position of the element in its array."})
         columns += [
             {
@@ -196,8 +206,55 @@ def _sources_file(c: Contract) -> str:
     return yaml.safe_dump({"version": 2, "sources": [source]}, sort_keys=False, allow_unicode=True, width=110)
 
 
+def _columns_sql(table: Table, prefix: str = "") -> str:
+    return ",\n".join(
+        f"        {typed(col.type, prefix + bronze_name(i))} as {col.column}" for i, col in enumerate(table.columns, 1)
+    )
+
+
 def _staging_sql(c: Contract, table: Table) -> str:
-    source = f"source('dataset_{c.dataset}', '{table.bronze}')"
+    """One delivered table, typed and renamed: every row of every delivery (a view over bronze)."""
+    lineage = ["        delivery_id,", "        delivery_seq,", "        record_number,"]
+    if table.array is not None:
+        if c.key:
+            key_type = next(col.type for col in c.parent.columns if col.column == c.key)
+            lineage.append(f"        {typed(key_type, 'parent_key')} as parent_{c.key},")
+        lineage.append("        ordinal,")
+    what = "row" if table.array is None else f"element of the array {_shown(table.array)}"
+    return (
+        "\n".join(
+            [
+                "{{ config(materialized='view') }}",
+                "",
+                f"-- Dataset {c.dataset}: every delivered {what}, typed and named as the contract",
+                f"-- (datasets/{c.dataset}.yml) says; the landing checked every value has its type.",
+                "",
+                "with",
+                "",
+                "bronze as (",
+                "",
+                f"    select * from {{{{ source('dataset_{c.dataset}', '{table.bronze}') }}}}",
+                "",
+                "),",
+                "",
+                "typed as (",
+                "",
+                "    select",
+                *lineage,
+                _columns_sql(table),
+                "    from bronze",
+                "",
+                ")",
+                "",
+                "select * from typed",
+            ]
+        )
+        + "\n"
+    )
+
+
+def _intermediate_sql(c: Contract, table: Table) -> str:
+    """The processed zone of one table: the rows silver keeps, written as zstd Parquet (partitioned)."""
     partition = c.partition_by if table.array is None else None
     flag = "true" if partition else "false"
     options = "{'codec': 'zstd', 'overwrite': true" + (f", 'partition_by': '{partition}'" if partition else "") + "}"
@@ -212,58 +269,49 @@ def _staging_sql(c: Contract, table: Table) -> str:
         "}}",
         "",
     ]
-    if table.array is None:
-        what = f"-- Dataset {c.dataset}: every delivered row, typed"
-        what += f"; the latest delivery's row per {c.key}." if c.key else "."
-        lines += [what, "", "with", "", "bronze as (", "", f"    select * from {{{{ {source} }}}}", "", "),", ""]
-        casts = [f"        {typed(col.type, bronze_name(i))} as {col.column}" for i, col in enumerate(table.columns, 1)]
+    names = [*LINEAGE, *(["ordinal"] if table.array is not None else []), *(col.column for col in table.columns)]
+    if table.array is not None and c.key:
+        names.insert(names.index("ordinal"), f"parent_{c.key}")
+    if table.array is None and c.key:
         lines += [
-            "typed as (",
+            f"-- Dataset {c.dataset}, processed: the latest delivery's row of each {c.key}"
+            + (f", partitioned by {partition}." if partition else "."),
+            "",
+            "with",
+            "",
+            "ranked as (",
             "",
             "    select",
-            "        delivery_id,",
-            "        delivery_seq,",
-            "        record_number,",
-        ]
-        lines += [",\n".join(casts), "    from bronze", "", ")" + ("," if c.key else ""), ""]
-        if c.key:
-            names = ",\n".join(f"    {name}" for name in [*LINEAGE, *(col.column for col in table.columns)])
-            lines += [
-                "ranked as (",
-                "",
-                "    select",
-                "        *,",
-                f"        row_number() over (partition by {c.key} order by delivery_seq desc, record_number desc)"
-                " as latest",
-                "    from typed",
-                "",
-                ")",
-                "",
-                "select",
-                names,
-                "from ranked",
-                "where latest = 1",
-            ]
-        else:
-            lines += ["select * from typed"]
-    else:
-        parent = c.parent
-        key = f"parent.{c.key} as parent_{c.key}," if c.key else ""
-        lines += [
-            f"-- Dataset {c.dataset}: each element of the array {_shown(table.array)} of the rows that",
-            f"-- {model_name(parent)} keeps, typed, with its parent's key and its position.",
+            "        *,",
+            f"        row_number() over (partition by {c.key} order by delivery_seq desc, record_number desc)"
+            " as latest",
+            f"    from {{{{ ref('{staging_name(table)}') }}}}",
+            "",
+            ")",
             "",
             "select",
-            "    element.delivery_id,",
-            "    element.record_number,",
-            *([f"    {key}"] if key else []),
-            "    element.ordinal,",
-            ",\n".join(
-                f"    {typed(col.type, 'element.' + bronze_name(i))} as {col.column}"
-                for i, col in enumerate(table.columns, 1)
-            ),
-            f"from {{{{ {source} }}}} as element",
-            f"inner join {{{{ ref('{model_name(parent)}') }}}} as parent",
+            ",\n".join(f"    {name}" for name in names),
+            "from ranked",
+            "where latest = 1",
+        ]
+    elif table.array is None:
+        lines += [
+            f"-- Dataset {c.dataset}, processed: every delivered row"
+            + (f", partitioned by {partition}." if partition else "."),
+            "",
+            "select",
+            ",\n".join(f"    {name}" for name in names),
+            f"from {{{{ ref('{staging_name(table)}') }}}}",
+        ]
+    else:
+        lines += [
+            f"-- Dataset {c.dataset}, processed: the elements of the array {_shown(table.array)} of the rows",
+            f"-- {model_name(c.parent)} keeps, with their parent's key and their position.",
+            "",
+            "select",
+            ",\n".join(f"    element.{name}" for name in names),
+            f"from {{{{ ref('{staging_name(table)}') }}}} as element",
+            f"inner join {{{{ ref('{model_name(c.parent)}') }}}} as parent",
             "    on element.delivery_id = parent.delivery_id and element.record_number = parent.record_number",
         ]
     return "\n".join(lines) + "\n"
@@ -281,62 +329,83 @@ def _describe(c: Contract, table: Table, column: str, col_type: str) -> str:
     return text
 
 
-def _models_file(c: Contract) -> str:
+def _lineage_docs(c: Contract, table: Table, tests: bool) -> list[dict[str, Any]]:
+    not_null = {"data_tests": ["not_null"]} if tests else {}
+    columns: list[dict[str, Any]] = [
+        {"name": "delivery_id", "description": "Landing that delivered the row.", **not_null},
+        {"name": "delivery_seq", "description": "Order of that landing within the dataset."},
+        {"name": "record_number", "description": "1-based row or record in the delivered file.", **not_null},
+    ]
+    if table.array is not None:
+        if c.key:
+            key_type = next(col.type for col in c.parent.columns if col.column == c.key)
+            columns.append(
+                {
+                    "name": f"parent_{c.key}",
+                    "description": f"The parent row's {c.key} ({key_type}).",
+                    "data_type": key_type.lower(),
+                }
+            )
+        columns.append({"name": "ordinal", "description": "1-based position in the array.", **not_null})
+    return columns
+
+
+def _column_docs(c: Contract, table: Table, tests: bool) -> list[dict[str, Any]]:
+    columns = []
+    for col in table.columns:
+        entry: dict[str, Any] = {
+            "name": col.column,
+            "description": f"Delivered as {_shown(col.name)}. " + _describe(c, table, col.column, col.type),
+            "data_type": col.type.lower(),
+        }
+        if tests and table.array is None and col.column == c.key:
+            entry["data_tests"] = ["unique", "not_null"]
+        columns.append(entry)
+    return columns
+
+
+def _what(c: Contract, table: Table) -> str:
+    if table.array is not None:
+        return f"the elements of the array {_shown(table.array)}, one row each, with their position"
+    return "every delivered row" + (f", the latest delivery's row per {c.key}" if c.key else "")
+
+
+def _staging_docs(c: Contract) -> str:
     models = []
     for table in c.tables:
-        delivered = {col.column: col.name for col in table.columns}
-        columns: list[dict[str, Any]] = [
-            {"name": "delivery_id", "description": "Landing that delivered the row.", "data_tests": ["not_null"]},
+        key = ["delivery_id", "record_number", *(["ordinal"] if table.array is not None else [])]
+        models.append(
             {
-                "name": "record_number",
-                "description": "1-based row or record in the delivered file.",
-                "data_tests": ["not_null"],
-            },
-        ]
-        if table.array is None:
-            columns.insert(1, {"name": "delivery_seq", "description": "Order of that landing within the dataset."})
-        else:
-            if c.key:
-                key_col = next(col for col in c.parent.columns if col.column == c.key)
-                columns.append(
-                    {
-                        "name": f"parent_{c.key}",
-                        "description": f"The parent row's {c.key} ({key_col.type}).",
-                        "data_type": key_col.type.lower(),
-                    }
-                )
-            columns.append(
-                {"name": "ordinal", "description": "1-based position in the array.", "data_tests": ["not_null"]}
-            )
-        for col in table.columns:
-            entry: dict[str, Any] = {
-                "name": col.column,
-                "description": f"Delivered as {_shown(delivered[col.column])}. "
-                + _describe(c, table, col.column, col.type),
-                "data_type": col.type.lower(),
+                "name": staging_name(table),
+                "description": f"Silver, dataset {c.dataset}: every delivered "
+                + ("row" if table.array is None else f"element of the array {_shown(table.array)}")
+                + ", typed, from every delivery (a view over bronze). Generated by `medallion onboard dataset`.",
+                "columns": [*_lineage_docs(c, table, tests=False), *_column_docs(c, table, tests=False)],
+                # A delivered row is its delivery's line (an element, its line's position in the array).
+                "data_tests": [{"unique_combination": {"arguments": {"columns": key}}}],
             }
-            if table.array is None and col.column == c.key:
-                entry["data_tests"] = ["unique", "not_null"]
-            columns.append(entry)
+        )
+    return yaml.safe_dump({"version": 2, "models": models}, sort_keys=False, allow_unicode=True, width=110)
+
+
+def _intermediate_docs(c: Contract) -> str:
+    models = []
+    for table in c.tables:
+        zone = f"`lake/processed/{c.dataset}/{table.table}/`" + (
+            f", partitioned by {c.partition_by}" if table.array is None and c.partition_by else ""
+        )
         model: dict[str, Any] = {
             "name": model_name(table),
-            "description": (
-                f"Silver, dataset {c.dataset}: "
-                + (
-                    "every delivered row, typed"
-                    + (f", the latest delivery's row per {c.key}" if c.key else "")
-                    + (f"; the processed zone, partitioned by {c.partition_by}" if c.partition_by else "")
-                    if table.array is None
-                    else f"the elements of the array {_shown(table.array)}, one row each, with their position"
-                )
-                + ". Generated by `medallion onboard dataset`; review and describe the columns."
-            ),
-            "columns": columns,
+            "description": f"Silver, dataset {c.dataset}: {_what(c, table)}; the processed zone, zstd Parquet in "
+            f"{zone}. Generated by `medallion onboard dataset`; review and describe the columns.",
+            "columns": [*_lineage_docs(c, table, tests=True), *_column_docs(c, table, tests=True)],
         }
         if table.array is not None:
             model["data_tests"] = [
                 {"unique_combination": {"arguments": {"columns": ["delivery_id", "record_number", "ordinal"]}}}
             ]
+        elif not c.key:  # a row is its delivery's line
+            model["data_tests"] = [{"unique_combination": {"arguments": {"columns": ["delivery_id", "record_number"]}}}]
         models.append(model)
     return yaml.safe_dump({"version": 2, "models": models}, sort_keys=False, allow_unicode=True, width=110)
 
@@ -366,7 +435,9 @@ def _suite(c: Contract, table: Table) -> str:
         stats = c.profile.get(table.table, {}).get(col.column, {})
         if stats and stats["nulls"] == 0 and stats["rows"] > 0:
             expectations.append({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": col.column}})
-        if stats and col.type in NUMERIC and stats.get("min") is not None:
+        # A number every row has its own of is an identifier or a counter: it has no range to keep.
+        identifier = stats and stats["distinct"] == stats["rows"] - stats["nulls"] and stats["rows"] > 1
+        if stats and col.type in NUMERIC and stats.get("min") is not None and not identifier:
             low, high = _bounds(float(stats["min"]), float(stats["max"]))
             expectations.append(
                 {
@@ -429,14 +500,17 @@ def onboard(
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
     found = infer(path, name, partition_by, key)
-    folder = project / "models" / "staging" / "datasets" / found.dataset
+    staging = project / "models" / "staging" / "datasets" / found.dataset
+    intermediate = project / "models" / "intermediate" / "datasets" / found.dataset
     files: list[tuple[Path, str]] = [
         (contract_path(project, found.dataset), _contract_file(found, path.name)),
-        (folder / f"_{found.dataset}__sources.yml", _sources_file(found)),
-        (folder / f"_{found.dataset}__models.yml", _models_file(found)),
+        (staging / f"_{found.dataset}__sources.yml", _sources_file(found)),
+        (staging / f"_{found.dataset}__models.yml", _staging_docs(found)),
+        (intermediate / f"_{found.dataset}__models.yml", _intermediate_docs(found)),
     ]
     for table in found.tables:
-        files.append((folder / f"{model_name(table)}.sql", _staging_sql(found, table)))
+        files.append((staging / f"{staging_name(table)}.sql", _staging_sql(found, table)))
+        files.append((intermediate / f"{model_name(table)}.sql", _intermediate_sql(found, table)))
         files.append((project / "expectations" / "silver" / f"{model_name(table)}.json", _suite(found, table)))
     written = [_write(p, body, force) for p, body in files]
     others = [c for c in contracts(project) if c.dataset != found.dataset]

@@ -75,7 +75,7 @@ def _page(dataset: str, table: str, version: str, profile: list[tuple], charts: 
         "</head><body>",
         f"<h1>{escape(dataset)} · {escape(table)}</h1>",
         f"<p>{rows:,} rows, {len(profile)} columns; gold version {escape(version)} "
-        f"(<code>gold.dataset_profiles</code>, silver <code>silver.stg_datasets__{escape(table)}</code>).</p>",
+        f"(<code>gold.dataset_profiles</code>, silver <code>silver.int_datasets__{escape(table)}</code>).</p>",
         '<table id="columns"><tr><th>column</th><th>type</th><th>missing</th><th>distinct</th>'
         "<th>min</th><th>max</th><th>mean</th></tr>",
     ]
@@ -109,7 +109,7 @@ def write_reports(con: Any, folder: Path) -> list[Page]:
     folder.mkdir(parents=True, exist_ok=True)
     pages = []
     for (dataset, table), profile in by_table.items():
-        relation = f"silver.stg_datasets__{_name(table)}"
+        relation = f"silver.int_datasets__{_name(table)}"
         charts = {}
         for column, data_type, row_count, nulls, _, low, high, _ in profile:
             if nulls == row_count:
