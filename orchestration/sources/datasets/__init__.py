@@ -24,15 +24,28 @@ def _has_landed(paths: Paths) -> bool:
     return any(deliveries(paths, c.dataset) for c in contracts())
 
 
+# What every dataset shares: the profiles of all their tables, published, and their reports.
+SHARED_ASSETS = (
+    "gold_candidate/dataset_profiles",
+    "gold/dataset_profiles__versions",
+    "gold/dataset_profiles",
+    "gold/dataset_reports",
+)
+
+
 def _idle(paths: Paths) -> tuple[str, ...]:
-    """The bronze and silver assets of every dataset nothing was landed for: a build leaves them out."""
-    return tuple(
+    """The assets of every dataset nothing was landed for (and, when no dataset has anything, the shared
+    ones): a build leaves them out rather than fail on empty tables."""
+    known = contracts()
+    idle = tuple(
         key
-        for c in contracts()
+        for c in known
         if not deliveries(paths, c.dataset)
         for t in c.tables
         for key in (f"bronze/{t.bronze}", f"silver/stg_datasets__{t.table}", f"silver/int_datasets__{t.table}")
     )
+    nothing = not any(deliveries(paths, c.dataset) for c in known)
+    return idle + (SHARED_ASSETS if nothing else ())
 
 
 SOURCE = Source(
