@@ -34,11 +34,13 @@ import duckdb
 _DAY = "[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}"
 _TIME = "[T ][0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}}([.][0-9]+)?)?"
 _OFFSET = "(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)"
-_NUMBER = "[+-]?((0|[1-9][0-9]*)([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"  # no leading zero either
+# No leading zero either; a whole number of more than 15 digits is no DOUBLE (a double would round it).
+_WHOLE = "(0|[1-9][0-9]*)"
+_NUMBER = f"[+-]?((0|[1-9][0-9]{{{{0,14}}}})|({_WHOLE}[.][0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?|{_WHOLE}[eE][+-]?[0-9]+)"
 VALUE_TESTS: dict[str, str] = {
     # No leading zero: `007` or a ZIP code stays text (as a number it would lose its zeros).
     "BIGINT": (
-        "regexp_full_match(trim({v}), '[+-]?(0|[1-9][0-9]{{0,17}})') and try_cast(trim({v}) as bigint) is not null"
+        "regexp_full_match(trim({v}), '[+-]?(0|[1-9][0-9]{{0,18}})') and try_cast(trim({v}) as bigint) is not null"
     ),
     "DOUBLE": f"regexp_full_match(trim({{v}}), '{_NUMBER}') and try_cast(trim({{v}}) as double) is not null",
     "BOOLEAN": "lower(trim({v})) in ('true', 'false')",
@@ -76,7 +78,7 @@ JSON_CANDIDATES = {
 }
 NUMERIC = ("BIGINT", "DOUBLE")
 # Names the models give their lineage columns; a delivered column of the same name is renamed `<name>_value`.
-LINEAGE_NAMES = ("delivery_id", "delivery_seq", "record_number", "ordinal")
+LINEAGE_NAMES = ("delivery_id", "delivery_seq", "record_number", "ordinal", "dataset_row_rank")
 SAMPLE_ROWS = 1_000_000  # a column's type is read from at most this many rows (all of them for a delivery)
 
 
@@ -94,11 +96,18 @@ class DatasetError(Exception):
     """A dataset file that cannot be read, or a delivery that does not match its dataset."""
 
 
+def _short(exc: Exception) -> str:
+    """DuckDB's error, without the whole offending line it may quote."""
+    text = str(exc)
+    return text if len(text) <= 400 else text[:400] + " ..."
+
+
 @dataclass(frozen=True)
 class Column:
     name: str  # as delivered: the CSV header, or the JSON pointer within the record (`/meta/year`)
     column: str  # snake_case, as the models name it
     type: str  # one of TYPES
+    optional: bool = False  # a delivery may lack it (it was in earlier deliveries, not in the latest sample)
 
 
 @dataclass(frozen=True)
@@ -179,20 +188,25 @@ def _keywords() -> frozenset[str]:
     return frozenset(r[0] for r in rows) | {"user", "current_date", "current_time", "current_user", "extract", "exists"}
 
 
-def column_names(names: list[str]) -> list[str]:
-    """Delivered names as model columns: snake_case, unique, and never a reserved word or a lineage column's
-    name (those get `_value`: a column `desc` is `desc_value`)."""
-    reserved = _keywords() | set(LINEAGE_NAMES)
-    return _unique([f"{n}_value" if n in reserved else n for n in (snake(name) for name in names)])
+def column_names(names: list[str], reserved: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Delivered names as model columns: snake_case, never a reserved word, a lineage column's name or one of
+    `reserved` (those get `_value`: a column `desc` is `desc_value`), and unique after all of it."""
+    taken = _keywords() | set(LINEAGE_NAMES) | set(reserved)
+    renamed = [f"{n}_value" if n in taken else n for n in (snake(name) for name in names)]
+    return _unique(renamed, taken)
 
 
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
+def _unique(names: list[str], taken: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """`names` made unique (`id`, `id_2`, ...), never one of `taken` nor a name an earlier one became."""
+    used = set(taken)
     out = []
     for name in names:
-        count = seen.get(name, 0)
-        seen[name] = count + 1
-        out.append(name if count == 0 else f"{name}_{count + 1}")
+        candidate, n = name, 1
+        while candidate in used:
+            n += 1
+            candidate = f"{name}_{n}"
+        used.add(candidate)
+        out.append(candidate)
     return out
 
 
@@ -227,12 +241,29 @@ def readable_file(path: Path) -> Iterator[Path]:
         yield path
         return
     with tempfile.TemporaryDirectory(prefix="medallion-zip-") as scratch, zipfile.ZipFile(path) as archive:
-        member = archive.namelist()[0]
+        member = next(m for m in archive.namelist() if not m.endswith("/"))
         target = Path(scratch) / ("member" + "".join(Path(member).suffixes[-1:]))
         with archive.open(member) as source, target.open("wb") as out:
             while chunk := source.read(1 << 20):
                 out.write(chunk)
         yield target
+
+
+def _is_empty(path: Path) -> bool:
+    import gzip
+
+    opener = gzip.open if file_format(path)[1] == "gzip" else open
+    with opener(path, "rb") as handle:
+        return not handle.read(64).strip()
+
+
+def _ascii(path: Path) -> bool:
+    """Whether the file's first megabyte is plain ASCII (the same text in UTF-8 and in Latin-1)."""
+    import gzip
+
+    opener = gzip.open if file_format(path)[1] == "gzip" else open
+    with opener(path, "rb") as handle:
+        return handle.read(1 << 20).isascii()
 
 
 def _encoding(path: Path) -> str:
@@ -242,6 +273,8 @@ def _encoding(path: Path) -> str:
     opener = gzip.open if file_format(path)[1] == "gzip" else open
     with opener(path, "rb") as handle:
         head = handle.read(1 << 20)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
@@ -268,6 +301,8 @@ def csv_rows(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]
 
 
 def csv_header(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]) -> list[str]:
+    if _is_empty(path):
+        raise DatasetError(f"{path}: the file is empty")
     first = csv_rows(con, path, options, header=False).limit(1).fetchall()
     if not first:
         raise DatasetError(f"{path}: the file is empty")
@@ -293,10 +328,12 @@ def _column_types(con: duckdb.DuckDBPyConnection, relation: str, candidates: lis
     if not tried:
         return ["VARCHAR"] * len(candidates)
     checks = ", ".join(f"count(*) filter (where v{i} is not null and not {has_type(t, f'v{i}')})" for i, t in tried)
-    row = con.execute(f"select {checks} from {relation}").fetchall()[0]
+    present = ", ".join(f"count(v{i})" for i in range(1, len(candidates) + 1))
+    row = con.execute(f"select {present}, {checks} from {relation}").fetchall()[0]
+    counts, misses_row = row[: len(candidates)], row[len(candidates) :]
     fits: dict[int, list[str]] = {}
-    for (i, t), misses in zip(tried, row, strict=True):
-        if misses == 0:
+    for (i, t), misses in zip(tried, misses_row, strict=True):
+        if misses == 0 and counts[i - 1]:  # a column with no value in the sample is text: nothing says more
             fits.setdefault(i, []).append(t)
     return [next(iter(fits.get(i, [])), "VARCHAR") for i in range(1, len(candidates) + 1)]
 
@@ -330,7 +367,7 @@ def _sniff_csv(con: duckdb.DuckDBPyConnection, path: Path, encoding: str) -> dic
             "select Delimiter, Quote, Escape, HasHeader from sniff_csv($1, encoding = $2)", [str(path), encoding]
         ).fetchall()[0]
     except duckdb.Error as exc:
-        raise DatasetError(f"{path}: not readable as CSV: {exc}") from None
+        raise DatasetError(f"{path}: not readable as CSV: {_short(exc)}") from None
     delim, quote, escape, has_header = sniffed
     quote = "" if quote in ("(empty)", "\0") else quote
     escape = "" if escape in ("(empty)", "\0") else escape
@@ -339,18 +376,21 @@ def _sniff_csv(con: duckdb.DuckDBPyConnection, path: Path, encoding: str) -> dic
     return {"delim": delim, "quote": quote or '"', "escape": escape or quote or '"', "header": True}
 
 
-def _json_shape(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]) -> Any:
+def _json_shape(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any], every: bool = False) -> Any:
+    """The structure of the records (of the first SAMPLE_ROWS, or of `every` one)."""
     import json
 
     con.register("shape_records", json_records(con, path, options))
     structure = con.execute(
-        "select json_group_structure(record) from (select record from shape_records limit $n)", {"n": SAMPLE_ROWS}
+        "select json_group_structure(record) from (select record from shape_records limit $n)",
+        {"n": 2**62 if every else SAMPLE_ROWS},
     ).fetchall()[0][0]
     if structure is None:
         raise DatasetError(f"{path}: no records")
     shape = json.loads(structure)
     if not isinstance(shape, dict):
-        raise DatasetError(f"{path}: each record must be a JSON object, not {type(shape).__name__}")
+        kind = "array" if isinstance(shape, list) else "value"
+        raise DatasetError(f"{path}: each record must be a JSON object, not a JSON {kind}")
     return shape
 
 
@@ -358,16 +398,17 @@ def _pointer(parts: list[str]) -> str:
     return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def _leaves(shape: dict[str, Any], prefix: list[str]) -> tuple[list[list[str]], list[list[str]]]:
-    """(scalar paths, array-of-object paths) of an object's structure; nested objects are flattened."""
+def _leaves(shape: dict[str, Any], prefix: list[str], tables: bool = True) -> tuple[list[list[str]], list[list[str]]]:
+    """(scalar paths, array-of-object paths) of an object's structure; nested objects are flattened. With
+    `tables` False (inside an array's element), an array of objects is a scalar too: its JSON text."""
     scalars, arrays = [], []
     for key, value in shape.items():
         path = [*prefix, key]
         if isinstance(value, dict):
-            inner_scalars, inner_arrays = _leaves(value, path)
+            inner_scalars, inner_arrays = _leaves(value, path, tables)
             scalars += inner_scalars
             arrays += inner_arrays
-        elif isinstance(value, list) and value and isinstance(value[0], dict):
+        elif tables and isinstance(value, list) and value and isinstance(value[0], dict):
             arrays.append(path)
         else:  # a scalar, or an array of scalars (kept as its JSON text)
             scalars.append(path)
@@ -389,7 +430,7 @@ def _json_kind(shape: dict[str, Any], path: list[str]) -> str:
 
 
 def _table_columns(paths: list[list[str]], reserved: set[str]) -> list[Column]:
-    names = [f"{n}_value" if n in reserved else n for n in column_names(["_".join(p) for p in paths])]
+    names = column_names(["_".join(p) for p in paths], reserved)
     return [Column(_pointer(p), n, "VARCHAR") for p, n in zip(paths, names, strict=True)]
 
 
@@ -397,6 +438,9 @@ def infer(path: Path, dataset: str, partition_by: str | None = None, key: str | 
     """The contract a dataset would have if `path` were its first delivery."""
     name = dataset_name(dataset)
     kind, _ = file_format(path)
+    with readable_file(path) as readable:
+        if _is_empty(readable):
+            raise DatasetError(f"{path}: the file is empty")
     con = scratch()
     try:
         with readable_file(path) as readable:
@@ -430,7 +474,7 @@ def infer(path: Path, dataset: str, partition_by: str | None = None, key: str | 
                 samples[name] = "sample_0"
                 for i, array in enumerate(arrays, start=1):
                     element = _shape_at(shape, array)
-                    child_scalars, _ = _leaves(element, [])
+                    child_scalars, _ = _leaves(element, [], tables=False)
                     child = Table(
                         f"{name}__{snake('_'.join(array))}", _pointer(array), _table_columns(child_scalars, reserved)
                     )
@@ -447,7 +491,7 @@ def infer(path: Path, dataset: str, partition_by: str | None = None, key: str | 
                 profile[table.table] = _profile(con, samples[table.table], cols)
             sample_rows = con.execute(f"select count(*) from {samples[name]}").fetchall()[0][0]
     except duckdb.Error as exc:
-        raise DatasetError(f"{path}: could not be read: {exc}") from None
+        raise DatasetError(f"{path}: could not be read: {_short(exc)}") from None
     finally:
         con.close()
     parent_columns = {c.column for c in typed_tables[0].columns}
@@ -455,6 +499,13 @@ def infer(path: Path, dataset: str, partition_by: str | None = None, key: str | 
         if value is not None and value not in parent_columns:
             raise DatasetError(
                 f"{option} {value}: no such column in {path.name}; its columns are {', '.join(sorted(parent_columns))}"
+            )
+    if partition_by is not None:
+        partition_type = next(c.type for c in typed_tables[0].columns if c.column == partition_by)
+        if partition_type not in ("DATE", "BIGINT", "VARCHAR"):
+            raise DatasetError(
+                f"--partition-by {partition_by}: a {partition_type} column; partition by a DATE, BIGINT or text "
+                "column (a folder name reads back as one of those)"
             )
     if key is not None and profile[name][key]["nulls"]:
         raise DatasetError(f"--key {key}: {profile[name][key]['nulls']} rows of {path.name} have no {key}")
@@ -589,12 +640,23 @@ def check(contract: Contract, path: Path, display: str | None = None) -> tuple[D
                 drift.retyped.append(f"the file is {kind}, the dataset is {contract.format}")
                 return drift, 0
             if kind == "csv":
+                encoding = _encoding(readable)
+                if encoding != contract.options["encoding"] and not (
+                    encoding == "utf-8" and contract.options["encoding"] == "latin-1" and _ascii(readable)
+                ):
+                    drift.retyped.append(f"the file is {encoding}, the dataset {contract.options['encoding']}")
+                    return drift, 0
                 header = csv_header(con, readable, contract.options)
                 expected = [c.name for c in contract.parent.columns]
+                repeated = sorted({h for h in header if header.count(h) > 1})
+                if repeated:
+                    drift.retyped.append(f"the header names {', '.join(map(repr, repeated))} more than once")
+                    return drift, 0
                 drift.added += [h for h in header if h not in expected]
-                drift.missing += [e for e in expected if e not in header]
+                required = [c.name for c in contract.parent.columns if not c.optional]
+                drift.missing += [e for e in required if e not in header]
             else:
-                shape = _json_shape(con, readable, contract.options)
+                shape = _json_shape(con, readable, contract.options, every=True)
                 scalars, arrays = _leaves(shape, [])
                 have = {_pointer(p) for p in scalars}
                 have_arrays = {_pointer(a): a for a in arrays}
@@ -602,11 +664,12 @@ def check(contract: Contract, path: Path, display: str | None = None) -> tuple[D
                     if table.array is None:
                         found = have
                     elif table.array in have_arrays:
-                        found = {_pointer(p) for p in _leaves(_shape_at(shape, have_arrays[table.array]), [])[0]}
+                        element = _shape_at(shape, have_arrays[table.array])
+                        found = {_pointer(p) for p in _leaves(element, [], tables=False)[0]}
                     else:
                         found = set()
                     prefix = "" if table.array is None else table.array
-                    drift.missing += [prefix + c.name for c in table.columns if c.name not in found]
+                    drift.missing += [prefix + c.name for c in table.columns if c.name not in found and not c.optional]
                     drift.added += sorted(prefix + name for name in found - {c.name for c in table.columns})
                 known_arrays = {t.array for t in contract.tables}
                 drift.added += sorted(a for a in have_arrays if a not in known_arrays)
@@ -625,6 +688,15 @@ def check(contract: Contract, path: Path, display: str | None = None) -> tuple[D
                 row = con.execute(f"select count(*){parts} from checked").fetchall()[0]
                 if table.array is None:
                     rows = row[0]
+                    if contract.key:
+                        index = next(i for i, c in enumerate(table.columns, 1) if c.column == contract.key)
+                        nulls = con.execute(
+                            f"select count(*) from checked where {bronze_name(index)} is null"
+                        ).fetchall()[0][0]
+                        if nulls:
+                            drift.retyped.append(
+                                f"{table.columns[index - 1].name}: the key, missing in {nulls:,} row(s)"
+                            )
                 for i, (_, col) in enumerate(columns):
                     bad, example = row[1 + 2 * i], row[2 + 2 * i]
                     if bad:
@@ -633,7 +705,43 @@ def check(contract: Contract, path: Path, display: str | None = None) -> tuple[D
                             f"{where}{col.name}: {col.type} expected, {bad:,} value(s) are not (e.g. {example!r})"
                         )
     except duckdb.Error as exc:
-        raise DatasetError(f"{display}: could not be read as this dataset's {contract.format}: {exc}") from None
+        raise DatasetError(f"{display}: could not be read as this dataset's {contract.format}: {_short(exc)}") from None
     finally:
         con.close()
     return drift, rows
+
+
+def _wider(old: str, new: str) -> str:
+    """The type both an earlier and a later sample's values have."""
+    if old == new:
+        return old
+    return "DOUBLE" if {old, new} == {"BIGINT", "DOUBLE"} else "VARCHAR"
+
+
+def evolve(previous: Contract, found: Contract) -> Contract:
+    """`found` (a dataset onboarded again) made to read what bronze already holds: every earlier column keeps
+    its place (bronze columns are numbered by it) and becomes optional when the new sample lacks it; a new
+    column comes after them; a column whose values changed type takes a type both have (BIGINT and DOUBLE:
+    DOUBLE; otherwise text); an earlier table the sample lacks stays, every column optional."""
+    new_tables = {t.table: t for t in found.tables}
+    tables = []
+    for old in previous.tables:
+        fresh = new_tables.pop(old.table, None)
+        fresh_columns = {c.name: c for c in (fresh.columns if fresh else [])}
+        columns = []
+        for col in old.columns:
+            now = fresh_columns.pop(col.name, None)
+            if now is None:
+                columns.append(Column(col.name, col.column, col.type, optional=True))
+            else:
+                columns.append(Column(col.name, col.column, _wider(col.type, now.type)))
+        taken = {c.column for c in columns}
+        added = list(fresh_columns.values())
+        names = _unique([c.column for c in added], taken | set(LINEAGE_NAMES))
+        columns += [Column(c.name, n, c.type) for c, n in zip(added, names, strict=True)]
+        tables.append(Table(old.table, old.array, columns))
+    tables += list(new_tables.values())
+    return Contract(
+        found.dataset, found.format, found.options, tables, found.partition_by, found.key, found.sample_rows,
+        found.profile,
+    )  # fmt: skip

@@ -46,6 +46,7 @@ from orchestration.sources.datasets.contract import (
     Table,
     bronze_name,
     dataset_name,
+    evolve,
     infer,
     typed,
 )
@@ -220,7 +221,7 @@ def _staging_sql(c: Contract, table: Table) -> str:
             key_type = next(col.type for col in c.parent.columns if col.column == c.key)
             lineage.append(f"        {typed(key_type, 'parent_key')} as parent_{c.key},")
         lineage.append("        ordinal,")
-    what = "row" if table.array is None else f"element of the array {_shown(table.array)}"
+    what = "row" if table.array is None else "element of its array"
     return (
         "\n".join(
             [
@@ -284,7 +285,7 @@ def _intermediate_sql(c: Contract, table: Table) -> str:
             "    select",
             "        *,",
             f"        row_number() over (partition by {c.key} order by delivery_seq desc, record_number desc)"
-            " as latest",
+            " as dataset_row_rank",
             f"    from {{{{ ref('{staging_name(table)}') }}}}",
             "",
             ")",
@@ -292,7 +293,7 @@ def _intermediate_sql(c: Contract, table: Table) -> str:
             "select",
             ",\n".join(f"    {name}" for name in names),
             "from ranked",
-            "where latest = 1",
+            "where dataset_row_rank = 1",
         ]
     elif table.array is None:
         lines += [
@@ -305,7 +306,7 @@ def _intermediate_sql(c: Contract, table: Table) -> str:
         ]
     else:
         lines += [
-            f"-- Dataset {c.dataset}, processed: the elements of the array {_shown(table.array)} of the rows",
+            f"-- Dataset {c.dataset}, processed: the elements of the table's array (see the contract) of the rows",
             f"-- {model_name(c.parent)} keeps, with their parent's key and their position.",
             "",
             "select",
@@ -424,7 +425,35 @@ def _bounds(low: float, high: float) -> tuple[float, float]:
     return floor, ceiling
 
 
-def _suite(c: Contract, table: Table) -> str:
+@dataclass(frozen=True)
+class Before:
+    """What an earlier suite of the table expected: its never-null columns and its ranges."""
+
+    not_null: set[str]
+    ranges: dict[str, tuple[float, float]]
+
+
+def _before(path: Path) -> Before | None:
+    if not path.exists():
+        return None
+    try:
+        expectations = json.loads(path.read_text(encoding="utf-8")).get("expectations", [])
+    except ValueError:
+        return None
+    return Before(
+        {e["kwargs"]["column"] for e in expectations if e.get("type") == "expect_column_values_to_not_be_null"},
+        {
+            e["kwargs"]["column"]: (e["kwargs"].get("min_value"), e["kwargs"].get("max_value"))
+            for e in expectations
+            if e.get("type") == "expect_column_values_to_be_between" and "column" in e.get("kwargs", {})
+        },
+    )
+
+
+def _suite(c: Contract, table: Table, before: Before | None = None) -> str:
+    """The drafted suite. Onboarded again, a column is expected never null only if the earlier suite expected
+    it too, and a range covers the earlier one: bronze holds the earlier deliveries, which the new sample
+    does not show."""
     name = model_name(table)
     expectations: list[dict[str, Any]] = [
         {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}},
@@ -433,13 +462,17 @@ def _suite(c: Contract, table: Table) -> str:
     # suite checks what the sample's values were like.
     for col in table.columns:
         stats = c.profile.get(table.table, {}).get(col.column, {})
-        if stats and stats["nulls"] == 0 and stats["rows"] > 0:
+        kept_before = before is None or col.column in before.not_null
+        if stats and stats["nulls"] == 0 and stats["rows"] > 0 and not col.optional and kept_before:
             expectations.append({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": col.column}})
         # A number every row has its own of is an identifier or a counter: it has no range to keep.
         # (Told only from a sample large enough that a repeat would have shown.)
         identifier = stats and stats["rows"] >= 50 and stats["distinct"] == stats["rows"] - stats["nulls"]
         if stats and col.type in NUMERIC and stats.get("min") is not None and not identifier:
             low, high = _bounds(float(stats["min"]), float(stats["max"]))
+            earlier = before.ranges.get(col.column) if before else None
+            if earlier and None not in earlier:
+                low, high = min(low, float(earlier[0])), max(high, float(earlier[1]))
             expectations.append(
                 {
                     "type": "expect_column_values_to_be_between",
@@ -501,6 +534,14 @@ def onboard(
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
     found = infer(path, name, partition_by, key)
+    existing = contract_path(project, found.dataset)
+    if existing.exists():  # onboarded before: bronze may hold deliveries numbered by its columns
+        previous = Contract.from_meta(yaml.safe_load(existing.read_text(encoding="utf-8"))["contract"])
+        if previous.format != found.format:
+            raise DatasetError(
+                f"{path}: a {found.format} file; dataset {found.dataset} is {previous.format} (choose another name)"
+            )
+        found = evolve(previous, found)
     staging = project / "models" / "staging" / "datasets" / found.dataset
     intermediate = project / "models" / "intermediate" / "datasets" / found.dataset
     files: list[tuple[Path, str]] = [
@@ -512,7 +553,8 @@ def onboard(
     for table in found.tables:
         files.append((staging / f"{staging_name(table)}.sql", _staging_sql(found, table)))
         files.append((intermediate / f"{model_name(table)}.sql", _intermediate_sql(found, table)))
-        files.append((project / "expectations" / "silver" / f"{model_name(table)}.json", _suite(found, table)))
+        suite = project / "expectations" / "silver" / f"{model_name(table)}.json"
+        files.append((suite, _suite(found, table, _before(suite) if existing.exists() else None)))
     written = [_write(p, body, force) for p, body in files]
     others = [c for c in contracts(project) if c.dataset != found.dataset]
     everyone = sorted([*others, found], key=lambda c: c.dataset)
