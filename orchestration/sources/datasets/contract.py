@@ -286,7 +286,8 @@ def csv_rows(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]
     """Every row of a CSV as delivered text (first line included when `header` is False), in file order."""
     return con.sql(
         "select * from read_csv($path, delim = $delim, quote = $quote, escape = $escape, header = $header, "
-        "encoding = $encoding, all_varchar = true, parallel = false, null_padding = false, strict_mode = true, "
+        "encoding = $encoding, compression = $compression, all_varchar = true, parallel = false, "
+        "null_padding = false, strict_mode = true, "
         # The raw zone's folders are named like Hive partitions (landed_date=...): not a column of the file.
         "hive_partitioning = false)",
         params={
@@ -296,6 +297,8 @@ def csv_rows(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]
             "escape": options["escape"],
             "header": header,
             "encoding": options["encoding"],
+            # By the bytes, not the name: a gzip file named `.csv` is still gzip.
+            "compression": "gzip" if file_format(path)[1] == "gzip" else "none",
         },
     )
 
@@ -313,8 +316,12 @@ def json_records(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, 
     """Every record of a JSON file as its JSON text, with its 1-based number, in file order."""
     return con.sql(
         "select json as record, row_number() over () as record_number "
-        "from read_json_objects($path, format = $format, hive_partitioning = false)",
-        params={"path": str(path), "format": options["format"]},
+        "from read_json_objects($path, format = $format, compression = $compression, hive_partitioning = false)",
+        params={
+            "path": str(path),
+            "format": options["format"],
+            "compression": "gzip" if file_format(path)[1] == "gzip" else "none",
+        },
     )
 
 
@@ -364,7 +371,8 @@ def _profile(con: duckdb.DuckDBPyConnection, relation: str, columns: list[Column
 def _sniff_csv(con: duckdb.DuckDBPyConnection, path: Path, encoding: str) -> dict[str, Any]:
     try:
         sniffed = con.execute(
-            "select Delimiter, Quote, Escape, HasHeader from sniff_csv($1, encoding = $2)", [str(path), encoding]
+            "select Delimiter, Quote, Escape, HasHeader from sniff_csv($1, encoding = $2, compression = $3)",
+            [str(path), encoding, "gzip" if file_format(path)[1] == "gzip" else "none"],
         ).fetchall()[0]
     except duckdb.Error as exc:
         raise DatasetError(f"{path}: not readable as CSV: {_short(exc)}") from None

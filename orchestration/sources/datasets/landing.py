@@ -46,6 +46,13 @@ def deliveries(paths: Paths, dataset: str) -> list[DatasetDelivery]:
     return [DatasetDelivery(**record) for record in manifest(paths, dataset).read()]
 
 
+def _landed_name(display: str) -> str:
+    """The delivered name, made safe and short, its suffixes (`.csv.gz`) kept: they say how to read it."""
+    suffixes = "".join(Path(display).suffixes[-2:])
+    stem = display[: len(display) - len(suffixes)] if suffixes else display
+    return safe_name(stem)[:80] + safe_name(suffixes)[:20] if suffixes else safe_name(stem)[:100]
+
+
 @dataclass(frozen=True)
 class Landed:
     delivery: DatasetDelivery
@@ -80,7 +87,7 @@ def land(contract: Contract, location: str, paths: Paths, limits: Limits, progre
         folder = paths.home / "lake" / "raw" / contract.dataset / f"landed_date={landed_at:%Y-%m-%d}"
         folder.mkdir(parents=True, exist_ok=True)
         remove_abandoned_parts(folder)
-        fd, name = tempfile.mkstemp(dir=folder, prefix=part_prefix(), suffix="__" + safe_name(display))
+        fd, name = tempfile.mkstemp(dir=folder, prefix=part_prefix(), suffix="__" + _landed_name(display))
         tmp = Path(name)
         with source.open("rb") as src, os.fdopen(fd, "wb") as out:
             shutil.copyfileobj(src, out, 1 << 20)
@@ -104,7 +111,7 @@ def land(contract: Contract, location: str, paths: Paths, limits: Limits, progre
             if earlier is not None:  # another `land` took the same file meanwhile
                 return Landed(earlier, skipped=True)
             delivery_id = f"{landed_at:%Y%m%dT%H%M%S%fZ}-{sha256[:12]}"
-            target = folder / f"{delivery_id}__{safe_name(display)}"
+            target = folder / f"{delivery_id}__{_landed_name(display)}"
             delivery = DatasetDelivery(
                 dataset=contract.dataset,
                 delivery_id=delivery_id,
