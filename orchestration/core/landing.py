@@ -28,7 +28,7 @@ import urllib.parse
 import urllib.request
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -342,13 +342,8 @@ def land(
                 landed_path=str(target.relative_to(paths.home)),
                 content_sha256=copied.content_sha256,
             )
-            os.replace(tmp, target)
+            place_and_record(tmp, target, lambda: manifest.append(landing))
             tmp = None
-            try:
-                manifest.append(landing)
-            except BaseException:
-                target.unlink(missing_ok=True)  # never a landed file the manifest does not know
-                raise
         return LandResult(landing, skipped=False)
     except OSError as exc:
         raise LandingError(f"{origin}: cannot read: {exc.strerror or exc}") from exc
@@ -357,6 +352,17 @@ def land(
             tmp.unlink(missing_ok=True)
         if downloaded is not None:
             downloaded.unlink(missing_ok=True)
+
+
+def place_and_record(tmp: Path, target: Path, record: Callable[[], None]) -> None:
+    """Put a copied delivery (`tmp`, beside `target`) in its place, then `record` it in its ledger (the caller
+    holds the ledger's lock); if recording fails, the file goes again: never a landed file no ledger knows."""
+    os.replace(tmp, target)
+    try:
+        record()
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
 
 
 def readable(name: str) -> str:

@@ -249,30 +249,32 @@ def readable_file(path: Path) -> Iterator[Path]:
         yield target
 
 
-def _is_empty(path: Path) -> bool:
+def _compression(path: Path) -> str:
+    """gzip or none, by the bytes, not the name: a gzip file named `.csv` is still gzip (what DuckDB is told)."""
+    return "gzip" if file_format(path)[1] == "gzip" else "none"
+
+
+def _head(path: Path, size: int = 1 << 20) -> bytes:
+    """The first `size` bytes of the file's content (decompressed when it is gzip)."""
     import gzip
 
-    opener = gzip.open if file_format(path)[1] == "gzip" else open
+    opener = gzip.open if _compression(path) == "gzip" else open
     with opener(path, "rb") as handle:
-        return not handle.read(64).strip()
+        return handle.read(size)
+
+
+def _is_empty(path: Path) -> bool:
+    return not _head(path, 64).strip()
 
 
 def _ascii(path: Path) -> bool:
     """Whether the file's first megabyte is plain ASCII (the same text in UTF-8 and in Latin-1)."""
-    import gzip
-
-    opener = gzip.open if file_format(path)[1] == "gzip" else open
-    with opener(path, "rb") as handle:
-        return handle.read(1 << 20).isascii()
+    return _head(path).isascii()
 
 
 def _encoding(path: Path) -> str:
     """utf-8 when the first megabyte decodes as UTF-8, else latin-1 (what DuckDB's reader knows)."""
-    import gzip
-
-    opener = gzip.open if file_format(path)[1] == "gzip" else open
-    with opener(path, "rb") as handle:
-        head = handle.read(1 << 20)
+    head = _head(path)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     try:
@@ -297,8 +299,7 @@ def csv_rows(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]
             "escape": options["escape"],
             "header": header,
             "encoding": options["encoding"],
-            # By the bytes, not the name: a gzip file named `.csv` is still gzip.
-            "compression": "gzip" if file_format(path)[1] == "gzip" else "none",
+            "compression": _compression(path),
         },
     )
 
@@ -320,7 +321,7 @@ def json_records(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, 
         params={
             "path": str(path),
             "format": options["format"],
-            "compression": "gzip" if file_format(path)[1] == "gzip" else "none",
+            "compression": _compression(path),
         },
     )
 
@@ -372,7 +373,7 @@ def _sniff_csv(con: duckdb.DuckDBPyConnection, path: Path, encoding: str) -> dic
     try:
         sniffed = con.execute(
             "select Delimiter, Quote, Escape, HasHeader from sniff_csv($1, encoding = $2, compression = $3)",
-            [str(path), encoding, "gzip" if file_format(path)[1] == "gzip" else "none"],
+            [str(path), encoding, _compression(path)],
         ).fetchall()[0]
     except duckdb.Error as exc:
         raise DatasetError(f"{path}: not readable as CSV: {_short(exc)}") from None
@@ -522,11 +523,7 @@ def infer(path: Path, dataset: str, partition_by: str | None = None, key: str | 
 
 def _json_layout(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     """array (one JSON array of records) or newline_delimited (a record per line)."""
-    import gzip
-
-    opener = gzip.open if file_format(path)[1] == "gzip" else open
-    with opener(path, "rb") as handle:
-        head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = _head(path, 4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"["):
         return "array"
     if head.startswith(b"{"):

@@ -17,7 +17,16 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from orchestration.core.landing import LandingError, _download, _file_name, _is_url, _sha256, readable, safe_name
+from orchestration.core.landing import (
+    LandingError,
+    _download,
+    _file_name,
+    _is_url,
+    _sha256,
+    place_and_record,
+    readable,
+    safe_name,
+)
 from orchestration.core.ledger import Ledger, folder_lock, part_prefix, remove_abandoned_parts
 from orchestration.settings import Limits, Paths
 from orchestration.sources.datasets.contract import Contract, DatasetError, check
@@ -124,13 +133,8 @@ def land(contract: Contract, location: str, paths: Paths, limits: Limits, progre
                 landed_at=landed_at.isoformat(),
                 landed_path=str(target.relative_to(paths.home)),
             )
-            os.replace(tmp, target)
+            place_and_record(tmp, target, lambda: ledger.append(asdict(delivery)))
             tmp = None
-            try:
-                ledger.append(asdict(delivery))
-            except BaseException:
-                target.unlink(missing_ok=True)  # never a landed file the manifest does not know
-                raise
         return Landed(delivery, skipped=False)
     except OSError as exc:
         raise LandingError(f"{origin}: cannot read: {exc.strerror or exc}") from exc
