@@ -292,14 +292,7 @@ def land(
     directory = paths.landing(source)
     directory.mkdir(parents=True, exist_ok=True)
     manifest = Manifest(directory)
-    downloaded: Path | None = None
-    if _is_url(location):
-        downloaded = _download(location, paths.downloads, progress, limits)
-        delivered = downloaded
-    else:
-        delivered = Path(location)
-        if not delivered.is_file():
-            raise LandingError(f"{origin}: no such file")
+    delivered, downloaded = delivered_file(location, paths, progress, limits)
     tmp: Path | None = None
     try:
         sha256 = _sha256(delivered)
@@ -352,6 +345,18 @@ def land(
             tmp.unlink(missing_ok=True)
         if downloaded is not None:
             downloaded.unlink(missing_ok=True)
+
+
+def delivered_file(location: str, paths: Paths, progress: bool, limits: Limits) -> tuple[Path, Path | None]:
+    """The file `location` names: a URL downloaded into the home's downloads/ (returned twice: the caller
+    removes it when done), or a local file (and None)."""
+    if _is_url(location):
+        downloaded = _download(location, paths.downloads, progress, limits)
+        return downloaded, downloaded
+    path = Path(location)
+    if not path.is_file():
+        raise LandingError(f"{readable(location)}: no such file")
+    return path, None
 
 
 def place_and_record(tmp: Path, target: Path, record: Callable[[], None]) -> None:

@@ -19,10 +19,9 @@ from pathlib import Path
 
 from orchestration.core.landing import (
     LandingError,
-    _download,
     _file_name,
-    _is_url,
     _sha256,
+    delivered_file,
     place_and_record,
     readable,
     safe_name,
@@ -72,14 +71,7 @@ def land(contract: Contract, location: str, paths: Paths, limits: Limits, progre
     """Land one file (or URL) of `contract`'s dataset; raises LandingError naming what is wrong with it."""
     origin = readable(location)
     display = _file_name(origin)
-    downloaded: Path | None = None
-    if _is_url(location):
-        downloaded = _download(location, paths.downloads, progress, limits)
-        source = downloaded
-    else:
-        source = Path(location)
-        if not source.is_file():
-            raise LandingError(f"{origin}: no such file")
+    source, downloaded = delivered_file(location, paths, progress, limits)
     ledger = manifest(paths, contract.dataset)
     tmp: Path | None = None
     try:
