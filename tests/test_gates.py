@@ -126,6 +126,8 @@ def test_a_tampered_gold_candidate_is_never_published(world: dict[str, Any]) -> 
     assert result.returncode == 1
     assert "FAILED  gold.tweets_top_dates" in result.stdout
     assert "expect_column_pair_values_to_be_equal(tweet_count, silver_count)" in result.stdout
+    # A passing suite is judged without examples; a failing one is run again to show them.
+    assert "observed 1 unexpected" in result.stdout
     assert "disagrees with the same count taken straight from silver" in result.stdout
     assert_gold_untouched(world)
 

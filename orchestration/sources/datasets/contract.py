@@ -285,10 +285,12 @@ def _encoding(path: Path) -> str:
 
 
 def csv_rows(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any], header: bool) -> Any:
-    """Every row of a CSV as delivered text (first line included when `header` is False), in file order."""
+    """Every row of a CSV as delivered text (first line included when `header` is False), in file order: the
+    reader is parallel, and DuckDB keeps a single table's order through `row_number() over ()` while
+    `preserve_insertion_order` is on (its default; duckdb.org/docs/2.0/sql/dialect/order_preservation)."""
     return con.sql(
         "select * from read_csv($path, delim = $delim, quote = $quote, escape = $escape, header = $header, "
-        "encoding = $encoding, compression = $compression, all_varchar = true, parallel = false, "
+        "encoding = $encoding, compression = $compression, all_varchar = true, "
         "null_padding = false, strict_mode = true, "
         # The raw zone's folders are named like Hive partitions (landed_date=...): not a column of the file.
         "hive_partitioning = false)",
@@ -685,25 +687,22 @@ def check(contract: Contract, path: Path, display: str | None = None) -> tuple[D
             for table in contract.tables:
                 columns = [(bronze_name(i), c) for i, c in enumerate(table.columns, start=1) if c.type != "VARCHAR"]
                 con.register("checked", relations[table.table])
+                # One pass per table: each column's wrong-typed values counted (and one shown), the key's nulls.
+                key = next((i for i, c in enumerate(table.columns, 1) if c.column == contract.key), None)
+                keyed = table.array is None and key is not None
+                nulls = f"count(*) filter (where {bronze_name(key)} is null)" if keyed else "0"
                 parts = "".join(
                     f", count(*) filter (where {b} is not null and not {has_type(c.type, b)}), "
                     f"min({b}) filter (where {b} is not null and not {has_type(c.type, b)})"
                     for b, c in columns
                 )
-                row = con.execute(f"select count(*){parts} from checked").fetchall()[0]
+                row = con.execute(f"select count(*), {nulls}{parts} from checked").fetchall()[0]
                 if table.array is None:
                     rows = row[0]
-                    if contract.key:
-                        index = next(i for i, c in enumerate(table.columns, 1) if c.column == contract.key)
-                        nulls = con.execute(
-                            f"select count(*) from checked where {bronze_name(index)} is null"
-                        ).fetchall()[0][0]
-                        if nulls:
-                            drift.retyped.append(
-                                f"{table.columns[index - 1].name}: the key, missing in {nulls:,} row(s)"
-                            )
+                    if row[1]:
+                        drift.retyped.append(f"{table.columns[key - 1].name}: the key, missing in {row[1]:,} row(s)")
                 for i, (_, col) in enumerate(columns):
-                    bad, example = row[1 + 2 * i], row[2 + 2 * i]
+                    bad, example = row[2 + 2 * i], row[3 + 2 * i]
                     if bad:
                         where = "" if table.array is None else f"{table.array} "
                         drift.retyped.append(
