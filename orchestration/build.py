@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from orchestration.core import build_lock, uptodate
 from orchestration.core.notify import notify_failure
 from orchestration.core.source import Source, registry
+from orchestration.monitoring import store
 from orchestration.settings import Paths, load
 
 if TYPE_CHECKING:
@@ -57,6 +58,59 @@ def time_breakdown(seconds: dict[str, float], elapsed: float) -> str:
         kinds["gates" if "_ge_" in key else "dbt" if key.startswith("dbt_") else "loading and reports"] += spent
     kinds["start, Data Docs and the rest"] = max(0.0, elapsed - sum(kinds.values()))
     return ", ".join(f"{name} {spent:.1f} s" for name, spent in kinds.items())
+
+
+def monitor(
+    paths: Paths,
+    instance: Any,
+    run_id: str,
+    graph: Any,
+    target: str,
+    sources: list[str],
+    success: bool,
+    started_at: Any,
+) -> list[str]:
+    """Record the run, open or resolve its incidents (alerts go out), check freshness, copy the record into
+    the warehouse's `ops` schema. Lines to print; monitoring never fails a build."""
+    from orchestration.monitoring import builds, health, incidents
+
+    before = {i.id: i for i in incidents.listing(paths)}
+    lines = []
+    try:
+        version = None
+        if success:
+            from orchestration.warehouse import current
+
+            warehouse = current(paths)
+            try:
+                version = warehouse.query("select max(version_id) from gold.versions")[0][0]
+            except Exception:  # no gold yet (a build of sources without gold): no version to name
+                version = None
+            finally:
+                warehouse.release()
+        builds.record(paths, instance, run_id, graph, target, sources, success, started_at, version)
+        health.check(paths)
+    except Exception as exc:  # the record is a view of the build; the build's outcome stands without it
+        lines.append(f"monitoring: not recorded ({type(exc).__name__}: {exc})")
+    for incident in incidents.listing(paths):
+        was = before.get(incident.id)
+        if was is None:
+            change = "opened"
+        elif was.open and not incident.open:
+            change = "resolved"
+        elif incident.occurrences != was.occurrences:
+            change = f"seen again ({incident.occurrences} times)"
+        else:
+            continue
+        what = f"{incident.kind} in {incident.source}" + (f" ({incident.subject})" if incident.subject else "")
+        lines.append(f"incident {incident.id} {change}: {what}")
+    try:
+        store.publish(paths)
+    except Exception as exc:
+        lines.append(f"monitoring: ops.* tables not copied to the warehouse ({type(exc).__name__}: {exc})")
+    if any(line.startswith("incident") for line in lines):
+        lines.append("`medallion incidents` lists them; `medallion status` shows each source")
+    return lines
 
 
 def build(
@@ -126,6 +180,7 @@ def _run(
     warm_up()
     uptodate.forget(paths)  # a build that fails, or is killed, leaves no "up to date" behind
     started = time.perf_counter()
+    started_at = store.now()
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,
@@ -136,6 +191,10 @@ def _run(
                 "resources": {"dbt": {"config": {"verbose": verbose}}},
             },
         )
+        monitored = monitor(
+            paths, instance, result.run_id, defs.resolve_asset_graph(), target,
+            [s.name for s in chosen] or list(registry()), result.success, started_at,
+        )  # fmt: skip
     try:
         docs = worker.render_docs(paths, result.run_id)
     except Exception as exc:  # the pages are a view of the results; the build's outcome stands without them
@@ -200,11 +259,8 @@ def _run(
             print("quarantine notice sent to $MEDALLION_WEBHOOK_URL")
     if not result.success:
         print("gold was not published: the current version is unchanged (`medallion versions` lists them)")
-        if notify_failure(
-            f"build {result.run_id} failed",
-            {"run_id": result.run_id, "job": job_name, "failures": failures},
-        ):
-            print("failure notice sent to $MEDALLION_WEBHOOK_URL")
+    for line in monitored:
+        print(line)
     if result.success and before is not None:
         uptodate.record(paths, before, uptodate.take(paths, target, chosen), result.run_id)
     return 0 if result.success else 1

@@ -376,6 +376,81 @@ def cmd_versions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ago(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h" if seconds < 3 * 86400 else f"{seconds / 86400:.1f} d"
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from orchestration.monitoring import health
+
+    paths = _paths()
+    health.check(paths)  # a stale source or a failed pull opens its incident here too (a cron'd probe)
+    sources = health.status(paths)
+    unhealthy = any(s["open_incidents"] for s in sources)
+    if args.json:
+        print(json.dumps({"healthy": not unhealthy, "sources": sources}))
+        return 1 if unhealthy else 0
+    for s in sources:
+        fresh = s["freshness"]
+        age = f", newest {_ago(fresh['age_seconds'])} old" if fresh["age_seconds"] is not None else ""
+        cadence = f" (every {_ago(fresh['cadence_seconds'])})" if fresh["cadence_seconds"] else ""
+        print(f"{s['source']}: {fresh['state']}{cadence}{age}; {len(s['open_incidents'])} open incident(s)")
+        landed = s["last_landed"]
+        print(f"    last landed     {landed['at'][:19]} {landed['name']}" if landed else "    last landed     never")
+        good = s["last_success"]
+        if good:
+            version = f", gold version {good['gold_version']}" if good["gold_version"] else ""
+            print(f"    last good build {good['at'][:19]} run {good['run_id']}{version}")
+        bad = s["last_failure"]
+        if bad:
+            print(
+                f"    last failure    {bad['at'][:19]} run {bad['run_id']}"
+                + (f" at {bad['step']}" if bad["step"] else "")
+            )
+            for line in bad["failures"][:3]:
+                print(f"        {line[:160]}")
+        print(f"    rows            {s['rows']['delivered']:,} delivered, {s['rows']['in_silver']:,} in silver")
+        for incident in s["open_incidents"]:
+            print(
+                f"    incident {incident['incident_id']} {incident['kind']}"
+                + (f" ({incident['subject']})" if incident["subject"] else "")
+                + f", since {incident['opened_at'][:19]}, seen {incident['occurrences']} time(s)"
+            )
+    print("healthy" if not unhealthy else "UNHEALTHY: open incidents (`medallion incidents`)")
+    return 1 if unhealthy else 0
+
+
+def cmd_incidents(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from orchestration.monitoring import incidents
+
+    found = incidents.listing(_paths(), open_only=not args.all)
+    if args.json:
+        print(json.dumps([asdict(i) for i in found]))
+        return 0
+    if not found:
+        print("no open incidents" if not args.all else "no incidents")
+    for i in found:
+        state = f"resolved {i.resolved_at[:19]}" if i.resolved_at else "OPEN"
+        subject = f" ({i.subject})" if i.subject else ""
+        print(f"{i.id:>4} {state:<28} {i.kind:<13} {i.source:<10} since {i.opened_at[:19]}, {i.occurrences}x{subject}")
+        if i.detail:
+            print(f"       {i.detail.splitlines()[0][:200]}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from orchestration.monitoring import report
+
+    print(report.write(_paths()))
+    return 0
+
+
 def cmd_deliveries(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
@@ -526,6 +601,22 @@ def parser() -> argparse.ArgumentParser:
     versions = sub.add_parser("versions", help="list the kept gold versions, newest (current) first")
     versions.add_argument("--json", action="store_true", help="machine-readable output")
     versions.set_defaults(func=cmd_versions)
+
+    status = sub.add_parser(
+        "status", help="each source's health: newest delivery, builds, freshness, open incidents (exit 1: any open)"
+    )
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(func=cmd_status)
+
+    incidents = sub.add_parser(
+        "incidents", help="open incidents (failed builds and gates, stale sources, failed pulls)"
+    )
+    incidents.add_argument("--all", action="store_true", help="resolved ones too")
+    incidents.add_argument("--json", action="store_true", help="machine-readable output")
+    incidents.set_defaults(func=cmd_incidents)
+
+    report = sub.add_parser("report", help="write $MEDALLION_HOME/reports/monitoring.html (builds, gates, freshness)")
+    report.set_defaults(func=cmd_report)
 
     listing = sub.add_parser(
         "deliveries", help="every landed delivery (file, pull, folder) and its state: admitted, quarantined, ..."

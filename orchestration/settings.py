@@ -70,7 +70,18 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("MEDALLION_FORECAST_RECORDS", "1000,1000000", "Records (`low,high`) one forecast pull must hold."),
     Setting("MEDALLION_GOLD_RETENTION", "30", "Gold versions kept per table; older ones are dropped at publish."),
-    Setting("MEDALLION_WEBHOOK_URL", "", "Failed builds and quarantines are POSTed here as JSON."),
+    Setting(
+        "MEDALLION_WEBHOOK_URL", "", "Incidents (opened, updated, resolved) and quarantines are POSTed here as JSON."
+    ),
+    Setting("MEDALLION_SLACK_WEBHOOK_URL", "", "A Slack-compatible incoming webhook: the same events as a message."),
+    Setting("MEDALLION_SMTP_HOST", "", "Mail server for the same events by e-mail (unset: no e-mail)."),
+    Setting("MEDALLION_SMTP_PORT", "25", "Its port (587 with `MEDALLION_SMTP_STARTTLS=true`, 465 is not supported)."),
+    Setting("MEDALLION_SMTP_STARTTLS", "false", "`true`: upgrade the connection with STARTTLS before logging in."),
+    Setting("MEDALLION_SMTP_USER", "", "Login, when the mail server asks for one (with `MEDALLION_SMTP_PASSWORD`)."),
+    Setting("MEDALLION_SMTP_PASSWORD", "", "Its password."),
+    Setting("MEDALLION_SMTP_FROM", "medallion@localhost", "Sender of the e-mails."),
+    Setting("MEDALLION_SMTP_TO", "", "Recipients of the e-mails, comma-separated."),
+    Setting("MEDALLION_ALERT_ATTEMPTS", "3", "Tries per alert and channel before it is logged as not sent."),
     Setting(
         "MEDALLION_FORECAST_URL",
         "https://smn.conagua.gob.mx/tools/GUI/webservices/?method=3",
@@ -293,6 +304,22 @@ class BigQuery:
 
 
 @dataclass(frozen=True)
+class Alerts:
+    """Where incidents are sent (each channel optional)."""
+
+    webhook_url: str
+    slack_url: str
+    smtp_host: str
+    smtp_port: int
+    smtp_starttls: bool
+    smtp_user: str
+    smtp_password: str = field(repr=False)
+    smtp_from: str
+    smtp_to: tuple[str, ...]
+    attempts: int
+
+
+@dataclass(frozen=True)
 class Settings:
     paths: Paths
     target: str
@@ -300,6 +327,7 @@ class Settings:
     gates: Gates
     gold_retention: int
     webhook_url: str | None
+    alerts: Alerts
     forecast: Forecast
     media: Media
     trino: Trino
@@ -400,6 +428,18 @@ def load(environ: Mapping[str, str] | None = None, overrides: Mapping[str, str] 
         ),
         gold_retention=int(retention),
         webhook_url=read.text("MEDALLION_WEBHOOK_URL") or None,
+        alerts=Alerts(
+            webhook_url=read.text("MEDALLION_WEBHOOK_URL"),
+            slack_url=read.text("MEDALLION_SLACK_WEBHOOK_URL"),
+            smtp_host=read.text("MEDALLION_SMTP_HOST"),
+            smtp_port=read.number("MEDALLION_SMTP_PORT", int),
+            smtp_starttls=read.choice("MEDALLION_SMTP_STARTTLS", ("true", "false")) == "true",
+            smtp_user=read.text("MEDALLION_SMTP_USER"),
+            smtp_password=read.raw("MEDALLION_SMTP_PASSWORD"),
+            smtp_from=read.text("MEDALLION_SMTP_FROM"),
+            smtp_to=tuple(a.strip() for a in read.text("MEDALLION_SMTP_TO").split(",") if a.strip()),
+            attempts=read.number("MEDALLION_ALERT_ATTEMPTS", int),
+        ),
         forecast=Forecast(
             url=read.text("MEDALLION_FORECAST_URL"),
             start=read.text("MEDALLION_FORECAST_START"),

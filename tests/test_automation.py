@@ -1,4 +1,4 @@
-"""Builds that start on their own: the inbox, its sensor, the schedule, and failure notices."""
+"""Builds that start on their own: the inbox, its sensor, the schedule; incidents and their alerts."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import gzip
 import http.server
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +24,34 @@ from tools.generate import Options, generate
 
 # Sensors and assets take the settings as a resource, as in `dagster dev` (defs/resources.py).
 RESOURCES = {"settings": SettingsResource()}
+
+
+@pytest.fixture
+def mailbox() -> Iterator[list[Any]]:
+    """A real SMTP server on loopback (aiosmtpd); the messages it received, parsed. `.port` is its port."""
+    from email import message_from_bytes
+
+    from aiosmtpd.controller import Controller
+
+    class Messages(list):
+        port = 0
+
+    messages = Messages()
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            messages.append(message_from_bytes(envelope.content))
+            return "250 OK"
+
+    with socket.socket() as probe:  # a free port (the controller checks it is up by connecting to it)
+        probe.bind(("127.0.0.1", 0))
+        messages.port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=messages.port)
+    controller.start()
+    try:
+        yield messages
+    finally:
+        controller.stop()
 
 
 @pytest.fixture
@@ -49,8 +78,8 @@ def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
 
 @pytest.mark.integration
-def test_inbox_files_are_landed_and_built_and_failures_are_notified(
-    tmp_path: Path, receiver: tuple[str, list[dict[str, Any]]]
+def test_a_bad_delivery_opens_one_incident_alerted_on_each_channel_and_a_good_build_resolves_it(
+    tmp_path: Path, receiver: tuple[str, list[dict[str, Any]]], mailbox: list[Any]
 ) -> None:
     url, received = receiver
     paths = Paths(tmp_path / "home")
@@ -58,25 +87,63 @@ def test_inbox_files_are_landed_and_built_and_failures_are_notified(
     inbox.mkdir(parents=True)
     good = generate(inbox / "good.jsonl", Options(rows=900, seed=41), progress=False)
     expected = reference.answers([good])
-    (inbox / "broken.jsonl.gz").write_bytes(gzip.compress(good.read_bytes())[:-30])
-    env = {**os.environ, "MEDALLION_HOME": str(paths.home), "MEDALLION_WEBHOOK_URL": url}
+    lines = good.read_bytes()
+    (inbox / "broken.jsonl.gz").write_bytes(gzip.compress(lines)[:-30])
+    env = {
+        **os.environ,
+        "MEDALLION_HOME": str(paths.home),
+        "MEDALLION_WEBHOOK_URL": url,
+        "MEDALLION_SLACK_WEBHOOK_URL": url.replace("/hook", "/slack"),
+        "MEDALLION_SMTP_HOST": "127.0.0.1",
+        "MEDALLION_SMTP_PORT": str(mailbox.port),  # type: ignore[attr-defined]
+        "MEDALLION_SMTP_TO": "oncall@example.org, data@example.org",
+    }
 
-    first = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "build"], env=env, capture_output=True, text=True, timeout=900
-    )
+    def build() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "orchestration.cli", "build"], env=env, capture_output=True, text=True, timeout=900
+        )
+
+    first = build()
     assert first.returncode == 1
     assert "broken.jsonl.gz: archive is corrupt or truncated" in first.stdout
-    assert "failure notice sent" in first.stdout
-    assert len(received) == 1 and received[0]["status"] == "failure"
-    assert any("broken.jsonl.gz" in line for line in received[0]["failures"])
-    assert (inbox / "landed" / "good.jsonl").exists()
-    assert (inbox / "rejected" / "broken.jsonl.gz.error").read_text().startswith("broken.jsonl.gz:")
-    assert not list(inbox.glob("*.json*"))
+    assert "incident 1 opened: build_failed in tweets" in first.stdout
+    hooks = [b for b in received if "event" in b]
+    slack = [b for b in received if "text" in b]
+    assert [(b["event"], b["incident_id"], b["kind"], b["source"]) for b in hooks] == [
+        ("incident_opened", 1, "build_failed", "tweets")
+    ]
+    assert "broken.jsonl.gz" in hooks[0]["detail"] and hooks[0]["opened_at"]
+    assert len(slack) == 1 and slack[0]["text"].startswith("[medallion] incident 1 opened: build_failed in tweets")
+    assert len(mailbox) == 1
+    assert mailbox[0]["Subject"].startswith("[medallion] incident 1 opened: build_failed in tweets")
+    assert mailbox[0]["To"] == "oncall@example.org, data@example.org"
+    assert (inbox / "rejected" / "broken.jsonl.gz").exists() or (inbox / "rejected" / "broken.jsonl.gz.error").exists()
 
-    second = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "build"], env=env, capture_output=True, text=True, timeout=900
+    # The same failure again: the open incident counts it; no second alert within the hour.
+    (inbox / "broken.jsonl.gz").write_bytes(gzip.compress(lines)[:-40])
+    second = build()
+    assert second.returncode == 1
+    assert "incident 1 seen again (2 times): build_failed in tweets" in second.stdout
+    assert len(received) == 2 and len(mailbox) == 1
+    listed = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "orchestration.cli", "incidents", "--json"],
+            env=env, capture_output=True, text=True, check=True,
+        ).stdout
+    )  # fmt: skip
+    assert [(i["id"], i["kind"], i["occurrences"], i["resolved_at"]) for i in listed] == [(1, "build_failed", 2, None)]
+    status = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "status"], env=env, capture_output=True, text=True
     )
-    assert second.returncode == 0, second.stdout[-3000:]
+    assert status.returncode == 1, status.stdout
+    assert "incident 1 build_failed" in status.stdout
+
+    third = build()
+    assert third.returncode == 0, third.stdout[-3000:]
+    assert "incident 1 resolved: build_failed in tweets" in third.stdout
+    assert [b["event"] for b in received if "event" in b] == ["incident_opened", "incident_resolved"]
+    assert len(mailbox) == 2 and "resolved" in mailbox[1]["Subject"]
     answers = subprocess.run(
         [sys.executable, "-m", "orchestration.cli", "answers", "--json"],
         env=env,
@@ -85,7 +152,30 @@ def test_inbox_files_are_landed_and_built_and_failures_are_notified(
         check=True,
     )
     assert json.loads(answers.stdout) == expected
-    assert len(received) == 1, "a successful build sends nothing"
+    healthy = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "status", "--json"], env=env, capture_output=True, text=True
+    )
+    assert healthy.returncode == 0, healthy.stdout
+    tweets = next(s for s in json.loads(healthy.stdout)["sources"] if s["source"] == "tweets")
+    assert tweets["freshness"]["state"] == "ok" and tweets["last_success"]["gold_version"]
+    assert tweets["rows"]["in_silver"] == 900
+    # The record is in the warehouse too, for SQL.
+    import duckdb
+
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        assert con.execute(
+            "select count(*), sum(occurrences) from ops.incidents where resolved_at is not null"
+        ).fetchone() == (1, 2)
+        assert con.execute("select count(*) from ops.build_runs").fetchone() == (3,)
+        assert con.execute("select count(*) from ops.build_runs where status = 'failed'").fetchone() == (2,)
+        steps = con.execute(
+            "select count(*), count(build_steps.seconds) from ops.build_steps join ops.build_runs using (run_id) "
+            "where build_runs.status = 'succeeded' and build_steps.status = 'succeeded'"
+        ).fetchone()
+        assert steps[0] > 10 and steps[0] == steps[1]  # every step of the good build, each with its time
+    finally:
+        con.close()
 
 
 def test_inbox_sensor_requests_a_build_only_when_files_wait(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,7 +197,12 @@ def test_the_daily_schedule_builds_everything() -> None:
     schedule = defs.resolve_schedule_def("daily_build")
     assert schedule.cron_schedule == "0 6 * * *"
     assert schedule.job_name == "build_everything"
-    assert {s.name for s in defs.sensors} >= {"inbox_sensor", "failure_webhook"}
+    assert {s.name for s in defs.sensors} >= {
+        "inbox_sensor",
+        "incident_on_failure",
+        "incidents_resolved_on_success",
+        "monitoring",
+    }
 
 
 def test_a_new_dated_municipios_folder_triggers_a_refresh_that_lands_it(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dagster import ConfigurableResource
 
 from orchestration.settings import Settings, load
@@ -19,3 +21,15 @@ class SettingsResource(ConfigurableResource):
 
     def get(self) -> Settings:
         return load(overrides={"MEDALLION_HOME": self.home} if self.home else None)
+
+
+# What a loader reports as the rows it loaded, by the metadata name it uses.
+ROW_METADATA = ("new_lines", "new_records", "new_rows")
+
+
+def reported_rows(metadata: dict[str, Any]) -> int:
+    for name in ROW_METADATA:
+        value = getattr(metadata.get(name), "value", metadata.get(name))
+        if isinstance(value, int):
+            return value
+    return 0

@@ -13,6 +13,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -68,6 +69,13 @@ class DeliveryKind:
 
 
 @dataclass(frozen=True)
+class Freshness:
+    cadence: timedelta  # how often new data is expected
+    warn_after: timedelta  # older newest data: late (a warning in `medallion status`, dbt's `warn_after`)
+    error_after: timedelta  # older: stale, a `source_stale` incident (dbt's `error_after`)
+
+
+@dataclass(frozen=True)
 class Source:
     # The folder name under orchestration/sources/, models/*/ and the Dagster asset group.
     name: str
@@ -87,6 +95,9 @@ class Source:
     scheduled_only: tuple[str, ...] = ()
     # Asset keys (as "a/b") a build leaves out for now, with what is landed (a dataset nothing was landed for).
     idle: Callable[[Paths], tuple[str, ...]] = lambda paths: ()
+    # How often new data is expected, and when its absence is worth a warning or an incident (None: data
+    # comes whenever someone delivers). dbt's source freshness says the same (a test holds them equal).
+    freshness: Freshness | None = None
 
 
 @cache

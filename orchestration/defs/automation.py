@@ -1,22 +1,27 @@
 """When builds happen on their own: daily, when a file lands in the inbox, and who hears of failures."""
 
+from datetime import UTC, datetime
+
 from dagster import (
+    DagsterRunStatus,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     RunFailureSensorContext,
     RunRequest,
+    RunStatusSensorContext,
     ScheduleDefinition,
     SensorEvaluationContext,
     SkipReason,
     run_failure_sensor,
+    run_status_sensor,
     sensor,
 )
 
 from orchestration.core.inbox import waiting
-from orchestration.core.notify import notify_failure
 from orchestration.core.resources import TRIGGER_TAG, SettingsResource
 from orchestration.core.source import registry
 from orchestration.defs.jobs import build_everything
+from orchestration.settings import load
 
 daily_build = ScheduleDefinition(
     name="daily_build",
@@ -43,18 +48,58 @@ def inbox_sensor(context: SensorEvaluationContext, settings: SettingsResource) -
     return RunRequest(run_key=key, tags={TRIGGER_TAG: "inbox"})
 
 
+def _record(context: RunStatusSensorContext, success: bool) -> None:
+    """A run started in the Dagster UI (or by a schedule or sensor), recorded and turned into incidents as
+    `medallion build` does for its own runs."""
+    from orchestration.monitoring import builds, health, store
+
+    run = context.dagster_run
+    if run.tags.get(TRIGGER_TAG) == "cli":
+        return  # `medallion build` records its own runs
+    paths = load().paths
+    stats = context.instance.get_run_stats(run.run_id)
+    started = store.now() if stats.start_time is None else datetime.fromtimestamp(stats.start_time, UTC)
+    graph = context.repository_def.asset_graph if context.repository_def is not None else None
+    builds.record(
+        paths,
+        context.instance,
+        run.run_id,
+        graph if graph is not None else builds.NO_GRAPH,
+        load().target,
+        list(registry()),
+        success,
+        started.replace(tzinfo=None),
+    )
+    health.check(paths)
+    store.publish(paths)
+
+
 @run_failure_sensor(
     default_status=DefaultSensorStatus.RUNNING,
-    description="POST a JSON notice to $MEDALLION_WEBHOOK_URL when a run fails.",
+    description="Open (or update) an incident for a failed run, and alert every configured channel.",
 )
-def failure_webhook(context: RunFailureSensorContext) -> None:
-    if context.dagster_run.tags.get(TRIGGER_TAG) == "cli":
-        return  # `medallion build` notifies by itself
-    notify_failure(
-        f"run {context.dagster_run.run_id} of {context.dagster_run.job_name} failed",
-        {
-            "run_id": context.dagster_run.run_id,
-            "job": context.dagster_run.job_name,
-            "error": context.failure_event.message or "",
-        },
-    )
+def incident_on_failure(context: RunFailureSensorContext) -> None:
+    _record(context, success=False)
+
+
+@run_status_sensor(
+    run_status=DagsterRunStatus.SUCCESS,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Record a successful run; it resolves the build and gate incidents of what it built.",
+)
+def incidents_resolved_on_success(context: RunStatusSensorContext) -> None:
+    _record(context, success=True)
+
+
+@sensor(
+    minimum_interval_seconds=300,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Every 5 minutes: a source past its freshness opens `source_stale`, a failed pull `pull_failed`.",
+)
+def monitoring(context: SensorEvaluationContext, settings: SettingsResource) -> SkipReason:
+    from orchestration.monitoring import health, incidents
+
+    paths = settings.get().paths
+    health.check(paths)
+    found = incidents.listing(paths, open_only=True)
+    return SkipReason(f"{len(found)} open incident(s)" + "".join(f"; {i.kind} in {i.source}" for i in found[:5]))

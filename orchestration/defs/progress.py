@@ -20,6 +20,8 @@ from typing import Any
 
 from dagster import AssetCheckSeverity, DagsterEventType, Field, logger
 
+from orchestration.core.resources import reported_rows
+
 _SHOWN: list[StepLines] = []  # the step lines this process prints (the build's), for `reporter`
 
 
@@ -49,18 +51,6 @@ class _Step:
     gate: str = ""
     failure: str = ""
     seconds: float | None = None
-
-
-# What a loader reports as the rows it loaded, by the metadata name it uses.
-ROW_METADATA = ("new_lines", "new_records", "new_rows")
-
-
-def _rows(metadata: dict[str, Any]) -> int:
-    for name in ROW_METADATA:
-        value = getattr(metadata.get(name), "value", metadata.get(name))
-        if isinstance(value, int):
-            return value
-    return 0
 
 
 def step_label(step_key: str) -> str:
@@ -111,7 +101,7 @@ class StepLines(logging.Handler):
         step = self.steps.setdefault(key, _Step(time.monotonic()))
         if kind == DagsterEventType.ASSET_MATERIALIZATION:
             step.materialized += 1
-            step.rows += _rows(dict(event.event_specific_data.materialization.metadata))
+            step.rows += reported_rows(dict(event.event_specific_data.materialization.metadata))
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             if evaluation.passed:

@@ -1,6 +1,8 @@
 """Hourly weather forecasts per municipality (a service, pulled every hour) and dated municipality files."""
 
-from orchestration.core.source import ADMITTED, FAILED, Delivery, DeliveryKind, Source
+from datetime import timedelta
+
+from orchestration.core.source import ADMITTED, FAILED, Delivery, DeliveryKind, Freshness, Source
 from orchestration.settings import Paths
 from orchestration.sources.forecast.landing import (
     DATE_FOLDER,
@@ -71,4 +73,5 @@ SOURCE = Source(
     ),
     targets=("duckdb", "trino"),
     scheduled_only=("landing/forecast_pulls",),
+    freshness=Freshness(timedelta(hours=1), timedelta(hours=3), timedelta(days=1)),
 )

@@ -1,6 +1,8 @@
 """Daily drops of news articles and TikTok comments from object storage (S3, MinIO) or a folder."""
 
-from orchestration.core.source import Delivery, DeliveryKind, Source
+from datetime import timedelta
+
+from orchestration.core.source import Delivery, DeliveryKind, Freshness, Source
 from orchestration.settings import Paths
 from orchestration.sources.media.landing import drops
 from orchestration.sources.media.store import DATASETS
@@ -30,4 +32,5 @@ SOURCE = Source(
     ),
     targets=("duckdb", "trino"),
     scheduled_only=("landing/media_drops",),
+    freshness=Freshness(timedelta(days=1), timedelta(days=2), timedelta(days=7)),
 )

@@ -1,8 +1,10 @@
 """Tweets about the 2021 farmers' protest: files of JSON lines, landed by path, URL or inbox."""
 
+from datetime import timedelta
+
 from orchestration.core.inbox import waiting
 from orchestration.core.landing import Manifest
-from orchestration.core.source import Delivery, DeliveryKind, Source
+from orchestration.core.source import Delivery, DeliveryKind, Freshness, Source
 from orchestration.settings import Paths
 
 
@@ -24,4 +26,5 @@ SOURCE = Source(
     deliveries=(DeliveryKind("tweets", lambda paths: paths.landing("tweets"), _landed),),
     needs=("reference",),
     file_inboxes=("tweets",),
+    freshness=Freshness(timedelta(days=1), timedelta(days=2), timedelta(days=7)),
 )

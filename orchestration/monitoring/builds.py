@@ -1,0 +1,200 @@
+"""A finished Dagster run, recorded: its steps (times, rows, gates), its failures turned into incidents.
+
+Read from the run's event log in the Dagster instance, so a `medallion build` and a run started in the
+Dagster UI are recorded the same way. A failed step opens `build_failed`, a failed blocking check (a Great
+Expectations gate or a dbt test) `gate_failed`, each for the source (the asset group) it belongs to; a run
+that succeeds resolves both kinds for every source it built.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from orchestration.core.resources import reported_rows
+from orchestration.monitoring import incidents, store
+from orchestration.settings import Paths
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "platform"  # what belongs to no one source (gold's version registry)
+
+
+class _NoGraph:
+    """Where no asset graph is at hand: every failure is the platform's."""
+
+    assets_defs: tuple = ()
+
+
+NO_GRAPH = _NoGraph()
+
+
+@dataclass
+class Step:
+    step: str
+    sources: set[str] = field(default_factory=set)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    status: str = "skipped"
+    rows: int | None = None
+    gates_passed: int = 0
+    gates_failed: int = 0
+    failure: str = ""
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: str  # build_failed | gate_failed
+    source: str
+    subject: str
+    detail: str
+
+
+def _moment(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC).replace(tzinfo=None)
+
+
+def _groups(graph: Any) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """Each op's asset groups (a dbt step spans several), and each asset's group, by user string."""
+    by_op: dict[str, set[str]] = {}
+    by_asset: dict[str, str] = {}
+    for definition in graph.assets_defs:
+        if not definition.is_executable:  # an external asset: no step of ours
+            continue
+        keys = set(definition.keys) | {check.asset_key for check in definition.check_keys}
+        groups = set()
+        for key in keys:
+            group = graph.get(key).group_name if graph.has(key) else None
+            if group:
+                groups.add(group)
+                by_asset[key.to_user_string()] = group
+        by_op.setdefault(definition.node_def.name, set()).update(groups)
+    return by_op, by_asset
+
+
+def _source(group: str | None, sources: set[str]) -> str:
+    return group if group in sources else PLATFORM
+
+
+def _cause(error: Any) -> str:
+    while error is not None and error.cause is not None:
+        error = error.cause
+    return (error.message.strip() if error is not None else "unknown error")[:2000]
+
+
+def read_run(instance: Any, run_id: str, graph: Any, sources: set[str]) -> tuple[list[Step], list[Failure]]:
+    """The steps of run `run_id` and what failed in it, each failure with the source it belongs to."""
+    from dagster import AssetCheckSeverity, DagsterEventType
+
+    by_op, by_asset = _groups(graph)
+    steps: dict[str, Step] = {}
+    failures: list[Failure] = []
+    failed_gate_steps: set[str] = set()
+    step_failures: list[tuple[str, str]] = []
+    materialized: set[str] = set()
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        step = steps.setdefault(event.step_key, Step(event.step_key))
+        step.sources |= {_source(g, sources) for g in by_op.get(event.step_key.split("[")[0], set())}
+        kind = event.event_type
+        if kind == DagsterEventType.STEP_START:
+            step.started_at = _moment(entry.timestamp)
+        elif kind == DagsterEventType.STEP_SUCCESS:
+            step.finished_at, step.status = _moment(entry.timestamp), "succeeded"
+        elif kind == DagsterEventType.STEP_FAILURE:
+            step.finished_at, step.status = _moment(entry.timestamp), "failed"
+            step.failure = _cause(event.step_failure_data.error)
+            step_failures.append((event.step_key, step.failure))
+        elif kind == DagsterEventType.ASSET_MATERIALIZATION:
+            materialization = event.event_specific_data.materialization
+            materialized.add(materialization.asset_key.to_user_string())
+            rows = reported_rows(dict(materialization.metadata))
+            if rows:
+                step.rows = (step.rows or 0) + rows
+        elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            gate = evaluation.check_name.startswith("ge_")
+            if evaluation.passed:
+                step.gates_passed += gate
+                continue
+            if evaluation.severity == AssetCheckSeverity.WARN:
+                continue
+            step.gates_failed += gate
+            asset = evaluation.asset_key.to_user_string()
+            detail = evaluation.metadata.get("failures")
+            failures.append(
+                Failure(
+                    "gate_failed",
+                    _source(by_asset.get(asset), sources),
+                    f"{evaluation.check_name} on {asset}",
+                    str(detail.value) if detail is not None else (evaluation.description or ""),
+                )
+            )
+            failed_gate_steps.add(event.step_key)
+    for key, cause in step_failures:
+        if key in failed_gate_steps:
+            continue  # the gate's own failure says it
+        step = steps[key]
+        owners = step.sources or {PLATFORM}
+        for source in sorted(owners):
+            failures.append(Failure("build_failed", source, f"step {key}", cause))
+    return list(steps.values()), failures
+
+
+def record(
+    paths: Paths,
+    instance: Any,
+    run_id: str,
+    graph: Any,
+    target: str,
+    sources: list[str],
+    success: bool,
+    started_at: datetime,
+    gold_version: str | None = None,
+) -> list[Failure]:
+    """Record run `run_id` (its steps and outcome), open or update an incident per failure, and on success
+    resolve the built sources' build and gate incidents. Returns the failures."""
+    chosen = set(sources)
+    steps, failures = read_run(instance, run_id, graph, chosen | {PLATFORM})
+    finished = store.now()
+    with store.connect(paths) as con:
+        con.execute("delete from build_steps where run_id = ?", (run_id,))
+        con.execute("delete from build_runs where run_id = ?", (run_id,))
+        con.execute(
+            "insert into build_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                run_id, target, ",".join(sorted(chosen)), store.stamp(started_at), store.stamp(finished),
+                (finished - started_at).total_seconds(), "succeeded" if success else "failed", gold_version,
+                sum(s.gates_passed for s in steps), sum(s.gates_failed for s in steps),
+                "\n".join(f"{f.kind} {f.source} {f.subject}: {f.detail.splitlines()[0] if f.detail else ''}"
+                          for f in failures),
+            ),
+        )  # fmt: skip
+        con.executemany(
+            "insert into build_steps values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    run_id, s.step, ",".join(sorted(s.sources)),
+                    store.stamp(s.started_at) if s.started_at else None,
+                    store.stamp(s.finished_at) if s.finished_at else None,
+                    (s.finished_at - s.started_at).total_seconds() if s.started_at and s.finished_at else None,
+                    s.status, s.rows, s.gates_passed, s.gates_failed,
+                )
+                for s in steps
+            ],
+        )  # fmt: skip
+    for failure in failures:
+        incidents.report(paths, failure.kind, failure.source, failure.detail, key=run_id, subject=failure.subject)
+    if success:
+        for source in sorted(chosen | {PLATFORM}):
+            incidents.resolve(paths, source, ("build_failed", "gate_failed"))
+    return failures
+
+
+def last_runs(paths: Paths, limit: int = 200) -> list[dict[str, Any]]:
+    """The latest recorded runs, newest first."""
+    return store.rows(paths, "build_runs", order="started_at desc")[:limit]

@@ -1,0 +1,131 @@
+"""The monitoring record: a SQLite file under the home, written by builds, sensors and `medallion status`."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from orchestration.settings import Paths
+
+# Each table as the warehouse's `ops.<table>` has it too: column -> SQL type (also the SQLite affinity).
+TABLES: dict[str, dict[str, str]] = {
+    "incidents": {
+        "id": "bigint",
+        "kind": "varchar",  # build_failed | gate_failed | source_stale | pull_failed
+        "source": "varchar",
+        "subject": "varchar",  # what failed: a step, a gate; empty for a stale source or a failed pull
+        "opened_at": "timestamp",
+        "last_seen_at": "timestamp",
+        "occurrences": "bigint",
+        "detail": "varchar",
+        "resolved_at": "timestamp",
+        "last_alerted_at": "timestamp",
+        "last_key": "varchar",  # what was last counted as an occurrence (a run, a failed pull): counted once
+    },
+    "build_runs": {
+        "run_id": "varchar",
+        "target": "varchar",
+        "sources": "varchar",  # comma-separated
+        "started_at": "timestamp",
+        "finished_at": "timestamp",
+        "seconds": "double",
+        "status": "varchar",  # succeeded | failed
+        "gold_version": "varchar",
+        "gates_passed": "bigint",
+        "gates_failed": "bigint",
+        "failures": "varchar",  # one line per failure
+    },
+    "build_steps": {
+        "run_id": "varchar",
+        "step": "varchar",
+        "source": "varchar",  # the asset group the step's assets belong to (several: comma-separated)
+        "started_at": "timestamp",
+        "finished_at": "timestamp",
+        "seconds": "double",
+        "status": "varchar",  # succeeded | failed | skipped
+        "rows": "bigint",  # rows the step reported (a loader's delivery rows), when it reports them
+        "gates_passed": "bigint",
+        "gates_failed": "bigint",
+    },
+    "alerts": {
+        "sent_at": "timestamp",
+        "incident_id": "bigint",
+        "event": "varchar",
+        "channel": "varchar",
+        "delivered": "boolean",
+        "attempts": "bigint",
+        "error": "varchar",
+    },
+}
+
+_SQLITE_TYPES = {"bigint": "integer", "double": "real", "boolean": "integer"}
+
+
+def path(paths: Paths) -> Path:
+    return paths.home / "state" / "monitoring.sqlite"
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def stamp(moment: datetime) -> str:
+    """A UTC time as the record keeps it (ISO, seconds with microseconds, no offset)."""
+    return moment.isoformat(timespec="microseconds")
+
+
+@contextmanager
+def connect(paths: Paths) -> Iterator[sqlite3.Connection]:
+    """The record, created when missing; one transaction, committed on success."""
+    file = path(paths)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(file, timeout=60, isolation_level=None)
+    con.row_factory = sqlite3.Row
+    try:
+        con.execute("pragma journal_mode = wal")
+        con.execute("begin immediate")
+        for table, columns in TABLES.items():
+            body = ", ".join(f"{name} {_SQLITE_TYPES.get(kind, 'text')}" for name, kind in columns.items())
+            key = ", primary key (id)" if table == "incidents" else ""
+            con.execute(f"create table if not exists {table} ({body}{key})")
+        yield con
+        con.execute("commit")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("rollback")
+        raise
+    finally:
+        con.close()
+
+
+def rows(paths: Paths, table: str, where: str = "", params: tuple = (), order: str = "") -> list[dict]:
+    """Rows of one of the record's tables (`where` and `order` are ours, values bound)."""
+    if table not in TABLES:
+        raise ValueError(f"no monitoring table {table!r}")
+    sql = f"select * from {table}" + (f" where {where}" if where else "") + (f" order by {order}" if order else "")
+    with connect(paths) as con:
+        return [dict(row) for row in con.execute(sql, params)]
+
+
+def publish(paths: Paths) -> None:
+    """Copy the record's tables into the warehouse as `ops.<table>` (values bound, never in SQL text)."""
+    from orchestration.warehouse import current
+
+    tables = {}
+    for table, columns in TABLES.items():
+        found = rows(paths, table)
+        for row in found:
+            for name, kind in columns.items():
+                if kind == "timestamp" and row[name]:
+                    row[name] = datetime.fromisoformat(row[name])
+                elif kind == "boolean" and row[name] is not None:
+                    row[name] = bool(row[name])
+        tables[f"ops.{table}"] = (columns, found)
+    warehouse = current(paths)
+    try:
+        warehouse.replace_tables(tables)
+    finally:
+        warehouse.release()
