@@ -16,43 +16,54 @@
 {%- endmacro %}
 
 
-{#- The profile of tables: one row per column (but the lineage columns) with its rows, missing and distinct values, min and
-    max as text, and the mean of a number. `tables` is a list of (dataset, table, relation); each
-    relation is read in one pass (one aggregate over all its columns, unnested to a row per column). -#}
-{% macro dataset_profiles(tables) -%}
-    {{ return(adapter.dispatch('dataset_profiles')(tables)) }}
+{#- A delivered timestamp (text the landing checked: `YYYY-MM-DD[T ]HH:MM[:SS[.fff]]`, and an offset
+    `Z`/`+HH[:MM]` when `with_zone`) as a timestamp. DuckDB casts either form; Trino casts only the space
+    form, and reads an offset only through from_iso8601_timestamp_nanos, which wants the `T`.
+    `value` is a column name the generated model passes, never delivered text. -#}
+{% macro dataset_timestamp(value, with_zone) -%}
+    {{ return(adapter.dispatch('dataset_timestamp')(value, with_zone)) }}
 {%- endmacro %}
 
-{% macro default__dataset_profiles(tables) -%}
-    {%- set numeric = ['bigint', 'integer', 'double', 'float', 'decimal', 'hugeint', 'smallint', 'real', 'numeric'] -%}
+{% macro default__dataset_timestamp(value, with_zone) -%}
+    cast(trim({{ value }}) as {{ 'timestamptz' if with_zone else 'timestamp' }})
+{%- endmacro %}
+
+{% macro trino__dataset_timestamp(value, with_zone) -%}
+    {%- if with_zone -%}
+        cast(from_iso8601_timestamp_nanos(replace(trim({{ value }}), ' ', 'T')) as timestamp(6) with time zone)
+    {%- else -%}
+        cast(replace(trim({{ value }}), 'T', ' ') as timestamp(6))
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The processed zone's table properties on Trino: an Iceberg table in Parquet (Trino writes it with
+    zstd), partitioned by `partition_by` (a column name onboarding wrote, or none). Nothing elsewhere:
+    DuckDB writes the zone as external Parquet files. -#}
+{% macro dataset_table_properties(partition_by) -%}
+    {%- if target.type != 'trino' -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {%- set properties = {'format': "'PARQUET'"} -%}
+    {%- if partition_by -%}
+        {%- if not modules.re.fullmatch('[a-z_][a-z0-9_]*', partition_by) -%}
+            {{ exceptions.raise_compiler_error("partition columns are snake_case, not " ~ partition_by) }}
+        {%- endif -%}
+        {%- do properties.update({'partitioning': "ARRAY['" ~ partition_by ~ "']"}) -%}
+    {%- endif -%}
+    {{ return(properties) }}
+{%- endmacro %}
+
+
+{#- The profile of tables: one row per column (but the lineage columns) with its rows, missing and distinct
+    values, min and max as text, and the mean of a number. `tables` is a list of (dataset, table, relation);
+    each relation is read in one pass (one aggregate over all its columns, unnested to a row per column). -#}
+{% macro dataset_profiles(tables) -%}
     {%- set selects = [] -%}
     {%- if execute -%}
         {#- A dataset nothing was landed for has no table yet: it has no profile either. -#}
         {%- for dataset, table, relation in tables if adapter.get_relation(relation.database, relation.schema, relation.identifier) is not none -%}
-            {%- set columns = adapter.get_columns_in_relation(relation) -%}
-            {%- set entries = [] -%}
-            {#- The lineage of a row (which delivery, which line) is no figure of the data. -#}
-            {%- for column in columns if column.name not in ['delivery_id', 'delivery_seq', 'record_number'] -%}
-                {%- set name = column.name -%}
-                {%- if not modules.re.fullmatch('[a-z_][a-z0-9_]*', name) -%}
-                    {{ exceptions.raise_compiler_error("profiled columns are snake_case, not " ~ name) }}
-                {%- endif -%}
-                {%- set data_type = column.dtype | lower -%}
-                {%- set is_number = data_type.split('(')[0] in numeric -%}
-                {%- do entries.append(
-                    "{'column_name': '" ~ name ~ "', 'data_type': '" ~ data_type | replace("'", "") ~ "', "
-                    ~ "'null_count': count(*) - count(" ~ name ~ "), "
-                    ~ "'distinct_count': count(distinct " ~ name ~ "), "
-                    ~ "'min_value': cast(min(" ~ name ~ ") as varchar), "
-                    ~ "'max_value': cast(max(" ~ name ~ ") as varchar), "
-                    ~ "'mean': " ~ ("avg(" ~ name ~ ")" if is_number else "cast(null as double)") ~ "}"
-                ) -%}
-            {%- endfor -%}
-            {%- do selects.append(
-                "select '" ~ dataset ~ "' as dataset, '" ~ table ~ "' as table_name, row_count, "
-                ~ "column_profile.* from (select count(*) as row_count, unnest([" ~ entries | join(', ')
-                ~ "]) as column_profile from " ~ relation ~ ")"
-            ) -%}
+            {%- do selects.append(adapter.dispatch('dataset_profile_of')(dataset, table, relation, dataset_profile_columns(relation))) -%}
         {%- endfor -%}
     {%- endif %}
     with
@@ -90,4 +101,61 @@
     )
 
     select * from profiles
+{%- endmacro %}
+
+
+{#- The profiled columns of `relation`: (name, data type, whether it is a number), the lineage left out
+    (which delivery, which line: no figure of the data). -#}
+{% macro dataset_profile_columns(relation) -%}
+    {%- set numeric = ['bigint', 'integer', 'double', 'float', 'decimal', 'hugeint', 'smallint', 'real', 'numeric'] -%}
+    {%- set found = [] -%}
+    {%- for column in adapter.get_columns_in_relation(relation) if column.name not in ['delivery_id', 'delivery_seq', 'record_number'] -%}
+        {%- if not modules.re.fullmatch('[a-z_][a-z0-9_]*', column.name) -%}
+            {{ exceptions.raise_compiler_error("profiled columns are snake_case, not " ~ column.name) }}
+        {%- endif -%}
+        {%- set data_type = column.dtype | lower | replace("'", "") -%}
+        {%- do found.append((column.name, data_type, data_type.split('(')[0] in numeric)) -%}
+    {%- endfor -%}
+    {{ return(found) }}
+{%- endmacro %}
+
+{#- DuckDB: a list of structs, one per column, unnested. -#}
+{% macro default__dataset_profile_of(dataset, table, relation, columns) -%}
+    {%- set entries = [] -%}
+    {%- for name, data_type, is_number in columns -%}
+        {%- do entries.append(
+            "{'column_name': '" ~ name ~ "', 'data_type': '" ~ data_type ~ "', "
+            ~ "'null_count': count(*) - count(" ~ name ~ "), "
+            ~ "'distinct_count': count(distinct " ~ name ~ "), "
+            ~ "'min_value': cast(min(" ~ name ~ ") as varchar), "
+            ~ "'max_value': cast(max(" ~ name ~ ") as varchar), "
+            ~ "'mean': " ~ ("avg(" ~ name ~ ")" if is_number else "cast(null as double)") ~ "}"
+        ) -%}
+    {%- endfor -%}
+    {{ return(
+        "select '" ~ dataset ~ "' as dataset, '" ~ table ~ "' as table_name, row_count, "
+        ~ "column_profile.* from (select count(*) as row_count, unnest([" ~ entries | join(', ')
+        ~ "]) as column_profile from " ~ relation ~ ")"
+    ) }}
+{%- endmacro %}
+
+{#- Trino: an array of rows, one per column, unnested beside the row count. -#}
+{% macro trino__dataset_profile_of(dataset, table, relation, columns) -%}
+    {%- set entries = [] -%}
+    {%- for name, data_type, is_number in columns -%}
+        {%- do entries.append(
+            "cast(row('" ~ name ~ "', '" ~ data_type ~ "', count(*) - count(" ~ name ~ "), "
+            ~ "count(distinct " ~ name ~ "), cast(min(" ~ name ~ ") as varchar), cast(max(" ~ name ~ ") as varchar), "
+            ~ ("cast(avg(" ~ name ~ ") as double)" if is_number else "cast(null as double)")
+            ~ ") as row(column_name varchar, data_type varchar, null_count bigint, distinct_count bigint, "
+            ~ "min_value varchar, max_value varchar, mean double))"
+        ) -%}
+    {%- endfor -%}
+    {{ return(
+        "select '" ~ dataset ~ "' as dataset, '" ~ table ~ "' as table_name, one.row_count, p.column_name, "
+        ~ "p.data_type, p.null_count, p.distinct_count, p.min_value, p.max_value, p.mean from (select count(*) "
+        ~ "as row_count, array[" ~ entries | join(', ') ~ "] as profile from " ~ relation ~ ") as one "
+        ~ "cross join unnest(one.profile) as p (column_name, data_type, null_count, distinct_count, min_value, "
+        ~ "max_value, mean)"
+    ) }}
 {%- endmacro %}

@@ -74,25 +74,35 @@ def monitor(
     the warehouse's `ops` schema. Lines to print; monitoring never fails a build."""
     from orchestration.monitoring import builds, health, incidents
 
-    before = {i.id: i for i in incidents.listing(paths)}
-    lines = []
+    lines: list[str] = []
     try:
+        before = {i.id: i for i in incidents.listing(paths)}
         version = None
+        rows: list[dict[str, Any]] = []
         if success:
+            from orchestration.dbt_project import medallion_project
+            from orchestration.monitoring import layers
             from orchestration.warehouse import current
 
             warehouse = current(paths)
             try:
-                version = warehouse.query("select max(version_id) from gold.versions")[0][0]
-            except Exception:  # no gold yet (a build of sources without gold): no version to name
-                version = None
+                try:
+                    found = warehouse.query("select version_id from gold.versions where run_id = ?", [run_id])
+                    version = found[0][0] if found else None  # None: this run published nothing new
+                except Exception:  # no gold yet (a build of sources without gold): no version to name
+                    version = None
+                rows = layers.count(warehouse, medallion_project.manifest_path, sources)
             finally:
                 warehouse.release()
-        builds.record(paths, instance, run_id, graph, target, sources, success, started_at, version)
+        builds.record(paths, instance, run_id, graph, target, sources, success, started_at, version, rows)
         health.check(paths)
     except Exception as exc:  # the record is a view of the build; the build's outcome stands without it
-        lines.append(f"monitoring: not recorded ({type(exc).__name__}: {exc})")
-    for incident in incidents.listing(paths):
+        return [f"monitoring: not recorded ({type(exc).__name__}: {exc})"]
+    try:
+        after = incidents.listing(paths)
+    except Exception as exc:
+        return [f"monitoring: incidents not read ({type(exc).__name__}: {exc})"]
+    for incident in after:
         was = before.get(incident.id)
         if was is None:
             change = "opened"
@@ -164,13 +174,14 @@ def _run(
     from orchestration.core.resources import TRIGGER_TAG
     from orchestration.definitions import defs
     from orchestration.defs.dbt_assets import FULL_REFRESH_TAG
+    from orchestration.defs.monitoring import NOT_IN_BUILDS
     from orchestration.defs.progress import step_seconds
 
     job = defs.resolve_job_def(job_name)
     if chosen:
         groups = [*(s.name for s in chosen), *(g for s in chosen for g in s.needs), *SHARED]
         scheduled_only = [AssetKey.from_user_string(k) for s in chosen for k in (*s.scheduled_only, *s.idle(paths))]
-        selection = AssetSelection.groups(*groups) - AssetSelection.assets(*scheduled_only)
+        selection = AssetSelection.groups(*groups) - AssetSelection.assets(*scheduled_only) - NOT_IN_BUILDS
         graph = defs.resolve_asset_graph()
         job = job.get_subset(
             asset_selection=selection.resolve(graph), asset_check_selection=selection.resolve_checks(graph)

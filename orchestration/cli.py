@@ -195,7 +195,11 @@ def cmd_land(args: argparse.Namespace) -> int:
     if args.source == "media":
         return _land_media(args, paths)
     if args.source == "forecast":
-        return _land_forecast(args, paths)
+        code = _land_forecast(args, paths)
+        from orchestration.monitoring import health
+
+        health.check(paths)  # a failed pull opens (or counts) its incident now; a good one resolves it
+        return code
     if args.source == "municipios":
         return _land_municipios(args, paths)
     if not args.locations:
@@ -376,6 +380,11 @@ def cmd_versions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _printable(text: str) -> str:
+    """Delivered text (a file name in an error) made safe for a terminal: control characters shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _ago(seconds: float | None) -> str:
     if seconds is None:
         return "-"
@@ -385,14 +394,21 @@ def _ago(seconds: float | None) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from orchestration.monitoring import health
+    from dataclasses import asdict
+
+    from orchestration.monitoring import health, incidents
 
     paths = _paths()
     health.check(paths)  # a stale source or a failed pull opens its incident here too (a cron'd probe)
     sources = health.status(paths)
-    unhealthy = any(s["open_incidents"] for s in sources)
+    opened = incidents.listing(paths, open_only=True)
+    unhealthy = bool(opened)
+    # Incidents of no one source (the shared gold registry, a run that failed outside its steps).
+    others = [i for i in opened if i.source not in {s["source"] for s in sources}]
     if args.json:
-        print(json.dumps({"healthy": not unhealthy, "sources": sources}))
+        print(
+            json.dumps({"healthy": not unhealthy, "sources": sources, "other_incidents": [asdict(i) for i in others]})
+        )
         return 1 if unhealthy else 0
     for s in sources:
         fresh = s["freshness"]
@@ -412,14 +428,22 @@ def cmd_status(args: argparse.Namespace) -> int:
                 + (f" at {bad['step']}" if bad["step"] else "")
             )
             for line in bad["failures"][:3]:
-                print(f"        {line[:160]}")
+                print(f"        {_printable(line[:160])}")
         print(f"    rows            {s['rows']['delivered']:,} delivered, {s['rows']['in_silver']:,} in silver")
+        if s["layers"]:
+            per_layer = ", ".join(f"{layer} {sum(t.values()):,}" for layer, t in s["layers"].items())
+            print(f"    rows per layer  {per_layer} (last good build; `--json` has each table)")
         for incident in s["open_incidents"]:
             print(
                 f"    incident {incident['incident_id']} {incident['kind']}"
                 + (f" ({incident['subject']})" if incident["subject"] else "")
                 + f", since {incident['opened_at'][:19]}, seen {incident['occurrences']} time(s)"
             )
+    for i in others:
+        print(
+            f"{i.source}: incident {i.id} {i.kind} ({i.subject}), since {i.opened_at[:19]}, "
+            f"seen {i.occurrences} time(s)"
+        )
     print("healthy" if not unhealthy else "UNHEALTHY: open incidents (`medallion incidents`)")
     return 1 if unhealthy else 0
 
@@ -440,7 +464,7 @@ def cmd_incidents(args: argparse.Namespace) -> int:
         subject = f" ({i.subject})" if i.subject else ""
         print(f"{i.id:>4} {state:<28} {i.kind:<13} {i.source:<10} since {i.opened_at[:19]}, {i.occurrences}x{subject}")
         if i.detail:
-            print(f"       {i.detail.splitlines()[0][:200]}")
+            print(f"       {_printable(i.detail.splitlines()[0][:200])}")
     return 0
 
 

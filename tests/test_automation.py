@@ -18,7 +18,7 @@ import pytest
 from dagster import RunRequest, SkipReason, build_sensor_context
 
 from orchestration.core.resources import SettingsResource
-from orchestration.settings import Paths
+from orchestration.settings import PROJECT_DIR, Paths
 from tools import reference
 from tools.generate import Options, generate
 
@@ -118,10 +118,12 @@ def test_a_bad_delivery_opens_one_incident_alerted_on_each_channel_and_a_good_bu
     assert len(mailbox) == 1
     assert mailbox[0]["Subject"].startswith("[medallion] incident 1 opened: build_failed in tweets")
     assert mailbox[0]["To"] == "oncall@example.org, data@example.org"
-    assert (inbox / "rejected" / "broken.jsonl.gz").exists() or (inbox / "rejected" / "broken.jsonl.gz.error").exists()
+    assert (inbox / "landed" / "good.jsonl").exists()
+    assert (inbox / "rejected" / "broken.jsonl.gz.error").read_text().startswith("broken.jsonl.gz:")
+    assert not list(inbox.glob("*.json*"))
 
     # The same failure again: the open incident counts it; no second alert within the hour.
-    (inbox / "broken.jsonl.gz").write_bytes(gzip.compress(lines)[:-40])
+    (inbox / "broken-again.jsonl.gz").write_bytes(gzip.compress(lines)[:-40])
     second = build()
     assert second.returncode == 1
     assert "incident 1 seen again (2 times): build_failed in tweets" in second.stdout
@@ -159,6 +161,20 @@ def test_a_bad_delivery_opens_one_incident_alerted_on_each_channel_and_a_good_bu
     tweets = next(s for s in json.loads(healthy.stdout)["sources"] if s["source"] == "tweets")
     assert tweets["freshness"]["state"] == "ok" and tweets["last_success"]["gold_version"]
     assert tweets["rows"]["in_silver"] == 900
+    layers = tweets["layers"]
+    assert layers["bronze"] == {'"warehouse"."bronze"."tweets_lines"': 900}  # every delivered line, as delivered
+    assert len(layers["gold"]) == 3 and all(0 < rows <= 10 for rows in layers["gold"].values())
+    assert 0 < layers["silver"]['"warehouse"."silver"."int_tweets__tweets"'] <= 900
+    # dbt reads the same freshness rule from the tweets sources file, and finds bronze fresh.
+    freshness = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"), "source", "freshness", "--select", "source:tweets",
+            "--target-path", str(tmp_path / "dbt-target"),
+        ],
+        env={**env, "DBT_PROFILES_DIR": str(paths.home / "dbt")}, cwd=PROJECT_DIR, capture_output=True, text=True,
+    )  # fmt: skip
+    assert freshness.returncode == 0, freshness.stdout[-3000:]
+    assert "PASS freshness of tweets.tweets_lines" in freshness.stdout, freshness.stdout[-3000:]
     # The record is in the warehouse too, for SQL.
     import duckdb
 

@@ -40,7 +40,11 @@ def run(project: Path, home: Path, *args: str) -> subprocess.CompletedProcess[st
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    copy = tmp_path_factory.mktemp("project") / "medallion"
+    return project_copy(tmp_path_factory.mktemp("project") / "medallion")
+
+
+def project_copy(copy: Path) -> Path:
+    """A copy of the project without the example datasets, for onboarding into."""
     shutil.copytree(REPO, copy, ignore=lambda folder, names: [n for n in names if n in SKIP])
     # Only the datasets these tests onboard: the examples are left out of the copy.
     for path in (copy / "datasets").glob("*.yml"):

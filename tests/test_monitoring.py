@@ -180,6 +180,8 @@ def test_the_monitoring_report_renders_with_its_numbers(home: Paths, browser: An
                 "insert into build_steps values (?, 'bronze__tweets_lines', 'tweets', ?, ?, 1.5, 'succeeded', ?, 0, 0)",
                 (run, f"2026-12-0{i + 1}T06:00:01.000000", f"2026-12-0{i + 1}T06:00:02.500000", 100 * (i + 1)),
             )
+        con.execute("insert into layer_rows values ('run-2', 'tweets', 'silver', 'silver.a', 40)")
+        con.execute("insert into layer_rows values ('run-2', 'tweets', 'silver', 'silver.b', 2)")
     incidents.report(home, "gate_failed", "tweets", "a gate", key="run-1", subject="ge_silver")
     out = report.write(home)
     browser.get(f"file://{out}")
@@ -187,11 +189,21 @@ def test_the_monitoring_report_renders_with_its_numbers(home: Paths, browser: An
     runs = browser.find_elements("css selector", "table[data-name=runs] tbody tr")
     assert [r.find_elements("css selector", "td")[3].text for r in runs] == ["12", "8", "9"]  # seconds, rounded
     assert [r.find_elements("css selector", "td")[4].text for r in runs] == ["100", "200", "300"]  # rows loaded
+    assert [r.find_elements("css selector", "td")[9].text for r in runs] == ["0", "0", "42"]  # rows in silver
+    silver = browser.find_elements("css selector", "figure[data-chart=silver-rows] svg rect[fill='#2f6f9f'] title")
+    assert [b.get_attribute("textContent").rsplit(": ", 1)[1] for b in silver] == ["0", "0", "42"]
     bars = browser.find_elements("css selector", "figure[data-chart=build-seconds] svg rect[fill='#2f6f9f'] title")
     assert [b.get_attribute("textContent").rsplit(": ", 1)[1] for b in bars] == ["12", "8", "9"]
     failed = browser.find_elements("css selector", "figure[data-chart=gates-failed] svg rect[fill='#2f6f9f'] title")
     assert [b.get_attribute("textContent").rsplit(": ", 1)[1] for b in failed] == ["0", "1", "0"]
     assert browser.find_elements("css selector", "figure[data-chart=forecast-pulls] svg")
+    (loader,) = browser.find_elements("css selector", "table[data-name=step-seconds] tbody tr")
+    assert [td.text for td in loader.find_elements("css selector", "td")] == [
+        "bronze__tweets_lines",
+        "1.5",
+        "1.5",
+        "1.5",
+    ]
     (row,) = browser.find_elements("css selector", "table[data-name=incidents] tbody tr")
     assert row.find_elements("css selector", "td")[1].text == "gate_failed"
     freshness = {
@@ -235,3 +247,105 @@ def _env() -> dict[str, str]:
     import os
 
     return dict(os.environ)
+
+
+def test_the_ui_shows_a_freshness_check_on_each_loader_and_builds_leave_them_out(home: Paths) -> None:
+    from dagster import AssetCheckSeverity, DagsterInstance
+
+    from orchestration.definitions import defs
+
+    first = generate(home.home / "t1.jsonl", Options(rows=50, seed=1), progress=False)
+    assert cli("land", "tweets", str(first), "--quiet").returncode == 0
+    with DagsterInstance.ephemeral() as instance:
+        result = defs.resolve_job_def("freshness_checks").execute_in_process(instance=instance)
+    assert result.success
+    evaluations = {e.asset_key.to_user_string(): e for e in result.get_asset_check_evaluations()}
+    assert set(evaluations) == {"bronze/tweets_lines", "bronze/forecast_records", "bronze/media_lines"}
+    assert evaluations["bronze/tweets_lines"].passed
+    assert evaluations["bronze/tweets_lines"].metadata["state"].value == "ok"
+    nothing = evaluations["bronze/forecast_records"]
+    assert not nothing.passed and nothing.severity == AssetCheckSeverity.WARN
+    assert nothing.metadata["state"].value == "no data"
+    # A build runs its own checks, not these (they look at the sources from outside).
+    build = defs.resolve_job_def("build_everything")
+    assert not [k for k in build.asset_layer.asset_graph.asset_check_keys if k.name == "freshness"]
+
+
+def test_an_incident_of_no_one_source_makes_status_unhealthy_too(home: Paths) -> None:
+    from orchestration.monitoring import incidents
+
+    incidents.report(home, "build_failed", "platform", "run r failed outside its steps", key="r", subject="run")
+    status = cli("status")
+    assert status.returncode == 1
+    assert "platform: incident 1 build_failed (run)" in status.stdout
+    assert json.loads(cli("status", "--json").stdout)["other_incidents"][0]["source"] == "platform"
+
+
+def test_slack_text_is_escaped_and_a_mail_server_that_is_down_fails_nothing(
+    home: Paths, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from orchestration.monitoring import incidents, store
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    monkeypatch.setenv("MEDALLION_SLACK_WEBHOOK_URL", receiver.url.replace("/hook", "/slack"))
+    monkeypatch.setenv("MEDALLION_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("MEDALLION_SMTP_PORT", str(closed))
+    monkeypatch.setenv("MEDALLION_SMTP_TO", "oncall@example.org")
+    detail = "<!channel> <https://evil.example|click> ``` & more"
+    incidents.report(home, "gate_failed", "tweets", detail, key="run-1", subject="ge_x")
+    (slack,) = [b for b in receiver.bodies if "text" in b]
+    assert "<!channel>" not in slack["text"] and "&lt;!channel&gt;" in slack["text"]
+    assert "<https://evil.example|click>" not in slack["text"] and slack["text"].count("```") == 2
+    (hook,) = [b for b in receiver.bodies if "event" in b]
+    assert hook["detail"] == detail  # JSON carries it as it is
+    assert hook["opened_at"].endswith("Z")
+    sent = {r["channel"]: r for r in store.rows(home, "alerts")}
+    assert sent["webhook"]["delivered"] == 1 and sent["slack"]["delivered"] == 1
+    assert sent["email"]["delivered"] == 0 and "Connection" in sent["email"]["error"]
+
+
+def test_an_alert_whose_sender_died_is_sent_by_the_next_look(
+    home: Paths, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration.monitoring import health, incidents
+
+    with monkeypatch.context() as died:
+        died.setattr(incidents, "deliver_pending", lambda paths: 0)  # the process dies before it sends
+        incidents.report(home, "build_failed", "tweets", "step x failed", key="run-1", subject="step x")
+    assert receiver.bodies == []
+    health.check(home)
+    assert [b["event"] for b in receiver.bodies] == ["incident_opened"]
+    health.check(home)
+    assert len(receiver.bodies) == 1  # sent once
+
+
+def test_the_run_sensors_record_a_run_the_ui_started(home: Paths) -> None:
+    from dagster import DagsterEventType, DagsterInstance, build_run_status_sensor_context
+
+    from orchestration.definitions import defs
+    from orchestration.defs.automation import incidents_resolved_on_success
+    from orchestration.monitoring import store
+
+    with DagsterInstance.ephemeral() as instance:
+        result = defs.resolve_job_def("monitoring_report").execute_in_process(
+            instance=instance, tags={"medallion/trigger": "ui"}
+        )
+        assert result.success
+        success = next(e for e in result.all_events if e.event_type == DagsterEventType.RUN_SUCCESS)
+        context = build_run_status_sensor_context(
+            sensor_name="incidents_resolved_on_success",
+            dagster_event=success,
+            dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(result.run_id),
+            repository_def=defs.get_repository_def(),
+        )
+        incidents_resolved_on_success(context)
+    (run,) = store.rows(home, "build_runs")
+    assert (run["run_id"], run["status"]) == (result.run_id, "succeeded")
+    (step,) = store.rows(home, "build_steps")
+    assert step["status"] == "succeeded" and step["seconds"] is not None and step["seconds"] >= 0
+    assert (home.home / "reports" / "monitoring.html").exists()

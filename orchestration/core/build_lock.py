@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,3 +44,23 @@ def hold(paths: Paths, say: Callable[[str], None] = print) -> None:
     warehouse = current(paths)
     if isinstance(warehouse, DuckDBWarehouse):
         warehouse.ensure_snapshot()
+
+
+@contextmanager
+def attempt(paths: Paths) -> Iterator[bool]:
+    """The home's build lock if no one holds it (True, held for the `with` block), else False at once."""
+    path = paths.home / ".build.lock"
+    if path in _HELD:
+        yield True
+        return
+    paths.home.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock

@@ -73,6 +73,8 @@ class Freshness:
     cadence: timedelta  # how often new data is expected
     warn_after: timedelta  # older newest data: late (a warning in `medallion status`, dbt's `warn_after`)
     error_after: timedelta  # older: stale, a `source_stale` incident (dbt's `error_after`)
+    loader: str  # the asset (as "a/b") that loads the source's deliveries: Dagster shows the check on it
+    kinds: tuple[str, ...] = ()  # the kinds of delivery whose landings count (all, when empty)
 
 
 @dataclass(frozen=True)

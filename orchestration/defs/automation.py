@@ -49,34 +49,46 @@ def inbox_sensor(context: SensorEvaluationContext, settings: SettingsResource) -
 
 
 def _record(context: RunStatusSensorContext, success: bool) -> None:
-    """A run started in the Dagster UI (or by a schedule or sensor), recorded and turned into incidents as
-    `medallion build` does for its own runs."""
+    """A build started in the Dagster UI (or by the daily schedule or the inbox sensor), recorded and turned
+    into incidents as `medallion build` does for its own runs. Never raises: a sensor that fails records
+    nothing more."""
+    from orchestration.core import build_lock
     from orchestration.monitoring import builds, health, store
 
     run = context.dagster_run
     if run.tags.get(TRIGGER_TAG) == "cli":
         return  # `medallion build` records its own runs
-    paths = load().paths
-    stats = context.instance.get_run_stats(run.run_id)
-    started = store.now() if stats.start_time is None else datetime.fromtimestamp(stats.start_time, UTC)
-    graph = context.repository_def.asset_graph if context.repository_def is not None else None
-    builds.record(
-        paths,
-        context.instance,
-        run.run_id,
-        graph if graph is not None else builds.NO_GRAPH,
-        load().target,
-        list(registry()),
-        success,
-        started.replace(tzinfo=None),
-    )
-    health.check(paths)
-    store.publish(paths)
+    try:
+        settings = load()
+        paths = settings.paths
+        graph = context.repository_def.asset_graph if context.repository_def is not None else builds.NO_GRAPH
+        # The sources the run built: the groups of the assets it selected (all of them, for a whole job).
+        selected = run.asset_selection or set()
+        groups = {graph.get(k).group_name for k in selected if graph is not builds.NO_GRAPH and graph.has(k)}
+        known = registry()
+        sources = sorted({g for g in groups if g in known}) if selected else [
+            name for name, source in known.items() if source.has_landed(paths)
+        ]  # fmt: skip
+        stats = context.instance.get_run_stats(run.run_id)
+        started = datetime.fromtimestamp(stats.start_time, UTC) if stats.start_time else datetime.now(UTC)
+        builds.record(
+            paths, context.instance, run.run_id, graph, settings.target, sources, success,
+            started.replace(tzinfo=None),
+            finished_at=datetime.fromtimestamp(stats.end_time, UTC).replace(tzinfo=None) if stats.end_time else None,
+        )  # fmt: skip
+        health.check(paths)
+        # The warehouse's copy only while no build holds the home (DuckDB has one writer at a time).
+        with build_lock.attempt(paths) as free:
+            if free:
+                store.publish(paths)
+    except Exception:
+        context.log.exception("run %s not recorded in the monitoring record", run.run_id)
 
 
 @run_failure_sensor(
+    monitored_jobs=[build_everything],
     default_status=DefaultSensorStatus.RUNNING,
-    description="Open (or update) an incident for a failed run, and alert every configured channel.",
+    description="A failed build: open (or count) its incidents, and alert every configured channel.",
 )
 def incident_on_failure(context: RunFailureSensorContext) -> None:
     _record(context, success=False)
@@ -84,8 +96,9 @@ def incident_on_failure(context: RunFailureSensorContext) -> None:
 
 @run_status_sensor(
     run_status=DagsterRunStatus.SUCCESS,
+    monitored_jobs=[build_everything],
     default_status=DefaultSensorStatus.RUNNING,
-    description="Record a successful run; it resolves the build and gate incidents of what it built.",
+    description="A good build: recorded; it resolves the build and gate incidents of the sources it built.",
 )
 def incidents_resolved_on_success(context: RunStatusSensorContext) -> None:
     _record(context, success=True)

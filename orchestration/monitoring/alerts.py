@@ -3,6 +3,8 @@
 Each event goes to every configured channel. A channel that is down is tried again
 (`MEDALLION_ALERT_ATTEMPTS`, a short backoff between tries) and then logged as not sent, in the record's
 `alerts` table and in `$MEDALLION_HOME/logs/alerts.log`; sending never raises, so it never fails a build.
+What is to be sent is written to the record with the change that causes it (`incidents.py`), so a process
+that dies before sending leaves it for the next look to send.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import json
 import logging
 import smtplib
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Callable
 from email.message import EmailMessage
@@ -21,7 +22,7 @@ from orchestration.settings import Alerts, Paths
 
 log = logging.getLogger(__name__)
 
-TIMEOUT = 10  # seconds per try
+TIMEOUT = 5  # seconds per try (a sensor has 60 s for everything)
 
 
 def summary(event: dict[str, Any]) -> str:
@@ -45,9 +46,9 @@ def _post(url: str, body: dict[str, Any]) -> None:
 
 
 def _slack(url: str, event: dict[str, Any]) -> None:
-    text = summary(event)
+    text = _clean(summary(event))
     if event.get("detail"):
-        text += "\n```" + str(event["detail"])[:2500] + "```"
+        text += "\n```" + _clean(str(event["detail"])[:2500]) + "```"
     _post(url, {"text": text})
 
 
@@ -80,36 +81,46 @@ def channels(config: Alerts) -> dict[str, Callable[[dict[str, Any]], None]]:
     return found
 
 
-def send(paths: Paths, config: Alerts, event: dict[str, Any]) -> list[dict[str, Any]]:
-    """Send `event` on every configured channel; one outcome per channel (never raises)."""
-    outcomes = []
-    for name, deliver in channels(config).items():
-        error = ""
-        attempts = 0
-        for attempt in range(1, max(1, config.attempts) + 1):
-            attempts = attempt
-            try:
-                deliver(event)
-                error = ""
-                break
-            except (OSError, urllib.error.URLError, smtplib.SMTPException) as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                if attempt < config.attempts:
-                    time.sleep(min(0.5 * 2 ** (attempt - 1), 4))
-        outcome = {
-            "sent_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()),
-            "incident_id": event["incident_id"],
-            "event": event["event"],
-            "channel": name,
-            "delivered": not error,
-            "attempts": attempts,
-            "error": error,
-        }
-        if error:
-            log.warning("alert %s on %s not sent after %d tries: %s", event["event"], name, attempts, error)
-        outcomes.append(outcome)
+def _clean(text: str) -> str:
+    """Text for Slack's mrkdwn: its control characters escaped (a delivered name could hold `<!channel>` or
+    a link), and no code fence to break out of."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("```", "'''")
+
+
+def deliver(paths: Paths, config: Alerts, channel: str, event: dict[str, Any]) -> tuple[bool, int, str]:
+    """Send `event` on `channel`: (delivered, tries, last error). Tries `config.attempts` times with a short
+    backoff; never raises (a channel that is down, or configured wrong, is logged, never a failed build)."""
+    senders = channels(config)
+    error = "" if channel in senders else f"channel {channel} is no longer configured"
+    attempts = 0
+    for attempt in range(1, max(1, config.attempts) + 1):
+        if channel not in senders:
+            break
+        attempts = attempt
+        try:
+            senders[channel](event)
+            error = ""
+            break
+        except Exception as exc:  # whatever the channel raises (refused, timeout, bad URL, bad header)
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            if attempt < config.attempts:
+                time.sleep(min(0.5 * 2 ** (attempt - 1), 2))
+    outcome = {
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "incident_id": event.get("incident_id"),
+        "event": event.get("event"),
+        "channel": channel,
+        "delivered": not error,
+        "attempts": attempts,
+        "error": error,
+    }
+    if error:
+        log.warning("alert %s on %s not sent after %d tries: %s", event.get("event"), channel, attempts, error)
+    try:
         folder = paths.home / "logs"
         folder.mkdir(parents=True, exist_ok=True)
         with (folder / "alerts.log").open("a", encoding="utf-8") as out:
             out.write(json.dumps(outcome) + "\n")
-    return outcomes
+    except OSError as exc:
+        log.warning("alerts.log not written: %s", exc)
+    return not error, attempts, error

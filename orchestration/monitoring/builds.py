@@ -74,8 +74,49 @@ def _groups(graph: Any) -> tuple[dict[str, set[str]], dict[str, str]]:
     return by_op, by_asset
 
 
+def _owners() -> dict[str, str]:
+    """Which source each asset group is: a source's own group, and the groups it needs (its seeds)."""
+    from orchestration.core.source import registry
+
+    owners = {}
+    for source in registry().values():
+        for group in source.needs:
+            owners.setdefault(group, source.name)
+        owners[source.name] = source.name
+    return owners
+
+
 def _source(group: str | None, sources: set[str]) -> str:
-    return group if group in sources else PLATFORM
+    owner = _owners().get(group or "", PLATFORM)
+    return owner if owner in sources else PLATFORM
+
+
+def _failed_models(cause: str, folders: dict[str, str]) -> set[str]:
+    """The sources of the dbt nodes a dbt step's error names (`model int_tweets__tweets: ...`)."""
+    import re
+
+    names = re.findall(r"^(?:model|snapshot|seed|test) ([A-Za-z0-9_]+):", cause, flags=re.M)
+    return {folders[name] for name in names if name in folders}
+
+
+def _model_folders() -> dict[str, str]:
+    """Each dbt node's name -> the source folder it lives in (`models/<layer>/<source>/...`)."""
+    import json
+
+    from orchestration.dbt_project import medallion_project
+
+    try:
+        manifest = json.loads(medallion_project.manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    folders = {}
+    for node in manifest.get("nodes", {}).values():
+        parts = node.get("original_file_path", "").split("/")
+        if len(parts) >= 4 and parts[0] in ("models", "snapshots"):
+            folders[node["name"]] = parts[2] if parts[1] in ("staging", "intermediate", "marts") else parts[1]
+            if parts[1:3] == ["marts", "published"] and len(parts) >= 5:
+                folders[node["name"]] = parts[3]
+    return folders
 
 
 def _cause(error: Any) -> str:
@@ -135,11 +176,14 @@ def read_run(instance: Any, run_id: str, graph: Any, sources: set[str]) -> tuple
                 )
             )
             failed_gate_steps.add(event.step_key)
+    folders = _model_folders() if step_failures else {}
     for key, cause in step_failures:
         if key in failed_gate_steps:
             continue  # the gate's own failure says it
         step = steps[key]
-        owners = step.sources or {PLATFORM}
+        # A dbt step spans every source: its error names the nodes that failed, each in a source's folder.
+        named = {f if f in sources else PLATFORM for f in _failed_models(cause, folders)}
+        owners = named or step.sources or {PLATFORM}
         for source in sorted(owners):
             failures.append(Failure("build_failed", source, f"step {key}", cause))
     return list(steps.values()), failures
@@ -155,12 +199,16 @@ def record(
     success: bool,
     started_at: datetime,
     gold_version: str | None = None,
+    layer_rows: list[dict[str, Any]] | None = None,
+    finished_at: datetime | None = None,
 ) -> list[Failure]:
     """Record run `run_id` (its steps and outcome), open or update an incident per failure, and on success
     resolve the built sources' build and gate incidents. Returns the failures."""
     chosen = set(sources)
     steps, failures = read_run(instance, run_id, graph, chosen | {PLATFORM})
-    finished = store.now()
+    if not success and not failures:  # a run that failed outside any step (set-up, terminated, crashed)
+        failures = [Failure("build_failed", PLATFORM, "run", f"run {run_id} failed outside its steps; see its log")]
+    finished = finished_at or store.now()
     with store.connect(paths) as con:
         con.execute("delete from build_steps where run_id = ?", (run_id,))
         con.execute("delete from build_runs where run_id = ?", (run_id,))
@@ -187,6 +235,11 @@ def record(
                 for s in steps
             ],
         )  # fmt: skip
+        con.execute("delete from layer_rows where run_id = ?", (run_id,))
+        con.executemany(
+            "insert into layer_rows values (?, ?, ?, ?, ?)",
+            [(run_id, r["source"], r["layer"], r["relation"], r["rows"]) for r in layer_rows or []],
+        )
     for failure in failures:
         incidents.report(paths, failure.kind, failure.source, failure.detail, key=run_id, subject=failure.subject)
     if success:

@@ -31,32 +31,40 @@ def _failed(paths: Paths, source: Source) -> list[Delivery]:
     return [d for kind in source.deliveries if kind.failed for d in kind.failed(paths)]
 
 
-def freshness(source: Source, newest: datetime | None, at: datetime) -> dict[str, Any]:
+def freshness(source: Source, latest: datetime | None, at: datetime) -> dict[str, Any]:
     """`state`: ok, late, stale, `no cadence` (data comes when someone delivers) or `no data`."""
     rule = source.freshness
     if rule is None:
         state = "no cadence"
-    elif newest is None:
+    elif latest is None:
         state = "no data"
     else:
-        age = at - newest
+        age = at - latest
         state = "stale" if age > rule.error_after else "late" if age > rule.warn_after else "ok"
     return {
         "state": state,
         "cadence_seconds": rule.cadence.total_seconds() if rule else None,
         "stale_after_seconds": rule.error_after.total_seconds() if rule else None,
-        "age_seconds": round((at - newest).total_seconds()) if newest else None,
-        "newest_at": store.stamp(newest) if newest else None,
+        "age_seconds": round((at - latest).total_seconds()) if latest else None,
+        "newest_at": store.stamp(latest) if latest else None,
     }
 
 
+def newest(paths: Paths, source: Source) -> datetime | None:
+    """When the newest delivery that counts for the source's freshness landed (None: none yet)."""
+    kinds = source.freshness.kinds if source.freshness else ()
+    found = [d for d in landed(paths, source) if not kinds or d.source in kinds]
+    return max((when(d.landed_at) for d in found), default=None)
+
+
 def check(paths: Paths, at: datetime | None = None) -> None:
-    """Open, update or resolve each source's `source_stale` and `pull_failed` incidents."""
+    """Open, update or resolve each source's `source_stale` and `pull_failed` incidents (and send what an
+    earlier process queued and could not)."""
     moment = at or store.now()
+    incidents.deliver_pending(paths)
     for source in registry().values():
-        found = landed(paths, source)
-        newest = max((when(d.landed_at) for d in found), default=None)
-        state = freshness(source, newest, moment)
+        latest = newest(paths, source)
+        state = freshness(source, latest, moment)
         if state["state"] == "stale":
             hours = state["age_seconds"] / 3600
             incidents.report(
@@ -74,7 +82,7 @@ def check(paths: Paths, at: datetime | None = None) -> None:
         if not failed:
             continue
         last_failure = max(failed, key=lambda d: when(d.landed_at))
-        if newest is None or when(last_failure.landed_at) > newest:
+        if latest is None or when(last_failure.landed_at) > latest:
             incidents.report(
                 paths,
                 "pull_failed",
@@ -93,15 +101,21 @@ def status(paths: Paths, at: datetime | None = None) -> list[dict[str, Any]]:
     runs = store.rows(paths, "build_runs", order="started_at desc")
     steps = store.rows(paths, "build_steps", "status = 'failed'", order="finished_at desc")
     open_incidents = incidents.listing(paths, open_only=True)
+    counted = store.rows(paths, "layer_rows")
     out = []
     for source in registry().values():
         found = landed(paths, source)
-        newest = max(found, key=lambda d: when(d.landed_at), default=None)
+        last = max(found, key=lambda d: when(d.landed_at), default=None)
         built = [r for r in runs if source.name in (r["sources"] or "").split(",")]
         good = next((r for r in built if r["status"] == "succeeded"), None)
         bad = next((r for r in built if r["status"] == "failed"), None)
         failed_step = next(
-            (s for s in steps if bad and s["run_id"] == bad["run_id"] and source.name in (s["source"] or "")), None
+            (
+                s
+                for s in steps
+                if bad and s["run_id"] == bad["run_id"] and source.name in (s["source"] or "").split(",")
+            ),
+            None,
         )
         mine = [i for i in open_incidents if i.source == source.name]
         last_success = None
@@ -115,16 +129,25 @@ def status(paths: Paths, at: datetime | None = None) -> list[dict[str, Any]]:
                 "step": failed_step["step"] if failed_step else None,
                 "failures": [line for line in (bad["failures"] or "").splitlines() if f" {source.name} " in line],
             }
+        layer_rows = {}
+        if good:
+            mine_counted = [r for r in counted if r["run_id"] == good["run_id"] and r["source"] == source.name]
+            layer_rows = {
+                layer: {r["relation"]: r["rows"] for r in mine_counted if r["layer"] == layer}
+                for layer in ("bronze", "silver", "gold")
+            }
         # Rows in silver: admitted or released deliveries, and those no gate judges (checked when landed).
         kept = [d for d in found if d.state in IN_SILVER or (d.state == LANDED and not _judged(source, d))]
         out.append(
             {
                 "source": source.name,
-                "last_landed": {"at": newest.landed_at, "name": newest.name} if newest else None,
+                "last_landed": {"at": last.landed_at, "name": last.name} if last else None,
                 "last_success": last_success,
                 "last_failure": last_failure,
-                "freshness": freshness(source, when(newest.landed_at) if newest else None, moment),
+                "freshness": freshness(source, newest(paths, source), moment),
                 "rows": {"delivered": sum(d.items for d in found), "in_silver": sum(d.items for d in kept)},
+                # after the last good build, per layer: each relation's rows (the current gold version's)
+                "layers": layer_rows,
                 "open_incidents": [{k: v for k, v in i.event("").items() if k != "event"} for i in mine],
             }
         )

@@ -7,6 +7,7 @@ success of that source resolves it and sends `incident_resolved`.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from orchestration.settings import Paths, load
 
 KINDS = ("build_failed", "gate_failed", "source_stale", "pull_failed")
 UPDATE_EVERY = timedelta(hours=1)  # `incident_updated` at most this often per incident
+CLAIM = timedelta(minutes=10)  # an alert claimed this long ago, still not sent: its sender died; send again
 
 
 @dataclass(frozen=True)
@@ -45,10 +47,10 @@ class Incident:
             "source": self.source,
             "subject": self.subject,
             "detail": self.detail,
-            "opened_at": self.opened_at,
-            "last_seen_at": self.last_seen_at,
+            "opened_at": store.utc(self.opened_at),
+            "last_seen_at": store.utc(self.last_seen_at),
             "occurrences": self.occurrences,
-            "resolved_at": self.resolved_at,
+            "resolved_at": store.utc(self.resolved_at),
         }
 
 
@@ -62,18 +64,44 @@ def listing(paths: Paths, open_only: bool = False) -> list[Incident]:
     return [_incident(row) for row in store.rows(paths, "incidents", where, order="opened_at desc, id desc")]
 
 
-def _send(paths: Paths, sends: list[tuple[Incident, str]]) -> None:
-    if not sends:
-        return
+def _queue(con: Any, sends: list[tuple[Incident, str]]) -> None:
+    """Write what each change is to send, one row per configured channel, in the change's transaction."""
+    names = list(alerts.channels(load().alerts))
+    con.executemany(
+        "insert into alerts (sent_at, incident_id, event, channel, delivered, attempts, error, payload) "
+        "values (?, ?, ?, ?, null, 0, '', ?)",
+        [
+            (store.stamp(store.now()), incident.id, name, channel, json.dumps(incident.event(name)))
+            for incident, name in sends
+            for channel in names
+        ],
+    )
+
+
+def deliver_pending(paths: Paths) -> int:
+    """Send every alert not tried yet (or claimed by a process that died over CLAIM ago); returns how many
+    were delivered. Each is claimed first, so two processes never send one alert twice."""
     config = load().alerts
-    outcomes = [o for incident, name in sends for o in alerts.send(paths, config, incident.event(name))]
-    if outcomes:
-        columns = list(store.TABLES["alerts"])
+    moment = store.now()
+    with store.connect(paths) as con:
+        pending = con.execute(
+            "select rowid, channel, payload from alerts where delivered is null and (attempts = 0 or sent_at < ?)",
+            (store.stamp(moment - CLAIM),),
+        ).fetchall()
+        con.executemany(
+            "update alerts set attempts = -1, sent_at = ? where rowid = ?",
+            [(store.stamp(moment), row["rowid"]) for row in pending],
+        )
+    delivered = 0
+    for row in pending:
+        ok, attempts, error = alerts.deliver(paths, config, row["channel"], json.loads(row["payload"]))
+        delivered += ok
         with store.connect(paths) as con:
-            con.executemany(
-                f"insert into alerts ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
-                [[o[c] for c in columns] for o in outcomes],
+            con.execute(
+                "update alerts set delivered = ?, attempts = ?, error = ?, sent_at = ? where rowid = ?",
+                (ok, attempts, error, store.stamp(store.now()), row["rowid"]),
             )
+    return delivered
 
 
 def report(
@@ -99,6 +127,7 @@ def report(
             )
             incident = _incident(con.execute("select * from incidents where id = ?", (number,)).fetchone())
             sends.append((incident, "incident_opened"))
+            _queue(con, sends)
         elif row["last_key"] == key:
             return _incident(row)  # this occurrence is counted already
         else:
@@ -114,7 +143,8 @@ def report(
             incident = _incident(con.execute("select * from incidents where id = ?", (row["id"],)).fetchone())
             if due:
                 sends.append((incident, "incident_updated"))
-    _send(paths, sends)
+                _queue(con, sends)
+    deliver_pending(paths)
     return incident
 
 
@@ -130,5 +160,6 @@ def resolve(
         ids = [row["id"] for row in con.execute(f"select id from incidents where {where}", params)]
         con.executemany("update incidents set resolved_at = ? where id = ?", [(moment, i) for i in ids])
         resolved = [_incident(con.execute("select * from incidents where id = ?", (i,)).fetchone()) for i in ids]
-    _send(paths, [(incident, "incident_resolved") for incident in resolved])
+        _queue(con, [(incident, "incident_resolved") for incident in resolved])
+    deliver_pending(paths)
     return resolved

@@ -15,6 +15,7 @@ from typing import Any
 from orchestration.core.charts import bar_chart
 from orchestration.core.source import registry
 from orchestration.monitoring import health, incidents, store
+from orchestration.monitoring.layers import LAYERS
 from orchestration.settings import Paths
 
 RUNS = 30  # the latest runs shown
@@ -47,6 +48,16 @@ def _pull_hours(paths: Paths) -> tuple[list[str], list[int]]:
     return labels, [counts[label] for label in labels]
 
 
+def _step_seconds(runs: list[dict[str, Any]], by_run: dict[str, list[dict[str, Any]]]) -> list[list[Any]]:
+    """One row per step, one column per run: how long the step took in each (blank: not run)."""
+    names = sorted({s["step"] for r in runs for s in by_run.get(r["run_id"], [])})
+    took = {(s["run_id"], s["step"]): s["seconds"] for r in runs for s in by_run.get(r["run_id"], [])}
+    return [
+        [name, *(None if took.get((r["run_id"], name)) is None else round(took[(r["run_id"], name)], 1) for r in runs)]
+        for name in names
+    ]
+
+
 def page(paths: Paths) -> str:
     runs = store.rows(paths, "build_runs", order="started_at desc")[:RUNS][::-1]
     steps = store.rows(paths, "build_steps", order="started_at")
@@ -58,6 +69,11 @@ def page(paths: Paths) -> str:
     rows_loaded = [sum(s["rows"] or 0 for s in by_run.get(r["run_id"], [])) for r in runs]
     passed = [r["gates_passed"] or 0 for r in runs]
     failed = [r["gates_failed"] or 0 for r in runs]
+    counted = store.rows(paths, "layer_rows")
+    per_layer = {
+        layer: [sum(c["rows"] for c in counted if c["run_id"] == r["run_id"] and c["layer"] == layer) for r in runs]
+        for layer in LAYERS
+    }
     status = health.status(paths)
     pull_labels, pulls = _pull_hours(paths)
     gaps = sum(1 for count in pulls if count == 0)
@@ -99,6 +115,7 @@ def page(paths: Paths) -> str:
         _figure("build-seconds", bar_chart("Build time per run (s)", labels, seconds)),
         _figure("rows-loaded", bar_chart("Rows loaded per run (new deliveries)", labels, rows_loaded)),
         _figure("gates-failed", bar_chart("Gates failed per run", labels, failed)),
+        _figure("silver-rows", bar_chart("Rows in silver after each good run", labels, per_layer["silver"])),
         _table(
             [
                 "run",
@@ -109,6 +126,9 @@ def page(paths: Paths) -> str:
                 "gates passed",
                 "gates failed",
                 "gold version",
+                "rows in bronze",
+                "rows in silver",
+                "rows in gold",
             ],
             [
                 [
@@ -120,11 +140,14 @@ def page(paths: Paths) -> str:
                     passed[i],
                     failed[i],
                     r["gold_version"],
+                    *(per_layer[layer][i] for layer in LAYERS),
                 ]
                 for i, r in enumerate(runs)
             ],
             "runs",
         ),
+        "<h2>Seconds per step, the last ten builds</h2>",
+        _table(["step", *(r["run_id"][:8] for r in runs[-10:])], _step_seconds(runs[-10:], by_run), "step-seconds"),
         "<h2>Steps of the last five builds</h2>",
         _table(["run", "step", "source", "status", "seconds", "rows"], step_rows, "steps"),
         f"<h2>Forecast pulls per hour (last {PULL_HOURS} h): {gaps} hour(s) without one</h2>",

@@ -26,6 +26,7 @@ TYPES = {
     "varchar": "STRING",
     "integer": "INT64",
     "bigint": "INT64",
+    "double": "FLOAT64",
     "boolean": "BOOL",
     "date": "DATE",
     "timestamp with time zone": "TIMESTAMP",

@@ -61,6 +61,6 @@ SOURCE = Source(
         )
         for c in contracts()
     ),
-    targets=("duckdb",),
+    targets=("duckdb", "trino"),
     idle=_idle,
 )

@@ -207,9 +207,18 @@ def _sources_file(c: Contract) -> str:
     return yaml.safe_dump({"version": 2, "sources": [source]}, sort_keys=False, allow_unicode=True, width=110)
 
 
+def _typed_sql(type_: str, value: str) -> str:
+    """A model's cast of the text column `value` to `type_`: plain SQL both targets read alike, but for
+    timestamps, which Trino reads in its own way (the `dataset_timestamp` macro)."""
+    if type_ in ("TIMESTAMP", "TIMESTAMPTZ"):
+        return f"{{{{ dataset_timestamp('{value}', with_zone={'true' if type_ == 'TIMESTAMPTZ' else 'false'}) }}}}"
+    return typed(type_, value)
+
+
 def _columns_sql(table: Table, prefix: str = "") -> str:
     return ",\n".join(
-        f"        {typed(col.type, prefix + bronze_name(i))} as {col.column}" for i, col in enumerate(table.columns, 1)
+        f"        {_typed_sql(col.type, prefix + bronze_name(i))} as {col.column}"
+        for i, col in enumerate(table.columns, 1)
     )
 
 
@@ -219,7 +228,7 @@ def _staging_sql(c: Contract, table: Table) -> str:
     if table.array is not None:
         if c.key:
             key_type = next(col.type for col in c.parent.columns if col.column == c.key)
-            lineage.append(f"        {typed(key_type, 'parent_key')} as parent_{c.key},")
+            lineage.append(f"        {_typed_sql(key_type, 'parent_key')} as parent_{c.key},")
         lineage.append("        ordinal,")
     what = "row" if table.array is None else "element of its array"
     return (
@@ -266,6 +275,8 @@ def _intermediate_sql(c: Contract, table: Table) -> str:
         # Rendered when the model runs (dbt-duckdb's `external` renders it), in the home that builds.
         f"        location=\"{{{{ dataset_location('{c.dataset}', '{table.table}', {flag}) }}}}\",",
         f"        options={options},",
+        # On Trino: an Iceberg table, Parquet (zstd), partitioned the same way.
+        f"        properties=dataset_table_properties({repr(partition) if partition else 'none'}),",
         "    )",
         "}}",
         "",

@@ -73,5 +73,8 @@ SOURCE = Source(
     ),
     targets=("duckdb", "trino"),
     scheduled_only=("landing/forecast_pulls",),
-    freshness=Freshness(timedelta(hours=1), timedelta(hours=3), timedelta(days=1)),
+    # Pulls, hourly; a municipalities folder now and then says nothing of the forecast's freshness.
+    freshness=Freshness(
+        timedelta(hours=1), timedelta(hours=3), timedelta(days=1), "bronze/forecast_records", kinds=("forecast",)
+    ),
 )

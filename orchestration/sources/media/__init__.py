@@ -32,5 +32,5 @@ SOURCE = Source(
     ),
     targets=("duckdb", "trino"),
     scheduled_only=("landing/media_drops",),
-    freshness=Freshness(timedelta(days=1), timedelta(days=2), timedelta(days=7)),
+    freshness=Freshness(timedelta(days=1), timedelta(days=2), timedelta(days=7), "bronze/media_lines"),
 )

@@ -26,5 +26,5 @@ SOURCE = Source(
     deliveries=(DeliveryKind("tweets", lambda paths: paths.landing("tweets"), _landed),),
     needs=("reference",),
     file_inboxes=("tweets",),
-    freshness=Freshness(timedelta(days=1), timedelta(days=2), timedelta(days=7)),
+    freshness=Freshness(timedelta(days=1), timedelta(days=2), timedelta(days=7), "bronze/tweets_lines"),
 )
