@@ -30,7 +30,9 @@
 
 {% macro trino__dataset_timestamp(value, with_zone) -%}
     {%- if with_zone -%}
-        cast(from_iso8601_timestamp_nanos(replace(trim({{ value }}), ' ', 'T')) as timestamp(6) with time zone)
+        {#- ISO 8601 as Trino reads it: a `T`, and an offset of hours and minutes (`+05` -> `+05:00`). -#}
+        cast(from_iso8601_timestamp_nanos(regexp_replace(regexp_replace(replace(trim({{ value }}), ' ', 'T'),
+            '([+-][0-9]{2})([0-9]{2})$', '$1:$2'), '([+-][0-9]{2})$', '$1:00')) as timestamp(6) with time zone)
     {%- else -%}
         cast(replace(trim({{ value }}), 'T', ' ') as timestamp(6))
     {%- endif -%}

@@ -95,7 +95,7 @@ def _failed_models(cause: str, folders: dict[str, str]) -> set[str]:
     """The sources of the dbt nodes a dbt step's error names (`model int_tweets__tweets: ...`)."""
     import re
 
-    names = re.findall(r"^(?:model|snapshot|seed|test) ([A-Za-z0-9_]+):", cause, flags=re.M)
+    names = re.findall(r"(?:^|: )(?:model|snapshot|seed|test) ([A-Za-z0-9_]+): ", cause, flags=re.M)
     return {folders[name] for name in names if name in folders}
 
 
