@@ -387,3 +387,13 @@ def test_a_dataset_onboarded_here_gives_duckdbs_rows_and_profiles_on_trino(stack
 
     on_trino, on_duckdb = profiles(stack.trino(sql)), profiles(stack.duckdb(sql))
     assert len(on_trino) > 15 and on_trino == on_duckdb
+    # The monitoring record is copied into Trino too: the runs, and the rows per layer of the good build.
+    kinds = dict(stack.trino("select column_name, data_type from information_schema.columns "
+                             "where table_schema = 'ops' and table_name = 'build_runs'"))  # fmt: skip
+    assert kinds["started_at"].startswith("timestamp(6) with time zone") and kinds["seconds"] == "double"
+    assert stack.trino("select count(*) from ops.build_runs where target = 'trino' and status = 'succeeded'")[0][0] >= 1
+    counted = stack.trino(
+        "select \"rows\" from ops.layer_rows where layer = 'silver' and relation like '%int_datasets__loans\"' "
+        "and run_id = (select max_by(run_id, started_at) from ops.build_runs where target = 'trino')"
+    )
+    assert counted == [(4,)]
