@@ -60,69 +60,6 @@ def time_breakdown(seconds: dict[str, float], elapsed: float) -> str:
     return ", ".join(f"{name} {spent:.1f} s" for name, spent in kinds.items())
 
 
-def monitor(
-    paths: Paths,
-    instance: Any,
-    run_id: str,
-    graph: Any,
-    target: str,
-    sources: list[str],
-    success: bool,
-    started_at: Any,
-) -> list[str]:
-    """Record the run, open or resolve its incidents (alerts go out), check freshness, copy the record into
-    the warehouse's `ops` schema. Lines to print; monitoring never fails a build."""
-    from orchestration.monitoring import builds, health, incidents
-
-    lines: list[str] = []
-    try:
-        before = {i.id: i for i in incidents.listing(paths)}
-        version = None
-        rows: list[dict[str, Any]] = []
-        if success:
-            from orchestration.dbt_project import medallion_project
-            from orchestration.monitoring import layers
-            from orchestration.warehouse import current
-
-            warehouse = current(paths)
-            try:
-                try:
-                    found = warehouse.query("select version_id from gold.versions where run_id = ?", [run_id])
-                    version = found[0][0] if found else None  # None: this run published nothing new
-                except Exception:  # no gold yet (a build of sources without gold): no version to name
-                    version = None
-                rows = layers.count(warehouse, medallion_project.manifest_path, sources)
-            finally:
-                warehouse.release()
-        builds.record(paths, instance, run_id, graph, target, sources, success, started_at, version, rows)
-        health.check(paths)
-    except Exception as exc:  # the record is a view of the build; the build's outcome stands without it
-        return [f"monitoring: not recorded ({type(exc).__name__}: {exc})"]
-    try:
-        after = incidents.listing(paths)
-    except Exception as exc:
-        return [f"monitoring: incidents not read ({type(exc).__name__}: {exc})"]
-    for incident in after:
-        was = before.get(incident.id)
-        if was is None:
-            change = "opened"
-        elif was.open and not incident.open:
-            change = "resolved"
-        elif incident.occurrences != was.occurrences:
-            change = f"seen again ({incident.occurrences} times)"
-        else:
-            continue
-        what = f"{incident.kind} in {incident.source}" + (f" ({incident.subject})" if incident.subject else "")
-        lines.append(f"incident {incident.id} {change}: {what}")
-    try:
-        store.publish(paths)
-    except Exception as exc:
-        lines.append(f"monitoring: ops.* tables not copied to the warehouse ({type(exc).__name__}: {exc})")
-    if any(line.startswith("incident") for line in lines):
-        lines.append("`medallion incidents` lists them; `medallion status` shows each source")
-    return lines
-
-
 def build(
     paths: Paths,
     job_name: str = "build_everything",
@@ -176,6 +113,7 @@ def _run(
     from orchestration.defs.dbt_assets import FULL_REFRESH_TAG
     from orchestration.defs.monitoring import NOT_IN_BUILDS
     from orchestration.defs.progress import step_seconds
+    from orchestration.monitoring.builds import after_run
 
     job = defs.resolve_job_def(job_name)
     if chosen:
@@ -202,7 +140,7 @@ def _run(
                 "resources": {"dbt": {"config": {"verbose": verbose}}},
             },
         )
-        monitored = monitor(
+        monitored = after_run(
             paths, instance, result.run_id, defs.resolve_asset_graph(), target,
             [s.name for s in chosen] or list(registry()), result.success, started_at,
         )  # fmt: skip

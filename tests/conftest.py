@@ -126,3 +126,38 @@ def browser() -> Iterator[object]:
         yield driver
     finally:
         driver.quit()
+
+
+class Receiver:
+    """A webhook receiver on loopback: the JSON bodies posted to it; answers 503 while `down` is set (a
+    channel that is down). `close()` stops it."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        self.tries = 0
+        self.down = False
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                import json
+
+                outer.tries += 1
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if outer.down:
+                    self.send_response(503)
+                else:
+                    outer.bodies.append(body)
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -12,7 +12,6 @@ delivery's lines landed = lines parsed + lines rejected.
 from __future__ import annotations
 
 import gzip
-import http.server
 import json
 import os
 import socket
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import medallion, succeeded, warehouse_rows
+from conftest import Receiver, medallion, succeeded, warehouse_rows
 
 from orchestration.core.landing import Manifest
 from orchestration.settings import PROJECT_DIR, Paths
@@ -80,31 +79,6 @@ def template_of(world: dict[str, Any]) -> dict[str, Any]:
 
 def deliveries(home: Path) -> dict[str, dict[str, Any]]:
     return {d["name"].rsplit("/", 1)[-1]: d for d in json.loads(succeeded(run(home, "deliveries", "--json")))}
-
-
-class Receiver:
-    """A webhook receiver on loopback."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        bodies = self.bodies
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -17,38 +17,11 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import Receiver
 
 from orchestration.core.source import registry
 from orchestration.settings import PROJECT_DIR, Paths
 from tools.generate import Options, generate
-
-
-class Receiver:
-    """A webhook receiver on loopback; answers 503 while `down` is set (a channel that is down)."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        self.tries = 0
-        self.down = False
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                outer.tries += 1
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                if outer.down:
-                    self.send_response(503)
-                else:
-                    outer.bodies.append(body)
-                    self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
 
 
 @pytest.fixture
@@ -57,8 +30,7 @@ def receiver() -> Iterator[Receiver]:
     try:
         yield found
     finally:
-        found.server.shutdown()
-        found.server.server_close()
+        found.close()
 
 
 @pytest.fixture

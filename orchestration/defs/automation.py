@@ -53,7 +53,7 @@ def _record(context: RunStatusSensorContext, success: bool) -> None:
     into incidents as `medallion build` does for its own runs. Never raises: a sensor that fails records
     nothing more."""
     from orchestration.core import build_lock
-    from orchestration.monitoring import builds, health, store
+    from orchestration.monitoring import builds
 
     run = context.dagster_run
     if run.tags.get(TRIGGER_TAG) == "cli":
@@ -71,16 +71,14 @@ def _record(context: RunStatusSensorContext, success: bool) -> None:
         ]  # fmt: skip
         stats = context.instance.get_run_stats(run.run_id)
         started = datetime.fromtimestamp(stats.start_time, UTC) if stats.start_time else datetime.now(UTC)
-        builds.record(
-            paths, context.instance, run.run_id, graph, settings.target, sources, success,
-            started.replace(tzinfo=None),
-            finished_at=datetime.fromtimestamp(stats.end_time, UTC).replace(tzinfo=None) if stats.end_time else None,
-        )  # fmt: skip
-        health.check(paths)
-        # The warehouse's copy only while no build holds the home (DuckDB has one writer at a time).
+        finished = datetime.fromtimestamp(stats.end_time, UTC) if stats.end_time else datetime.now(UTC)
+        # The warehouse only while no build holds the home (DuckDB has one writer at a time).
         with build_lock.attempt(paths) as free:
-            if free:
-                store.publish(paths)
+            for line in builds.after_run(
+                paths, context.instance, run.run_id, graph, settings.target, sources, success,
+                started.replace(tzinfo=None), finished.replace(tzinfo=None), warehouse_free=free,
+            ):  # fmt: skip
+                context.log.info(line)
     except Exception:
         context.log.exception("run %s not recorded in the monitoring record", run.run_id)
 

@@ -248,6 +248,70 @@ def record(
     return failures
 
 
+def after_run(
+    paths: Paths,
+    instance: Any,
+    run_id: str,
+    graph: Any,
+    target: str,
+    sources: list[str],
+    success: bool,
+    started_at: datetime,
+    finished_at: datetime | None = None,
+    warehouse_free: bool = True,
+) -> list[str]:
+    """All a finished run leaves behind: its gold version and rows per layer (when it succeeded), its
+    record, its incidents opened or resolved (alerts go out), freshness checked, the record copied into
+    the warehouse's `ops` schema. `warehouse_free=False` (a build holds the home) leaves the warehouse
+    alone. Lines to print; never raises (monitoring never fails a build)."""
+    from orchestration.monitoring import health, layers, store
+
+    lines: list[str] = []
+    try:
+        before = {i.id: i for i in incidents.listing(paths)}
+        version = None
+        rows: list[dict[str, Any]] = []
+        if success and warehouse_free:
+            from orchestration.dbt_project import medallion_project
+            from orchestration.warehouse import current
+
+            warehouse = current(paths)
+            try:
+                try:
+                    found = warehouse.query("select version_id from gold.versions where run_id = ?", [run_id])
+                    version = found[0][0] if found else None  # None: this run published nothing new
+                except Exception:  # no gold yet (a build of sources without gold): no version to name
+                    version = None
+                rows = layers.count(warehouse, medallion_project.manifest_path, sources)
+            finally:
+                warehouse.release()
+        record(paths, instance, run_id, graph, target, sources, success, started_at, version, rows, finished_at)
+        health.check(paths)
+        after = incidents.listing(paths)
+    except Exception as exc:  # the record is a view of the run; the run's outcome stands without it
+        return [f"monitoring: not recorded ({type(exc).__name__}: {exc})"]
+    for incident in after:
+        was = before.get(incident.id)
+        if was is None:
+            change = "opened"
+        elif was.open and not incident.open:
+            change = "resolved"
+        elif incident.occurrences != was.occurrences:
+            change = f"seen again ({incident.occurrences} times)"
+        else:
+            continue
+        what = f"{incident.kind} in {incident.source}" + (f" ({incident.subject})" if incident.subject else "")
+        lines.append(f"incident {incident.id} {change}: {what}")
+    if warehouse_free:
+        try:
+            store.publish(paths)
+        except Exception as exc:
+            lines.append(f"monitoring: ops.* tables not copied to the warehouse ({type(exc).__name__}: {exc})")
+    if any(line.startswith("incident") for line in lines):
+        lines.append("`medallion incidents` lists them; `medallion status` shows each source")
+    return lines
+
+
 def last_runs(paths: Paths, limit: int = 200) -> list[dict[str, Any]]:
     """The latest recorded runs, newest first."""
     return store.rows(paths, "build_runs", order="started_at desc")[:limit]
