@@ -321,3 +321,13 @@ def test_the_run_sensors_record_a_run_the_ui_started(home: Paths) -> None:
     (step,) = store.rows(home, "build_steps")
     assert step["status"] == "succeeded" and step["seconds"] is not None and step["seconds"] >= 0
     assert (home.home / "reports" / "monitoring.html").exists()
+
+
+def test_the_ops_tables_are_documented_for_dbt_docs_as_the_record_has_them() -> None:
+    from orchestration.monitoring import store
+
+    sources = yaml.safe_load((PROJECT_DIR / "models" / "staging" / "platform" / "_ops__sources.yml").read_text())
+    (ops,) = sources["sources"]
+    documented = {t["name"]: [c["name"] for c in t["columns"]] for t in ops["tables"]}
+    assert documented == {table: list(columns) for table, columns in store.TABLES.items()}
+    assert all(c.get("description") for t in ops["tables"] for c in t["columns"])
