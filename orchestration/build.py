@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from orchestration.core import build_lock, uptodate
 from orchestration.core.notify import notify_failure
 from orchestration.core.source import Source, registry
+from orchestration.core.text import printable
 from orchestration.monitoring import store
 from orchestration.settings import Paths, load
 
@@ -124,6 +125,25 @@ def _run(
         job = job.get_subset(
             asset_selection=selection.resolve(graph), asset_check_selection=selection.resolve_checks(graph)
         )
+    elif job_name == "publish_gold":
+        # What the sources that have landed something publish, and their gold gates: the others have no
+        # candidates to check (their gates would fail on missing tables, their publish on missing sources).
+        from orchestration.defs.dbt_assets import dbt_publish
+        from orchestration.defs.quality import quality_gates
+
+        chosen = [s for s in registry().values() if s.has_landed(paths)]
+        groups = {*(s.name for s in chosen), *(g for s in chosen for g in s.needs), *SHARED}
+        graph = defs.resolve_asset_graph()
+        job = job.get_subset(
+            asset_selection={k for k in dbt_publish.keys if graph.get(k).group_name in groups},
+            asset_check_selection={
+                check
+                for gate in quality_gates
+                if gate.node_def.name.startswith("gold_candidate")
+                for check in gate.check_keys
+                if graph.get(check.asset_key).group_name in groups
+            },
+        )
 
     # Once the definitions are loaded (dagster-dbt sets dbt's global flags while it loads them).
     warm_up()
@@ -140,9 +160,12 @@ def _run(
                 "resources": {"dbt": {"config": {"verbose": verbose}}},
             },
         )
+        stats = instance.get_run_stats(result.run_id)  # the run's own times (not the monitoring's after it)
         monitored = after_run(
             paths, instance, result.run_id, defs.resolve_asset_graph(), target,
-            [s.name for s in chosen] or list(registry()), result.success, started_at,
+            [s.name for s in chosen] or list(registry()), result.success,
+            store.from_timestamp(stats.start_time) if stats.start_time else started_at,
+            store.from_timestamp(stats.end_time) if stats.end_time else None,
         )  # fmt: skip
     try:
         docs = worker.render_docs(paths, result.run_id)
@@ -191,7 +214,7 @@ def _run(
             print(line)
     print(f"full log: {paths.home / 'logs' / f'build-{result.run_id}.log'} (dbt's: {paths.home / 'logs' / 'dbt.log'})")
     for failure in failures:
-        print(f"  - {failure}")
+        print(f"  - {printable(failure)}")
     quarantined, newly = quarantined_in(paths, result.run_id)
     if quarantined:
         count = "1 delivery" if len(quarantined) == 1 else f"{len(quarantined)} deliveries"

@@ -188,6 +188,7 @@ def _print_report(report) -> None:
 
 def cmd_land(args: argparse.Namespace) -> int:
     from orchestration.core.landing import LandingError, iter_locations, land
+    from orchestration.core.text import printable
 
     paths = _paths()
     if args.source == "dataset":
@@ -215,7 +216,7 @@ def cmd_land(args: argparse.Namespace) -> int:
         try:
             result = land(args.source, location, paths, progress=not args.quiet)
         except LandingError as exc:
-            print(f"error: {exc} (nothing of it was landed)", file=sys.stderr)
+            print(f"error: {printable(str(exc))} (nothing of it was landed)", file=sys.stderr)
             failed += 1
             continue
         entry = result.landing
@@ -380,11 +381,6 @@ def cmd_versions(args: argparse.Namespace) -> int:
     return 0
 
 
-def _printable(text: str) -> str:
-    """Delivered text (a file name in an error) made safe for a terminal: control characters shown escaped."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def _ago(seconds: float | None) -> str:
     if seconds is None:
         return "-"
@@ -396,6 +392,7 @@ def _ago(seconds: float | None) -> str:
 def cmd_status(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
+    from orchestration.core.text import printable
     from orchestration.monitoring import health, incidents
 
     paths = _paths()
@@ -428,7 +425,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 + (f" at {bad['step']}" if bad["step"] else "")
             )
             for line in bad["failures"][:3]:
-                print(f"        {_printable(line[:160])}")
+                print(f"        {printable(line[:160])}")
         print(f"    rows            {s['rows']['delivered']:,} delivered, {s['rows']['in_silver']:,} in silver")
         if s["layers"]:
             per_layer = ", ".join(f"{layer} {sum(t.values()):,}" for layer, t in s["layers"].items())
@@ -451,11 +448,21 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_incidents(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from orchestration.monitoring import incidents
+    from orchestration.core.text import printable
+    from orchestration.monitoring import incidents, store
 
+    if args.resolve is not None:
+        try:
+            closed = incidents.close(_paths(), args.resolve)
+        except LookupError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"incident {closed.id} resolved: {closed.kind} in {closed.source}")
+        return 0
     found = incidents.listing(_paths(), open_only=not args.all)
     if args.json:
-        print(json.dumps([asdict(i) for i in found]))
+        times = ("opened_at", "last_seen_at", "resolved_at", "last_alerted_at")
+        print(json.dumps([{k: store.utc(v) if k in times else v for k, v in asdict(i).items()} for i in found]))
         return 0
     if not found:
         print("no open incidents" if not args.all else "no incidents")
@@ -464,7 +471,7 @@ def cmd_incidents(args: argparse.Namespace) -> int:
         subject = f" ({i.subject})" if i.subject else ""
         print(f"{i.id:>4} {state:<28} {i.kind:<13} {i.source:<10} since {i.opened_at[:19]}, {i.occurrences}x{subject}")
         if i.detail:
-            print(f"       {_printable(i.detail.splitlines()[0][:200])}")
+            print(f"       {printable(i.detail.splitlines()[0][:200])}")
     return 0
 
 
@@ -636,6 +643,9 @@ def parser() -> argparse.ArgumentParser:
         "incidents", help="open incidents (failed builds and gates, stale sources, failed pulls)"
     )
     incidents.add_argument("--all", action="store_true", help="resolved ones too")
+    incidents.add_argument(
+        "--resolve", type=int, metavar="ID", help="resolve an open incident by hand (one no build will clear)"
+    )
     incidents.add_argument("--json", action="store_true", help="machine-readable output")
     incidents.set_defaults(func=cmd_incidents)
 

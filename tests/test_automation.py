@@ -162,9 +162,9 @@ def test_a_bad_delivery_opens_one_incident_alerted_on_each_channel_and_a_good_bu
     assert tweets["freshness"]["state"] == "ok" and tweets["last_success"]["gold_version"]
     assert tweets["rows"]["in_silver"] == 900
     layers = tweets["layers"]
-    assert layers["bronze"] == {'"warehouse"."bronze"."tweets_lines"': 900}  # every delivered line, as delivered
+    assert layers["bronze"] == {"bronze.tweets_lines": 900}  # every delivered line, as delivered
     assert len(layers["gold"]) == 3 and all(0 < rows <= 10 for rows in layers["gold"].values())
-    assert 0 < layers["silver"]['"warehouse"."silver"."int_tweets__tweets"'] <= 900
+    assert 0 < layers["silver"]["silver.int_tweets__tweets"] <= 900
     # dbt reads the same freshness rule from the tweets sources file, and finds bronze fresh.
     freshness = subprocess.run(
         [

@@ -161,7 +161,11 @@ def test_the_monitoring_report_renders_with_its_numbers(home: Paths, browser: An
     runs = browser.find_elements("css selector", "table[data-name=runs] tbody tr")
     assert [r.find_elements("css selector", "td")[3].text for r in runs] == ["12", "8", "9"]  # seconds, rounded
     assert [r.find_elements("css selector", "td")[4].text for r in runs] == ["100", "200", "300"]  # rows loaded
-    assert [r.find_elements("css selector", "td")[9].text for r in runs] == ["0", "0", "42"]  # rows in silver
+    assert [r.find_elements("css selector", "td")[9].text for r in runs] == [
+        "",
+        "",
+        "42",
+    ]  # rows in silver (none counted: blank)
     silver = browser.find_elements("css selector", "figure[data-chart=silver-rows] svg rect[fill='#2f6f9f'] title")
     assert [b.get_attribute("textContent").rsplit(": ", 1)[1] for b in silver] == ["0", "0", "42"]
     bars = browser.find_elements("css selector", "figure[data-chart=build-seconds] svg rect[fill='#2f6f9f'] title")
@@ -251,6 +255,10 @@ def test_an_incident_of_no_one_source_makes_status_unhealthy_too(home: Paths) ->
     assert status.returncode == 1
     assert "platform: incident 1 build_failed (run)" in status.stdout
     assert json.loads(cli("status", "--json").stdout)["other_incidents"][0]["source"] == "platform"
+    # A cause no build will clear is resolved by hand, and sent like any resolution.
+    assert cli("incidents", "--resolve", "1").returncode == 0
+    assert cli("status").returncode == 0
+    assert cli("incidents", "--resolve", "1").returncode == 2
 
 
 def test_slack_text_is_escaped_and_a_mail_server_that_is_down_fails_nothing(
@@ -267,13 +275,15 @@ def test_slack_text_is_escaped_and_a_mail_server_that_is_down_fails_nothing(
     monkeypatch.setenv("MEDALLION_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("MEDALLION_SMTP_PORT", str(closed))
     monkeypatch.setenv("MEDALLION_SMTP_TO", "oncall@example.org")
-    detail = "<!channel> <https://evil.example|click> ``` & more"
+    detail = "<!channel> <https://evil.example|click> ``` & more \x1b[2J\x1b]0;pwned\x07"
     incidents.report(home, "gate_failed", "tweets", detail, key="run-1", subject="ge_x")
     (slack,) = [b for b in receiver.bodies if "text" in b]
     assert "<!channel>" not in slack["text"] and "&lt;!channel&gt;" in slack["text"]
     assert "<https://evil.example|click>" not in slack["text"] and slack["text"].count("```") == 2
     (hook,) = [b for b in receiver.bodies if "event" in b]
-    assert hook["detail"] == detail  # JSON carries it as it is
+    # The JSON carries it as delivered, but for terminal escapes, shown escaped (as everywhere people read it).
+    assert hook["detail"].startswith("<!channel> <https://evil.example|click> ``` & more")
+    assert "\x1b" not in hook["detail"] and "\\x1b[2J" in hook["detail"]
     assert hook["opened_at"].endswith("Z")
     sent = {r["channel"]: r for r in store.rows(home, "alerts")}
     assert sent["webhook"]["delivered"] == 1 and sent["slack"]["delivered"] == 1

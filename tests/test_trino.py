@@ -393,7 +393,7 @@ def test_a_dataset_onboarded_here_gives_duckdbs_rows_and_profiles_on_trino(stack
     assert kinds["started_at"].startswith("timestamp(6) with time zone") and kinds["seconds"] == "double"
     assert stack.trino("select count(*) from ops.build_runs where target = 'trino' and status = 'succeeded'")[0][0] >= 1
     counted = stack.trino(
-        "select \"rows\" from ops.layer_rows where layer = 'silver' and relation like '%int_datasets__loans\"' "
+        "select \"rows\" from ops.layer_rows where layer = 'silver' and relation = 'silver.int_datasets__loans' "
         "and run_id = (select max_by(run_id, started_at) from ops.build_runs where target = 'trino')"
     )
     assert counted == [(4,)]

@@ -58,7 +58,7 @@ def _mail(config: Alerts, event: dict[str, Any]) -> None:
     message["From"] = config.smtp_from
     message["To"] = ", ".join(config.smtp_to)
     message.set_content(
-        summary(event) + "\n\n" + "\n".join(f"{k}: {v}" for k, v in event.items() if k != "detail")
+        summary(event) + "\n\n" + "\n".join(f"{k}: {v}" for k, v in event.items() if k != "detail" and v is not None)
         + "\n\n" + str(event.get("detail") or "")
     )  # fmt: skip
     with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=TIMEOUT) as smtp:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from orchestration.core.resources import reported_rows
+from orchestration.core.text import one_line, printable
 from orchestration.monitoring import incidents, store
 from orchestration.settings import Paths
 
@@ -122,7 +123,7 @@ def _model_folders() -> dict[str, str]:
 def _cause(error: Any) -> str:
     while error is not None and error.cause is not None:
         error = error.cause
-    return (error.message.strip() if error is not None else "unknown error")[:2000]
+    return error.message if error is not None else "unknown error"
 
 
 def read_run(instance: Any, run_id: str, graph: Any, sources: set[str]) -> tuple[list[Step], list[Failure]]:
@@ -189,6 +190,11 @@ def read_run(instance: Any, run_id: str, graph: Any, sources: set[str]) -> tuple
     return list(steps.values()), failures
 
 
+def _failure_line(failure: Failure) -> str:
+    first = one_line(failure.detail, 300).splitlines()[0] if failure.detail.strip() else ""
+    return printable(f"{failure.kind} {failure.source} {failure.subject}: {first}")
+
+
 def record(
     paths: Paths,
     instance: Any,
@@ -218,8 +224,7 @@ def record(
                 run_id, target, ",".join(sorted(chosen)), store.stamp(started_at), store.stamp(finished),
                 (finished - started_at).total_seconds(), "succeeded" if success else "failed", gold_version,
                 sum(s.gates_passed for s in steps), sum(s.gates_failed for s in steps),
-                "\n".join(f"{f.kind} {f.source} {f.subject}: {f.detail.splitlines()[0] if f.detail else ''}"
-                          for f in failures),
+                "\n".join(_failure_line(f) for f in failures),
             ),
         )  # fmt: skip
         con.executemany(

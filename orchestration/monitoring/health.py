@@ -46,7 +46,7 @@ def freshness(source: Source, latest: datetime | None, at: datetime) -> dict[str
         "cadence_seconds": rule.cadence.total_seconds() if rule else None,
         "stale_after_seconds": rule.error_after.total_seconds() if rule else None,
         "age_seconds": round((at - latest).total_seconds()) if latest else None,
-        "newest_at": store.stamp(latest) if latest else None,
+        "newest_at": store.utc(store.stamp(latest)) if latest else None,
     }
 
 
@@ -71,7 +71,7 @@ def check(paths: Paths, at: datetime | None = None) -> None:
                 paths,
                 "source_stale",
                 source.name,
-                f"the newest {source.name} data landed {hours:.1f} h ago ({state['newest_at']} UTC); "
+                f"the newest {source.name} data landed {hours:.1f} h ago ({state['newest_at']}); "
                 f"expected every {source.freshness.cadence}, stale after {source.freshness.error_after}",
                 key=state["newest_at"],  # one occurrence per newest delivery (nothing new: nothing to count)
                 at=moment,
@@ -120,11 +120,15 @@ def status(paths: Paths, at: datetime | None = None) -> list[dict[str, Any]]:
         mine = [i for i in open_incidents if i.source == source.name]
         last_success = None
         if good:
-            last_success = {"at": good["finished_at"], "run_id": good["run_id"], "gold_version": good["gold_version"]}
+            last_success = {
+                "at": store.utc(good["finished_at"]),
+                "run_id": good["run_id"],
+                "gold_version": good["gold_version"],
+            }
         last_failure = None
         if bad:
             last_failure = {
-                "at": bad["finished_at"],
+                "at": store.utc(bad["finished_at"]),
                 "run_id": bad["run_id"],
                 "step": failed_step["step"] if failed_step else None,
                 "failures": [line for line in (bad["failures"] or "").splitlines() if f" {source.name} " in line],

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from orchestration.core.text import one_line, printable
 from orchestration.monitoring import alerts, store
 from orchestration.settings import Paths, load
 
 KINDS = ("build_failed", "gate_failed", "source_stale", "pull_failed")
 UPDATE_EVERY = timedelta(hours=1)  # `incident_updated` at most this often per incident
-CLAIM = timedelta(minutes=10)  # an alert claimed this long ago, still not sent: its sender died; send again
+CLAIM = timedelta(minutes=2)  # an alert claimed this long ago, still not sent: its sender died; send again
 
 
 @dataclass(frozen=True)
@@ -93,9 +94,16 @@ def deliver_pending(paths: Paths) -> int:
             [(store.stamp(moment), row["rowid"]) for row in pending],
         )
     delivered = 0
+    down: set[str] = set()
     for row in pending:
+        if row["channel"] in down:  # tried and down this time: left for the next look, not tried again now
+            with store.connect(paths) as con:
+                con.execute("update alerts set attempts = 0 where rowid = ?", (row["rowid"],))
+            continue
         ok, attempts, error = alerts.deliver(paths, config, row["channel"], json.loads(row["payload"]))
         delivered += ok
+        if not ok:
+            down.add(row["channel"])
         with store.connect(paths) as con:
             con.execute(
                 "update alerts set delivered = ?, attempts = ?, error = ?, sent_at = ? where rowid = ?",
@@ -111,6 +119,7 @@ def report(
     (once per `key`). Sends what changed."""
     if kind not in KINDS:
         raise ValueError(f"unknown incident kind {kind!r}")
+    detail, subject = one_line(detail, 1500), printable(subject)  # what people read: no tracebacks, no escapes
     moment = store.stamp(at or store.now())
     sends: list[tuple[Incident, str]] = []
     with store.connect(paths) as con:
@@ -163,3 +172,17 @@ def resolve(
         _queue(con, [(incident, "incident_resolved") for incident in resolved])
     deliver_pending(paths)
     return resolved
+
+
+def close(paths: Paths, number: int, at: datetime | None = None) -> Incident:
+    """Resolve one open incident by hand (a cause that no build will clear: a source given up); sends it."""
+    moment = store.stamp(at or store.now())
+    with store.connect(paths) as con:
+        row = con.execute("select * from incidents where id = ?", (number,)).fetchone()
+        if row is None or row["resolved_at"] is not None:
+            raise LookupError(f"no open incident {number}; `medallion incidents` lists them")
+        con.execute("update incidents set resolved_at = ? where id = ?", (moment, number))
+        incident = _incident(con.execute("select * from incidents where id = ?", (number,)).fetchone())
+        _queue(con, [(incident, "incident_resolved")])
+    deliver_pending(paths)
+    return incident

@@ -43,6 +43,12 @@ def relations(manifest: dict[str, Any], sources: list[str]) -> list[tuple[str, s
     return sorted(r for r in found if RELATION.match(r[2]))
 
 
+def shown(relation: str) -> str:
+    """`"warehouse"."silver"."x"` as people write it: `silver.x`."""
+    parts = [part.strip('`"') for part in relation.split(".")]
+    return ".".join(parts[-2:])
+
+
 def count(warehouse: Any, manifest_path: Path, sources: list[str]) -> list[dict[str, Any]]:
     """Rows of each relation of `sources`: [{source, layer, relation, rows}]."""
     if not manifest_path.exists():
@@ -63,7 +69,7 @@ def count(warehouse: Any, manifest_path: Path, sources: list[str]) -> list[dict[
             except Exception as exc:
                 log.debug("not counted: %s (%s)", item[1][2], exc)
     return [
-        {"source": s, "layer": layer, "relation": rel, "rows": int(counts[i])}
+        {"source": s, "layer": layer, "relation": shown(rel), "rows": int(counts[i])}
         for i, (s, layer, rel) in numbered
         if i in counts
     ]

@@ -70,8 +70,14 @@ def page(paths: Paths) -> str:
     passed = [r["gates_passed"] or 0 for r in runs]
     failed = [r["gates_failed"] or 0 for r in runs]
     counted = store.rows(paths, "layer_rows")
+    # A run that counted nothing (it failed) shows no figure rather than a false zero.
     per_layer = {
-        layer: [sum(c["rows"] for c in counted if c["run_id"] == r["run_id"] and c["layer"] == layer) for r in runs]
+        layer: [
+            sum(c["rows"] for c in counted if c["run_id"] == r["run_id"] and c["layer"] == layer)
+            if any(c["run_id"] == r["run_id"] for c in counted)
+            else None
+            for r in runs
+        ]
         for layer in LAYERS
     }
     status = health.status(paths)
@@ -115,7 +121,10 @@ def page(paths: Paths) -> str:
         _figure("build-seconds", bar_chart("Build time per run (s)", labels, seconds)),
         _figure("rows-loaded", bar_chart("Rows loaded per run (new deliveries)", labels, rows_loaded)),
         _figure("gates-failed", bar_chart("Gates failed per run", labels, failed)),
-        _figure("silver-rows", bar_chart("Rows in silver after each good run", labels, per_layer["silver"])),
+        _figure(
+            "silver-rows",
+            bar_chart("Rows in silver after each good run", labels, [n or 0 for n in per_layer["silver"]]),
+        ),
         _table(
             [
                 "run",

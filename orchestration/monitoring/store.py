@@ -80,6 +80,11 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def from_timestamp(seconds: float) -> datetime:
+    """A POSIX time as the record keeps times: naive UTC."""
+    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
+
+
 def stamp(moment: datetime) -> str:
     """A UTC time as the record keeps it (ISO, seconds with microseconds, no offset: all of them are UTC)."""
     return moment.isoformat(timespec="microseconds")
@@ -105,6 +110,10 @@ def connect(paths: Paths, write: bool = True) -> Iterator[sqlite3.Connection]:
             body = ", ".join(f"{name} {_SQLITE_TYPES.get(kind, 'text')}" for name, kind in columns.items())
             key = ", primary key (id)" if table == "incidents" else ""
             con.execute(f"create table if not exists {table} ({body}{key})")
+            have = {row[1] for row in con.execute(f"pragma table_info({table})")}
+            for name, kind in columns.items():  # a record an earlier version wrote gains the new columns
+                if name not in have:
+                    con.execute(f"alter table {table} add column {name} {_SQLITE_TYPES.get(kind, 'text')}")
         yield con
         con.execute("commit")
     except BaseException:
