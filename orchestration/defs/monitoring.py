@@ -45,9 +45,7 @@ def freshness_check(source: Source) -> AssetChecksDefinition:
         from orchestration.monitoring import health, store
 
         paths = settings.get().paths
-        found = health.landed(paths, source)
-        newest = max((health.when(d.landed_at) for d in found), default=None)
-        state = health.freshness(source, newest, store.now())
+        state = health.freshness(source, health.newest(paths, source), store.now())
         age = state["age_seconds"]
         return AssetCheckResult(
             passed=state["state"] == "ok",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from orchestration.core.resources import reported_rows
@@ -75,6 +76,7 @@ def _groups(graph: Any) -> tuple[dict[str, set[str]], dict[str, str]]:
     return by_op, by_asset
 
 
+@cache
 def _owners() -> dict[str, str]:
     """Which source each asset group is: a source's own group, and the groups it needs (its seeds)."""
     from orchestration.core.source import registry

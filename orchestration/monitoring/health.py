@@ -50,11 +50,12 @@ def freshness(source: Source, latest: datetime | None, at: datetime) -> dict[str
     }
 
 
-def newest(paths: Paths, source: Source) -> datetime | None:
-    """When the newest delivery that counts for the source's freshness landed (None: none yet)."""
+def newest(paths: Paths, source: Source, found: list[Delivery] | None = None) -> datetime | None:
+    """When the newest delivery that counts for the source's freshness landed (None: none yet); `found`:
+    the source's deliveries, when read already."""
     kinds = source.freshness.kinds if source.freshness else ()
-    found = [d for d in landed(paths, source) if not kinds or d.source in kinds]
-    return max((when(d.landed_at) for d in found), default=None)
+    counted = [d for d in (landed(paths, source) if found is None else found) if not kinds or d.source in kinds]
+    return max((when(d.landed_at) for d in counted), default=None)
 
 
 def check(paths: Paths, at: datetime | None = None) -> None:
@@ -148,7 +149,7 @@ def status(paths: Paths, at: datetime | None = None) -> list[dict[str, Any]]:
                 "last_landed": {"at": last.landed_at, "name": last.name} if last else None,
                 "last_success": last_success,
                 "last_failure": last_failure,
-                "freshness": freshness(source, newest(paths, source), moment),
+                "freshness": freshness(source, newest(paths, source, found), moment),
                 "rows": {"delivered": sum(d.items for d in found), "in_silver": sum(d.items for d in kept)},
                 # after the last good build, per layer: each relation's rows (the current gold version's)
                 "layers": layer_rows,

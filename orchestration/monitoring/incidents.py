@@ -121,7 +121,6 @@ def report(
         raise ValueError(f"unknown incident kind {kind!r}")
     detail, subject = one_line(detail, 1500), printable(subject)  # what people read: no tracebacks, no escapes
     moment = store.stamp(at or store.now())
-    sends: list[tuple[Incident, str]] = []
     with store.connect(paths) as con:
         row = con.execute(
             "select * from incidents where kind = ? and source = ? and subject = ? and resolved_at is null",
@@ -135,8 +134,7 @@ def report(
                 (number, kind, source, subject, moment, moment, detail, moment, key),
             )
             incident = _incident(con.execute("select * from incidents where id = ?", (number,)).fetchone())
-            sends.append((incident, "incident_opened"))
-            _queue(con, sends)
+            _queue(con, [(incident, "incident_opened")])
         elif row["last_key"] == key:
             return _incident(row)  # this occurrence is counted already
         else:
@@ -151,8 +149,7 @@ def report(
             )
             incident = _incident(con.execute("select * from incidents where id = ?", (row["id"],)).fetchone())
             if due:
-                sends.append((incident, "incident_updated"))
-                _queue(con, sends)
+                _queue(con, [(incident, "incident_updated")])
     deliver_pending(paths)
     return incident
 
