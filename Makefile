@@ -7,18 +7,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCALE ?= 1
-# Which warehouse `make run`/`make bench` use: duckdb (default) or trino.
+# Which warehouse `make run`/`make bench` use: duckdb (default), trino or bigquery (`make run` only).
 TARGET ?= $(or $(MEDALLION_TARGET),duckdb)
 export MEDALLION_HOME ?= $(CURDIR)/.medallion
 PROFILE := $(MEDALLION_HOME)/dbt/profiles.yml
 DBT := DBT_PROFILES_DIR=$(MEDALLION_HOME)/dbt $(BIN)/dbt
 
-.PHONY: help install browsers run test lint format bench dev docs clean trino-up trino-down forecast-demo s3-up s3-down media-demo
+.PHONY: help install browsers run test lint format bench dev docs clean trino-up trino-down forecast-demo s3-up s3-down media-demo bq-up bq-down
 
 help:
 	@echo "make run    generate the default dataset (once), land it, build everything, print the answers"
-	@echo "            (TARGET=trino: the same on Trino + Iceberg, which it starts)"
+	@echo "            (TARGET=trino: the same on Trino + Iceberg, which it starts; TARGET=bigquery: on BigQuery,"
+	@echo "            the local emulator unless MEDALLION_BQ_PROJECT names a real project)"
 	@echo "make trino-up / trino-down   start / stop the local Trino 476 + Iceberg (JDBC catalog on PostgreSQL)"
+	@echo "make bq-up / bq-down   start / stop the local BigQuery emulator; \`eval \"\$$(make -s bq-up)\"\` points medallion at it"
 	@echo "make s3-up / s3-down   start / stop a local MinIO (S3 API) on 127.0.0.1; \`eval \"\$$(make -s s3-up)\"\` points medallion at it"
 	@echo "make datasets-demo   generate and land the three example datasets (credit_risk, motor_temperature, citesum)"
 	@echo "make test   lint, then the whole test suite"
@@ -40,17 +42,23 @@ $(PROFILE): profiles.example.yml
 	mkdir -p $(@D)
 	cp $< $@
 
+# TARGET=bigquery without MEDALLION_BQ_PROJECT: the home's local BigQuery emulator (`make bq-up`).
+ifeq ($(TARGET)$(MEDALLION_BQ_PROJECT),bigquery)
+TARGET_ENV = eval "$$($(BIN)/python -m tools.bq_emulator env)" &&
+endif
+
 run: install
 	@if [ "$(TARGET)" = trino ]; then $(BIN)/medallion trino up; fi
+	@if [ -n '$(TARGET_ENV)' ]; then $(MAKE) --no-print-directory -s bq-up >/dev/null; fi
 	dataset=$$($(BIN)/python -m tools generate default-dataset) && \
-		MEDALLION_TARGET=$(TARGET) $(BIN)/medallion land tweets "$$dataset"
+		$(TARGET_ENV) MEDALLION_TARGET=$(TARGET) $(BIN)/medallion land tweets "$$dataset"
 	$(MAKE) --no-print-directory forecast-demo
 	$(MAKE) --no-print-directory media-demo
 	$(MAKE) --no-print-directory datasets-demo
-	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion build
-	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion answers
-	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion forecast
-	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion media
+	$(TARGET_ENV) MEDALLION_TARGET=$(TARGET) $(BIN)/medallion build
+	$(TARGET_ENV) MEDALLION_TARGET=$(TARGET) $(BIN)/medallion answers
+	$(TARGET_ENV) MEDALLION_TARGET=$(TARGET) $(BIN)/medallion forecast
+	$(TARGET_ENV) MEDALLION_TARGET=$(TARGET) $(BIN)/medallion media
 
 # The forecast source, from generated service responses: two pulls an
 # hour apart ending now, replayed with their fetched-at, and a data_municipios folder.
@@ -68,7 +76,7 @@ MEDIA_DEMO := $(MEDALLION_HOME)/datasets/media-demo
 media-demo: install
 	rm -rf $(MEDIA_DEMO)
 	$(BIN)/medallion generate media --out $(MEDIA_DEMO) --days 7 --end 2026-11-20
-	MEDALLION_TARGET=$(TARGET) $(BIN)/medallion land media $(MEDIA_DEMO) --from 2026-11-14 --to 2026-11-20 --quiet
+	$(TARGET_ENV) MEDALLION_TARGET=$(TARGET) $(BIN)/medallion land media $(MEDIA_DEMO) --from 2026-11-14 --to 2026-11-20 --quiet
 
 # The three example datasets (onboarded in datasets/ and models/staging/datasets/), generated and landed.
 DATASETS_DEMO := $(MEDALLION_HOME)/datasets/datasets-demo
@@ -96,6 +104,15 @@ s3-up: install
 
 s3-down: install
 	@$(BIN)/python -m tools.minio_server down
+
+# The BigQuery emulator (PyPI bqemulator, in a venv of its own under $(MEDALLION_CACHE), installed once) on
+# 127.0.0.1:$${MEDALLION_BQ_EMULATOR_PORT:-9050}, tables under $(MEDALLION_HOME)/bigquery. Prints `export ...` lines only:
+# `eval "$$(make -s bq-up)"` points medallion and dbt at it (MEDALLION_TARGET=bigquery).
+bq-up: install
+	@$(BIN)/python -m tools.bq_emulator up
+
+bq-down: install
+	@$(BIN)/python -m tools.bq_emulator down
 
 lint: install $(PROFILE)
 	$(BIN)/ruff check orchestration tools tests

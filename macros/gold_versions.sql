@@ -60,7 +60,7 @@
             version_id <> '{{ gold_version_id() }}'
             and version_id not in (
                 {%- for relation in holders %}
-                select version_id from {{ relation }}{% if not loop.last %} union{% endif %}
+                select version_id from {{ relation }}{% if not loop.last %} union all{% endif %}
                 {%- endfor %}
             )
     {%- else -%}

@@ -148,6 +148,7 @@ SETTINGS: tuple[Setting, ...] = (
         "MEDALLION_BQ_METHOD", "oauth", "dbt's BigQuery auth method (`oauth`, `service-account`, ...).", "dbt profile"
     ),
     Setting("MEDALLION_BQ_TOKEN", "", "Token for `oauth-secrets` (the emulator's dummy token).", "dbt profile"),
+    Setting("MEDALLION_BQ_EMULATOR_PORT", "9050", "The local BigQuery emulator's REST port (gRPC next).", "make bq-up"),
     Setting(
         "DBT_PROFILES_DIR",
         "$MEDALLION_HOME/dbt",

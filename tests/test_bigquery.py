@@ -1,28 +1,39 @@
-"""The BigQuery target, as far as an offline machine allows.
+"""The BigQuery target, on a local emulator (PyPI `bqemulator`, see tools/bq_emulator.py).
 
-Against a local emulator (PyPI `bqemulator`, see orchestration/bq_emulator.py):
-the loader's load jobs, dbt's seed and source tests, and a compile of every
-model, test and snapshot whose SQL must then parse as GoogleSQL (sqlglot).
-Without a project or credentials the target fails with a message, not a trace.
+The whole pipeline through `medallion`, gates included: dirty tweets (duplicates,
+re-deliveries, malformed lines, offsets, emoji sequences), two forecast pulls and
+a week of media drops land, build, pass their gates and give the plain-Python
+answers and DuckDB's gold (one home holds both warehouses, so both read the very
+same landings); a second build merges incrementally; a bad delivery stops at its
+gate. Also: the loader's load jobs, `dbt seed`, a compile of every model whose SQL
+must parse as GoogleSQL (sqlglot), `make bq-up`'s exports, and clear messages
+without a project or credentials. Each home uses a project of its own on the
+emulator, so nothing one test writes is seen by another.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlglot
-from conftest import free_port
+from conftest import free_port, gate_result
 from sqlglot.errors import ErrorLevel
 
 from orchestration.settings import PROJECT_DIR, Paths
+from tools import reference
 from tools.bq_emulator import Emulator
+from tools.generate import Options
 
 pytestmark = pytest.mark.integration
 
@@ -148,3 +159,221 @@ def test_bigquery_without_credentials_says_how_to_get_them(tmp_path: Path, monke
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing-key.json"))
     with pytest.raises(BigQueryConfigError, match="GOOGLE_APPLICATION_CREDENTIALS"):
         client()
+
+
+class Home:
+    """A medallion home on the emulator, in a BigQuery project of its own; `run` targets BigQuery unless
+    told `target="duckdb"` (the same home's DuckDB warehouse)."""
+
+    def __init__(self, home: Path, emulator: Emulator, project: str):
+        self.home = home
+        home.mkdir(parents=True, exist_ok=True)
+        self.env = {
+            **os.environ,
+            **emulator.env(),
+            "MEDALLION_BQ_PROJECT": project,
+            "MEDALLION_HOME": str(home),
+            "MEDALLION_MAX_REJECT_RATE": "0.05",
+            "MEDALLION_FORECAST_RECORDS": "100,100000",
+        }
+
+    def run(self, *args: str, target: str = "bigquery") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "orchestration.cli", *args],
+            env={**self.env, "MEDALLION_TARGET": target},
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
+
+    def ok(self, *args: str, target: str = "bigquery") -> str:
+        result = self.run(*args, target=target)
+        assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-3000:]}"
+        return result.stdout
+
+    def answers(self, target: str = "bigquery") -> dict[str, Any]:
+        return json.loads(self.ok("answers", "--json", target=target))
+
+    def bigquery(self, sql: str) -> list[tuple]:
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud import bigquery
+
+        bq = bigquery.Client(
+            project=self.env["MEDALLION_BQ_PROJECT"],
+            credentials=AnonymousCredentials(),
+            client_options={"api_endpoint": self.env["MEDALLION_BQ_API_ENDPOINT"]},
+        )
+        return [tuple(row.values()) for row in bq.query(sql).result()]
+
+    def duckdb(self, sql: str) -> list[tuple]:
+        import duckdb
+
+        con = duckdb.connect(str(self.home / "warehouse.duckdb"), read_only=True)
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+
+
+def same_rows(rows: list[tuple]) -> list[tuple]:
+    """Rows as both engines give them, sorted: floats to 9 digits (BigQuery sums in another order)."""
+    return sorted(tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in rows)
+
+
+@pytest.fixture(scope="module")
+def tweets_home(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory, real_sample: Path) -> dict[str, Any]:
+    from test_pipeline import dirty_deliveries
+
+    root = tmp_path_factory.mktemp("bq-tweets")
+    (root / "data").mkdir()
+    files = dirty_deliveries(
+        root / "data",
+        real_sample,
+        Options(rows=2500, seed=31, duplicate_share=0.05, malformed_share=0.02, offset_share=0.3),
+        Options(rows=1000, seed=32, malformed_share=0.01),
+    )
+    return {"home": Home(root / "home", emulator, "medallion-tweets"), **files}
+
+
+def test_tweets_build_on_bigquery_with_gates_and_give_the_python_answers(tweets_home: dict[str, Any]) -> None:
+    home, world = tweets_home["home"], tweets_home
+    home.ok("land", "tweets", str(world["a"]), str(world["b"]), str(world["edge"]), "--quiet")
+    build = home.ok("build")
+    assert "build succeeded" in build
+    for suite in ("bronze.tweets_lines", "silver.int_tweets__tweets", "gold.tweets_top_emojis"):
+        assert gate_result(build, suite).startswith("passed"), suite
+    assert gate_result(build, "silver.stg_tweets__lines").startswith("passed: 3 deliveries judged: 3 admitted")
+    expected = reference.answers([world["a"], world["b_plain"], world["edge"]])
+    assert home.answers() == expected
+    home.ok("build", target="duckdb")
+    assert home.answers("duckdb") == expected
+    # Silver as DuckDB has it: every tweet, and every emoji at its position.
+    sql = "select tweet_id, emoji, emoji_position from silver.int_tweets__emojis"
+    assert same_rows(home.bigquery(sql)) == same_rows(home.duckdb(sql))
+    # The run is recorded in ops.* on BigQuery too.
+    assert home.bigquery("select count(*) from ops.build_runs where status = 'succeeded'")[0][0] >= 1
+
+
+def test_a_second_build_merges_redeliveries_and_keeps_author_history(tweets_home: dict[str, Any]) -> None:
+    home, world = tweets_home["home"], tweets_home
+    home.ok("land", "tweets", str(world["c"]), str(world["sample"]), "--quiet")
+    assert "build succeeded" in home.ok("build")
+    files = [world["a"], world["b_plain"], world["edge"], world["c_plain"], world["sample"]]
+    expected = reference.answers(files)
+    assert home.answers() == expected
+    assert "redelivered_user" in {row["username"] for row in expected["q3"]}
+    home.ok("build", target="duckdb")
+    latest = reference.latest_tweets(files)
+    rows = home.bigquery("select tweet_id, content, cast(tweet_date as string) from silver.int_tweets__tweets")
+    assert {r[0]: (r[1], r[2]) for r in rows} == {i: (t["content"], t["_date"]) for i, t in latest.items()}
+    sql = "select count(*), count(dbt_valid_to), count(distinct user_id) from silver.snap_tweets__authors"
+    assert home.bigquery(sql) == home.duckdb(sql) and home.bigquery(sql)[0][1] > 0
+    versions = json.loads(home.ok("versions", "--json"))
+    assert len(versions) == 2 and versions[0]["current"]
+    assert home.ok("answers", "--json", "--version", versions[1]["version_id"])
+
+
+def test_a_bad_delivery_stops_at_its_gate_on_bigquery(tweets_home: dict[str, Any], tmp_path: Path) -> None:
+    home = tweets_home["home"]
+    before = home.answers()
+    tweets = home.bigquery("select count(*), sum(mod(tweet_id, 1000003)) from silver.int_tweets__tweets")
+    bad = tmp_path / "garbage.jsonl"
+    bad.write_text("".join(f"not json {i}\n" for i in range(200)))
+    home.ok("land", "tweets", str(bad), "--quiet")
+    build = home.ok("build")
+    assert "WARNING  silver.stg_tweets__lines: 1 delivery judged: 0 admitted, 1 quarantined" in build
+    assert "(garbage.jsonl): expect_column_values_to_be_between(reject_share): reject_share = 1." in build
+    assert home.bigquery("select count(*), sum(mod(tweet_id, 1000003)) from silver.int_tweets__tweets") == tweets
+    assert home.answers() == before
+    assert home.bigquery("select state from platform.deliveries where delivery_name = 'garbage.jsonl'") == [
+        ("quarantined",)
+    ]
+
+
+def test_two_forecast_pulls_give_duckdbs_gold_on_bigquery(emulator: Emulator, tmp_path: Path) -> None:
+    from tools import forecast_generate as forecast
+    from tools import forecast_reference
+
+    home = Home(tmp_path / "home", emulator, "medallion-forecast")
+    places = forecast.municipalities(48, seed=8)
+    now = datetime(2026, 11, 22, 15, 20, tzinfo=UTC)
+    pulls = []
+    for n, fetched_at in enumerate((now - timedelta(hours=1), now)):
+        pull = tmp_path / f"pull-{n}.json.gz"
+        pull.write_bytes(forecast.payload(forecast.records(places[: 48 - 8 * n], fetched_at, 6, seed=n)))
+        home.ok("land", "forecast", str(pull), "--fetched-at", fetched_at.isoformat())
+        pulls.append((fetched_at, pull))
+    folders = tmp_path / "data_municipios"
+    forecast.write_municipios(folders, places[:40], datetime(2026, 11, 21), seed=9)
+    home.ok("land", "municipios", str(folders))
+    build = home.ok("build", "--source", "forecast")
+    assert gate_result(build, "gold.forecast_municipality_2h").startswith("passed")
+    home.ok("build", "--source", "forecast", target="duckdb")
+    sql = "select * from gold.forecast_municipality_enriched"
+    on_bigquery = same_rows(home.bigquery(sql))
+    assert len(on_bigquery) == 48 and on_bigquery == same_rows(home.duckdb(sql))
+    expected = forecast_reference.gold(pulls, [("20261121", folders / "20261121" / "data.csv")])
+    assert {k: v["hours_used"] for k, v in expected.items()} == {(r[0], r[1]): r[4] for r in on_bigquery}
+
+
+def test_a_delivered_column_bigquery_cannot_name_is_refused_with_its_name(emulator: Emulator, tmp_path: Path) -> None:
+    from tools import forecast_generate as forecast
+
+    home = Home(tmp_path / "home", emulator, "medallion-columns")
+    folders = tmp_path / "data_municipios"
+    data = forecast.write_municipios(folders, forecast.municipalities(5, seed=3), datetime(2026, 11, 21), seed=4)
+    header, *rows = data.read_text(encoding="utf-8").splitlines()
+    data.write_text("\n".join([header + ',"Pob 2020, {{ 7*7 }}"', *(r + ",x" for r in rows)]) + "\n")
+    home.ok("land", "municipios", str(folders))
+    build = home.run("build", "--source", "forecast")
+    assert build.returncode == 1
+    assert "data.csv: column 'Pob 2020, {{ 7*7 }}' cannot be a BigQuery column: it holds * , { }" in build.stdout
+    assert "Traceback" not in build.stdout
+
+
+def test_a_week_of_media_drops_gives_duckdbs_gold_on_bigquery(emulator: Emulator, tmp_path: Path) -> None:
+    from tools import media_reference
+
+    home = Home(tmp_path / "home", emulator, "medallion-media")
+    drops = tmp_path / "drops"
+    home.ok("generate", "media", "--out", str(drops), "--days", "3", "--end", "2026-11-20")
+    home.ok("land", "media", str(drops), "--from", "2026-11-18", "--to", "2026-11-20", "--quiet")
+    build = home.ok("build", "--source", "media")
+    assert gate_result(build, "gold.media_daily").startswith("passed")
+    home.ok("build", "--source", "media", target="duckdb")
+    media = "select publish_date, outlet, articles from gold.media_daily"
+    assert same_rows(home.bigquery(media)) == same_rows(home.duckdb(media))
+    assert [(str(d), o, n) for d, o, n in same_rows(home.bigquery(media))] == media_reference.media_daily(drops)
+    comments = "select comment_date, aweme_id, comments, commenters, likes from gold.tiktok_comments_daily"
+    assert same_rows(home.bigquery(comments)) == same_rows(home.duckdb(comments))
+
+
+def test_bq_up_prints_only_exports_and_bq_down_stops_it(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "MEDALLION_HOME": str(tmp_path), "MEDALLION_BQ_EMULATOR_PORT": str(port)}
+    for name in [n for n in env if n.startswith("MEDALLION_BQ_") and n != "MEDALLION_BQ_EMULATOR_PORT"]:
+        del env[name]
+    up = subprocess.run(
+        ["make", "-s", "--no-print-directory", "bq-up"], env=env, cwd=PROJECT_DIR, capture_output=True, text=True
+    )
+    try:
+        assert up.returncode == 0, up.stderr
+        lines = up.stdout.strip().splitlines()
+        assert lines and all(line.startswith("export ") for line in lines), up.stdout
+        exported = dict(line.removeprefix("export ").split("=", 1) for line in lines)
+        assert exported["MEDALLION_TARGET"] == "bigquery"
+        assert exported["MEDALLION_BQ_API_ENDPOINT"] == f"http://127.0.0.1:{port}"
+        status = subprocess.run(
+            [sys.executable, "-m", "orchestration.cli", "status"],
+            env={**env, **exported},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert "Traceback" not in status.stderr, status.stderr
+        assert (tmp_path / "bigquery" / "data").is_dir()
+    finally:
+        down = subprocess.run(["make", "-s", "bq-down"], env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
+    assert down.returncode == 0, down.stderr
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0, "the emulator still answers after bq-down"

@@ -1,4 +1,4 @@
-"""A local BigQuery emulator (PyPI `bqemulator`) for checking the BigQuery target offline.
+"""A local BigQuery emulator (PyPI `bqemulator`): `make bq-up` / `make bq-down`, and the tests.
 
 bqemulator speaks BigQuery's REST API and runs GoogleSQL on DuckDB through
 SQLGlot. It needs DuckDB 1.5 and DuckDB's spatial extension, so it lives in a
@@ -6,12 +6,23 @@ venv of its own under $MEDALLION_CACHE, installed from requirements-bqemulator.l
 the extension comes from PyPI's `duckdb-extension-spatial` and is placed where
 DuckDB looks for it (the emulator's HOME), because DuckDB's extension server is
 not reachable here.
+
+`up` starts one for the home, bound to 127.0.0.1, its tables kept under
+`$MEDALLION_HOME/bigquery` (so they survive a restart), and prints only the
+`export` lines that point medallion and dbt at it:
+
+    eval "$(make -s bq-up)"
+    medallion land tweets FILE && medallion build
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -19,10 +30,13 @@ import urllib.request
 from pathlib import Path
 
 from orchestration.settings import PROJECT_DIR
+from orchestration.settings import paths as home_paths
 from orchestration.warehouse.trino_stack import cache_dir
 
 LOCK = PROJECT_DIR / "requirements-bqemulator.lock"
 DUCKDB_VERSION = "v1.5.5"
+DEFAULT_PORT = 9050
+PROJECT = "medallion-local"
 
 
 class EmulatorError(RuntimeError):
@@ -59,10 +73,13 @@ def install() -> Path:
 
 
 class Emulator:
-    def __init__(self, port: int, grpc_port: int, project: str = "medallion-local"):
+    """One bqemulator process: `folder` keeps its tables (None: in memory, gone when it stops) and its log."""
+
+    def __init__(self, port: int, grpc_port: int, project: str = PROJECT, folder: Path | None = None):
         self.port = port
         self.grpc_port = grpc_port
         self.project = project
+        self.folder = folder
         self.process: subprocess.Popen[bytes] | None = None
         self.log: Path | None = None
 
@@ -70,26 +87,60 @@ class Emulator:
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def pid_file(self) -> Path | None:
+        return self.folder / "bqemulator.pid" if self.folder else None
+
     def env(self) -> dict[str, str]:
         """What the project needs to target this emulator."""
         return {
+            "MEDALLION_TARGET": "bigquery",
             "MEDALLION_BQ_PROJECT": self.project,
             "MEDALLION_BQ_API_ENDPOINT": self.endpoint,
             "MEDALLION_BQ_METHOD": "oauth-secrets",
             "MEDALLION_BQ_TOKEN": "emulator",
         }
 
+    def _ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.endpoint}/bigquery/v2/projects/{self.project}/datasets", timeout=2):
+                return True
+        except OSError:
+            return False
+
+    def _alive(self) -> int | None:
+        if self.pid_file is None:
+            return None
+        try:
+            pid = int(self.pid_file.read_text())
+            os.kill(pid, 0)
+        except (OSError, ValueError):
+            return None
+        return pid
+
     def start(self, workdir: Path, timeout: float = 120) -> None:
+        """Start it, logging to `workdir`, and wait until it answers (EmulatorError if it does not)."""
         root = install()
-        self.log = workdir / "bqemulator.log"
         workdir.mkdir(parents=True, exist_ok=True)
+        self.log = workdir / "bqemulator.log"
+        for port in (self.port, self.grpc_port):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    raise EmulatorError(f"port {port} is taken by another program (set MEDALLION_BQ_EMULATOR_PORT)")
+        storage = ["--persistent", "--data-dir", str(self.folder / "data")] if self.folder else ["--ephemeral"]
+        if self.folder:
+            (self.folder / "data").mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [
                 str(root / "venv" / "bin" / "bqemulator"),
                 "start",
-                "--ephemeral",
+                *storage,
+                "--rest-host",
+                "127.0.0.1",
                 "--rest-port",
                 str(self.port),
+                "--grpc-host",
+                "127.0.0.1",
                 "--grpc-port",
                 str(self.grpc_port),
                 "--project",
@@ -98,26 +149,75 @@ class Emulator:
                 "warning",
             ],
             env={**os.environ, "HOME": str(root / "home")},
-            stdout=self.log.open("wb"),
+            stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
+        if self.pid_file is not None:
+            self.pid_file.write_text(str(self.process.pid))
         deadline = time.monotonic() + timeout
-        url = f"{self.endpoint}/bigquery/v2/projects/{self.project}/datasets"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise EmulatorError(f"bqemulator exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.5)
+            if self._ready():
+                return
+            time.sleep(0.5)
         self.stop()
         raise EmulatorError(f"bqemulator did not answer within {timeout:.0f} s:\n{self.log.read_text()[-3000:]}")
 
+    def up(self) -> None:
+        """Start the home's emulator unless it is already answering."""
+        if self._alive() and self._ready():
+            return
+        assert self.folder is not None
+        self.start(self.folder)
+
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        pid = self.process.pid if self.process and self.process.poll() is None else self._alive()
+        if pid is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGTERM)
+            for _ in range(100):
+                try:
+                    os.kill(pid, 0)
+                except OSError:
+                    break
+                if self.process and self.process.poll() is not None:
+                    break
+                time.sleep(0.1)
+            else:
+                with contextlib.suppress(OSError):
+                    os.killpg(pid, signal.SIGKILL)
+        if self.pid_file is not None:
+            self.pid_file.unlink(missing_ok=True)
+
+
+def local(port: int | None = None) -> Emulator:
+    """The home's emulator: REST on MEDALLION_BQ_EMULATOR_PORT (default 9050), gRPC on the next port."""
+    chosen = port or int(os.environ.get("MEDALLION_BQ_EMULATOR_PORT") or DEFAULT_PORT)
+    return Emulator(chosen, chosen + 1, folder=home_paths().home / "bigquery")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("action", choices=["up", "down", "env"])
+    args = parser.parse_args()
+    emulator = local()
+    try:
+        if args.action == "up":
+            emulator.up()
+            print(f"# BigQuery emulator at {emulator.endpoint}, tables in {emulator.folder}", file=sys.stderr)
+        if args.action == "down":
+            emulator.stop()
+            print("# BigQuery emulator stopped", file=sys.stderr)
+            return 0
+    except EmulatorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for name, value in emulator.env().items():
+        print(f"export {name}={value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -100,10 +100,33 @@
     )
 {%- endmacro %}
 
+{#- BigQuery: an ARRAY subquery over JSON_QUERY_ARRAY, in the array's order. A
+    stored array cannot hold NULL (GoogleSQL reference, "Array type": "BigQuery raises
+    an error if a query result has ARRAYs which contain NULL elements"), so an object
+    without `field` gives no element here, where DuckDB and Trino keep a null (which
+    silver drops when it explodes the array; positions after it differ by one).
+    The guards are on the input, not around the call: JSON_QUERY_ARRAY gives NULL for
+    a value that is not an array (reference, JSON functions), but the bqemulator
+    evaluates the subquery for every row whatever a surrounding CASE says, and raises
+    on text that is not JSON or on a JSON null where BigQuery gives NULL. -#}
 {% macro bigquery__json_string_array(text, path, field) -%}
+    {{ bigquery_json_array_strings(text, path, '$.' ~ field) }}
+{%- endmacro %}
+
+{#- BigQuery: `text` when it is valid JSON text, else NULL: what every JSON function below is given. -#}
+{% macro bigquery_json_text(text) -%}
+    if(safe.parse_json({{ text }}) is not null, {{ text }}, null)
+{%- endmacro %}
+
+{#- BigQuery: the strings at `item_path` of the elements of the array at `path`, in order, without
+    NULLs; NULL when `path` holds no array (an ARRAY subquery gives an empty array, never NULL). -#}
+{% macro bigquery_json_array_strings(text, path, item_path) -%}
+    {%- set array_text = "if(starts_with(ltrim(coalesce(json_query(" ~ bigquery_json_text(text) ~ ", '$." ~ path ~ "'), '')), '['), " ~ text ~ ", null)" -%}
     array(
-        select json_value(item, '$.{{ field }}')
-        from unnest(json_query_array({{ text }}, '$.{{ path }}')) as item
+        select json_value(item, '{{ item_path }}')
+        from unnest(json_query_array({{ array_text }}, '$.{{ path }}')) as item with offset as item_offset
+        where json_value(item, '{{ item_path }}') is not null
+        order by item_offset
     )
 {%- endmacro %}
 
@@ -140,6 +163,11 @@
     coalesce(json_format(json_extract({{ text }}, '$.{{ path }}')) like '"%', false)
 {%- endmacro %}
 
+{#- BigQuery: JSON_QUERY on JSON text gives the value's JSON text, a string's in quotes. -#}
+{% macro bigquery__json_is_string(text, path) -%}
+    coalesce(starts_with(json_query({{ bigquery_json_text(text) }}, '$.{{ path }}'), '"'), false)
+{%- endmacro %}
+
 
 {#- True when `path` is absent or holds JSON null. -#}
 {% macro json_is_absent(text, path) -%}
@@ -154,6 +182,10 @@
     (coalesce(json_format(json_extract({{ text }}, '$.{{ path }}')), 'null') = 'null')
 {%- endmacro %}
 
+{% macro bigquery__json_is_absent(text, path) -%}
+    (coalesce(json_query({{ bigquery_json_text(text) }}, '$.{{ path }}'), 'null') = 'null')
+{%- endmacro %}
+
 
 {#- The array of strings at `path` (null when it is not an array). -#}
 {% macro json_string_list(text, path) -%}
@@ -166,4 +198,14 @@
 
 {% macro trino__json_string_list(text, path) -%}
     try_cast(json_extract({{ text }}, '$.{{ path }}') as array(varchar))
+{%- endmacro %}
+
+{#- BigQuery: every scalar of the array as text; a stored array cannot hold NULL, so JSON nulls and
+    nested values are left out (DuckDB keeps them as NULL or JSON text, Trino gives NULL for the whole
+    array). -#}
+{% macro bigquery__json_string_list(text, path) -%}
+    case
+        when starts_with(ltrim(coalesce(json_query({{ bigquery_json_text(text) }}, '$.{{ path }}'), '')), '[')
+            then {{ bigquery_json_array_strings(text, path, '$') }}
+    end
 {%- endmacro %}

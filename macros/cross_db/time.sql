@@ -12,8 +12,12 @@
     cast(try(from_iso8601_timestamp({{ text }})) at time zone 'UTC' as timestamp(6))
 {%- endmacro %}
 
+{#- BigQuery: SAFE_CAST to TIMESTAMP reads the canonical form with `T` and an
+    offset (`+05:30`, `Z`) and gives NULL for anything else (GoogleSQL reference,
+    "Conversion rules", string to TIMESTAMP). Not PARSE_TIMESTAMP with `%Ez`, which
+    the bqemulator raises on even for valid input. -#}
 {% macro bigquery__iso_timestamp_to_utc(text) -%}
-    datetime(safe.parse_timestamp('%Y-%m-%dT%H:%M:%E*S%Ez', {{ text }}), 'UTC')
+    datetime(safe_cast({{ text }} as timestamp), 'UTC')
 {%- endmacro %}
 
 
@@ -122,6 +126,11 @@
     end
 {%- endmacro %}
 
+{#- BigQuery's cast reads a space or a `T` (and years up to 9999 only). -#}
+{% macro bigquery__iso_offset_timestamp_to_utc(text, pattern) -%}
+    {{ iso_timestamp_to_utc("if(regexp_contains(" ~ text ~ ", r'^" ~ pattern ~ "$'), " ~ text ~ ", null)") }}
+{%- endmacro %}
+
 
 {#- Epoch seconds (a count, at most the year 3000) as a UTC timestamp. -#}
 {% macro epoch_to_utc(seconds) -%}
@@ -134,4 +143,25 @@
 
 {% macro trino__epoch_to_utc(seconds) -%}
     case when {{ seconds }} <= 32503680000 then cast(from_unixtime({{ seconds }}) as timestamp(6)) end
+{%- endmacro %}
+
+{% macro bigquery__epoch_to_utc(seconds) -%}
+    datetime(timestamp_seconds(if({{ seconds }} <= 32503680000, {{ seconds }}, null)), 'UTC')
+{%- endmacro %}
+
+
+{#- A timestamp without time zone (a local wall-clock time) truncated to its hour, of the same type.
+    On BigQuery dbt's date_trunc casts to TIMESTAMP (dbt-bigquery's `bigquery__date_trunc`), which
+    BigQuery will not compare with a DATETIME; DATETIME_TRUNC keeps the type (GoogleSQL reference,
+    "Datetime functions"). -#}
+{% macro local_hour(timestamp) -%}
+    {{ return(adapter.dispatch('local_hour', 'medallion')(timestamp)) }}
+{%- endmacro %}
+
+{% macro default__local_hour(timestamp) -%}
+    {{ dbt.date_trunc('hour', timestamp) }}
+{%- endmacro %}
+
+{% macro bigquery__local_hour(timestamp) -%}
+    datetime_trunc({{ timestamp }}, hour)
 {%- endmacro %}

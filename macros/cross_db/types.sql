@@ -74,3 +74,7 @@
 {% macro trino__to_count(text) -%}
     case when regexp_like({{ text }}, '^[0-9]{1,15}$') then cast({{ text }} as bigint) end
 {%- endmacro %}
+
+{% macro bigquery__to_count(text) -%}
+    safe_cast(if(regexp_contains({{ text }}, r'^[0-9]{1,15}$'), {{ text }}, null) as int64)
+{%- endmacro %}

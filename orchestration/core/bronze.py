@@ -55,7 +55,10 @@ def load(
     for entry in pending:
         folder = table.partition_folder(paths, seq(entry))
         rows = write_partition(folder, lambda tmp, entry=entry: write(entry, tmp))
-        arrived = warehouse.append_parts(table, seq(entry), folder)
+        try:
+            arrived = warehouse.append_parts(table, seq(entry), folder)
+        except BronzeLoadError as exc:  # the target refused what the landing holds: say which landing
+            raise BronzeLoadError(f"{name(entry)}: {exc}") from None
         if arrived != rows:
             raise BronzeLoadError(
                 f"{name(entry)}: {rows} rows were written to {folder} but {arrived} reached "

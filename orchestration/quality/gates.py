@@ -145,31 +145,20 @@ def parameters(paths: Paths | None = None) -> dict[str, Any]:
     }
 
 
-def _watermarks(engine: Any) -> dict[str, int]:
-    """Where silver stands, so a bronze suite sees only what silver has not taken in yet."""
-    import sqlalchemy as sa
-
+def _watermarks(engine: Any, warehouse: Any, batch_query: str) -> dict[str, int]:
+    """Where silver stands, so a bronze suite sees only what silver has not taken in yet (0 before silver's
+    first build, while the table is missing)."""
     marks = {
         "tweets_silver_watermark": ("stg_tweets__lines", "ingestion_seq"),
         "forecast_silver_watermark": ("stg_forecast__records", "pull_seq"),
         "media_silver_watermark": ("stg_media__articles", "ingestion_seq"),
         "tiktokcomment_silver_watermark": ("stg_media__comments", "ingestion_seq"),
     }
-    values = {}
+    needed = {name: mark for name, mark in marks.items() if f"{{{name}}}" in batch_query}
     with engine.connect() as connection:
-        for name, (table, column) in marks.items():
-            exists = connection.execute(
-                sa.text(
-                    "select count(*) from information_schema.tables"
-                    f" where table_schema = 'silver' and table_name = '{table}'"
-                )
-            ).scalar_one()
-            values[name] = int(
-                connection.execute(sa.text(f"select coalesce(max({column}), 0) from silver.{table}")).scalar_one()
-                if exists
-                else 0
-            )
-    return values
+        return {
+            name: warehouse.max_or_zero(connection, "silver", table, column) for name, (table, column) in needed.items()
+        }
 
 
 def _observed(result: Any) -> str:
@@ -307,7 +296,11 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str, docs: bool = Tru
     context = _context(paths)
     datasource = _datasource(context, warehouse.sqlalchemy_url())
     try:
-        watermarks = _watermarks(datasource.get_engine()) if "_watermark}" in (suite_file.batch_query or "") else {}
+        watermarks = (
+            _watermarks(datasource.get_engine(), warehouse, suite_file.batch_query)
+            if "_watermark}" in (suite_file.batch_query or "")
+            else {}
+        )
         query = (
             suite_file.batch_query.format(**watermarks)
             if suite_file.batch_query
@@ -318,12 +311,9 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str, docs: bool = Tru
         # dialect, on DuckDB) fetching every row, 2 s for a silver table; a table's columns it reads from a
         # `limit 1`. And on Trino GE 1.x cannot list a query asset's columns at all (its fallback looks a table
         # name up in the query text).
-        import sqlalchemy as sa
-
         view = suite_file.name.replace(".", "__")
         with datasource.get_engine().begin() as connection:
-            connection.execute(sa.text(f"create schema if not exists {QUALITY_SCHEMA}"))
-            connection.execute(sa.text(f"create or replace view {QUALITY_SCHEMA}.{view} as {query}"))
+            warehouse.gate_view(connection, QUALITY_SCHEMA, view, query)
         definition = _validation_definition(context, datasource, suite_file, view)
         # A passing suite is judged from GE's bundled aggregate queries alone (a handful per table); SUMMARY
         # adds one query per expectation for its unexpected examples (2/3 of a 105-expectation gate's time on
@@ -333,7 +323,7 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str, docs: bool = Tru
         if suite_file.per_delivery:
             key = suite_file.per_delivery["key"]
             result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [key]}
-            batch_keys = _batch_keys(datasource.get_engine(), query, key)
+            batch_keys = _batch_keys(datasource.get_engine(), warehouse.gate_sql(query), key)
         validation_run = RunIdentifier(run_name=f"{run_id}:{suite_file.name}", run_time=datetime.now(UTC))
         outcome = definition.run(
             expectation_parameters=parameters(paths), run_id=validation_run, result_format=result_format

@@ -74,9 +74,45 @@ class Warehouse(Protocol):
 
     def location(self) -> str: ...
 
+    def gate_sql(self, sql: str) -> str:
+        """A gate's batch query (written in the SQL DuckDB and Trino share) in this target's dialect."""
+
+    def gate_view(self, connection: Any, schema: str, view: str, sql: str) -> None:
+        """Create or replace the view `schema.view` a gate's suite reads, on the gate's SQLAlchemy connection."""
+
+    def max_or_zero(self, connection: Any, schema: str, table: str, column: str) -> int:
+        """max(`column`) of `schema.table` read on a gate's SQLAlchemy connection; 0 while the table is
+        empty or does not exist."""
+
     def release(self) -> None:
         """After a dbt step or a gate run in this process: close what dbt's adapter or the gate's engines
         keep open between uses, so the next one can connect its own way."""
+
+
+class SharedSqlGates:
+    """Gates on a target that runs their batch queries as written (DuckDB, Trino)."""
+
+    def gate_sql(self, sql: str) -> str:
+        return sql
+
+    def gate_view(self, connection: Any, schema: str, view: str, sql: str) -> None:
+        import sqlalchemy as sa
+
+        connection.execute(sa.text(f"create schema if not exists {schema}"))
+        connection.execute(sa.text(f"create or replace view {schema}.{view} as {sql}"))
+
+    def max_or_zero(self, connection: Any, schema: str, table: str, column: str) -> int:
+        import sqlalchemy as sa
+
+        exists = connection.execute(
+            sa.text(
+                "select count(*) from information_schema.tables where table_schema = :schema and table_name = :table"
+            ),
+            {"schema": schema, "table": table},
+        ).scalar_one()
+        if not exists:
+            return 0
+        return int(connection.execute(sa.text(f"select coalesce(max({column}), 0) from {schema}.{table}")).scalar_one())
 
 
 class ServerWarehouse:
@@ -101,7 +137,10 @@ class ServerWarehouse:
 
 
 def fetchall(con: Any, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-    """Run one query on a DB-API connection (DuckDB or Trino; both use `?` parameters)."""
+    """Run one query on a DB-API connection, `?` marking each bound value (DuckDB's and Trino's style; for
+    BigQuery's DB-API, which takes `%s` and `%` as `%%`, translated here)."""
+    if params and type(con).__module__.startswith("google.cloud.bigquery"):
+        sql = sql.replace("%", "%%").replace("?", "%s")
     cur = con.cursor()
     try:
         cur.execute(sql, list(params)) if params else cur.execute(sql)

@@ -16,11 +16,20 @@ Configuration, all from the environment (see the README's settings table):
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from orchestration.settings import Paths, load
-from orchestration.warehouse.base import BronzeTable, Columns, ServerWarehouse, Tables, WarehouseUnavailable
+from orchestration.warehouse.base import (
+    BronzeLoadError,
+    BronzeTable,
+    Columns,
+    ServerWarehouse,
+    Tables,
+    WarehouseUnavailable,
+    parquet_schema,
+)
 
 TYPES = {
     "varchar": "STRING",
@@ -91,7 +100,8 @@ class BigQueryWarehouse(ServerWarehouse):
     def connect(self, read_only: bool = True) -> Any:
         from google.cloud.bigquery import dbapi
 
-        return dbapi.connect(client=self._client())
+        # The Storage Read API pays off for large results; ours are a few rows (answers, registries).
+        return dbapi.connect(client=self._client(), prefer_bqstorage_client=False)
 
     def _dataset(self, bq: Any, name: str) -> None:
         from google.cloud import bigquery
@@ -102,24 +112,40 @@ class BigQueryWarehouse(ServerWarehouse):
 
     # --- bronze ---------------------------------------------------------------
 
-    def _bronze(self, bq: Any, table: BronzeTable) -> Any:
+    def _bronze(self, bq: Any, table: BronzeTable, extra: Sequence[Any] = ()) -> Any:
+        """The bronze table, made with its declared columns and `extra`; an existing one lacking some of `extra`
+        gains them by a table update before the load. (The load job's ALLOW_FIELD_ADDITION would add them on
+        BigQuery; the bqemulator adds columns neither that way nor by an update, so a table made here takes
+        the first landing's columns from the start.)"""
         from google.cloud import bigquery
 
         self._dataset(bq, "bronze")
-        return bq.create_table(
-            bigquery.Table(f"{bq.project}.{table.relation}", schema=_schema(table.columns)), exists_ok=True
+        target = bq.create_table(
+            bigquery.Table(f"{bq.project}.{table.relation}", schema=[*_schema(table.columns), *extra]),
+            exists_ok=True,
         )
+        have = {field.name.lower() for field in target.schema}
+        missing = [field for field in extra if field.name.lower() not in have]
+        if missing:
+            target.schema = [*target.schema, *missing]
+            target = bq.update_table(target, ["schema"])
+        return target
 
     def bronze_partitions(self, table: BronzeTable) -> set[int]:
+        from google.api_core.exceptions import NotFound
+
         bq = self._client()
-        target = self._bronze(bq, table)
+        try:  # not made here: the first landing's load makes it, with that landing's columns
+            target = bq.get_table(f"{bq.project}.{table.relation}")
+        except NotFound:
+            return set()
         return {row[0] for row in bq.query(f"select distinct {table.partition} from `{target}`").result()}
 
     def append_parts(self, table: BronzeTable, seq: int, folder: Path) -> int:
         from google.cloud import bigquery
 
         bq = self._client()
-        target = self._bronze(bq, table)
+        target = self._bronze(bq, table, self._new_columns(table, folder))
         # A landing half-loaded by an interrupted run is loaded again from scratch.
         self._run(bq, f"delete from `{target}` where {table.partition} = @seq", seq)
         config = bigquery.LoadJobConfig(
@@ -137,6 +163,23 @@ class BigQueryWarehouse(ServerWarehouse):
                     bq.load_table_from_file(handle, target, job_config=config).result()
         rows = self._run(bq, f"select count(*) from `{target}` where {table.partition} = @seq", seq)
         return int(next(iter(rows))[0])
+
+    @staticmethod
+    def _new_columns(table: BronzeTable, folder: Path) -> list[Any]:
+        """The columns a landing brings beyond the table's declared ones (a delivered CSV's value columns), as
+        BigQuery fields; BronzeLoadError naming the column if BigQuery cannot hold it."""
+        from google.cloud import bigquery
+
+        declared = {name.lower() for name in table.columns}
+        extra = [(name, kind) for name, kind in parquet_schema(folder) if name.lower() not in declared]
+        for name, kind in extra:
+            problem = column_name_problem(name)
+            if problem or kind.lower() not in TYPES:
+                raise BronzeLoadError(
+                    f"column {name!r} cannot be a BigQuery column: {problem or f'type {kind}'}; rename it in "
+                    "the delivery and land it again (this landing stays as delivered, and stops this table's load)"
+                )
+        return [bigquery.SchemaField(name, TYPES[kind.lower()]) for name, kind in extra]
 
     def finish_bronze(self, table: BronzeTable) -> None:
         self._bronze(self._client(), table)
@@ -175,17 +218,81 @@ class BigQueryWarehouse(ServerWarehouse):
                 with part.open("rb") as handle:
                     bq.load_table_from_file(handle, f"{bq.project}.{name}", job_config=config).result()
 
+    # --- the gates ------------------------------------------------------------
+
     def sqlalchemy_url(self) -> str:
-        raise WarehouseUnavailable(
-            "the Great Expectations gates do not run on BigQuery yet: this project does not pin "
-            "the sqlalchemy-bigquery dialect, so a BigQuery build cannot be gated"
+        """sqlalchemy-bigquery on this target's client (see bigquery_dialect.py); unqualified names are looked
+        up in the gates' dataset `quality`."""
+        from orchestration.warehouse.bigquery_dialect import url_for
+
+        self._require()
+        return url_for(self.project, "quality")
+
+    def gate_sql(self, sql: str) -> str:
+        """A gate's batch query, written once for every target in the SQL DuckDB and Trino share (`cast(x as
+        double)`, `interval '1' hour`), in GoogleSQL: translated by sqlglot, which reads Trino's dialect. An
+        interval's quoted count is written as a number (`INTERVAL 1 HOUR`), the form the GoogleSQL reference
+        gives for one date part ("Interval type")."""
+        import sqlglot
+        from sqlglot import exp
+
+        tree = sqlglot.parse_one(sql, read="trino")
+        for interval in tree.find_all(exp.Interval):
+            count = interval.this
+            if isinstance(count, exp.Literal) and count.is_string and count.this.lstrip("-").isdigit():
+                interval.set("this", exp.Literal.number(count.this))
+        return tree.sql(dialect="bigquery")
+
+    def gate_view(self, connection: Any, schema: str, view: str, sql: str) -> None:
+        """The view a gate's suite reads, in a dataset made with the target's location (a query may join
+        datasets of one location only; CREATE SCHEMA would take the project's default)."""
+        import sqlalchemy as sa
+
+        self._dataset(self._client(), schema)
+        connection.execute(sa.text(f"create or replace view `{schema}`.`{view}` as {self.gate_sql(sql)}"))
+
+    def max_or_zero(self, connection: Any, schema: str, table: str, column: str) -> int:
+        """Whether the table exists is asked of the API (tables.get): through the DB-API, the bqemulator answers
+        a query on a missing table with no rows where BigQuery raises notFound."""
+        import sqlalchemy as sa
+        from google.api_core.exceptions import NotFound
+
+        try:
+            self._client().get_table(f"{self.project}.{schema}.{table}")
+        except NotFound:
+            return 0
+        return int(
+            connection.execute(sa.text(f"select coalesce(max({column}), 0) from `{schema}`.`{table}`")).scalar_one()
         )
 
     def is_missing_relation(self, exc: BaseException) -> bool:
-        return "Not found: Table" in str(exc) or "Not found: Dataset" in str(exc)
+        text = str(exc)
+        return "Not found: Table" in text or "Not found: Dataset" in text or "was not found in location" in text
 
     def location(self) -> str:
         return f"bigquery://{self.project}"
+
+
+# Besides letters, marks, digits, connectors (`_`) and dashes, what BigQuery's flexible column names may hold
+# (BigQuery docs, "Specifying a schema" > "Flexible column names"); at most 300 characters.
+FLEXIBLE_NAME_PUNCTUATION = set(" &%=+:'<>#|")
+
+
+def column_name_problem(name: str) -> str | None:
+    """Why `name` cannot be a BigQuery column name, or None."""
+    import unicodedata
+
+    if len(name) > 300:
+        return "longer than 300 characters"
+    bad = sorted(
+        {
+            ch
+            for ch in name
+            if not (unicodedata.category(ch)[0] in "LMN" or unicodedata.category(ch) in ("Pc", "Pd"))
+            and ch not in FLEXIBLE_NAME_PUNCTUATION
+        }
+    )
+    return f"it holds {' '.join(bad)}" if bad else None
 
 
 def _schema(columns: Columns) -> list[Any]:

@@ -22,6 +22,7 @@ from orchestration.settings import Paths
 from orchestration.warehouse.base import (
     BronzeTable,
     Columns,
+    SharedSqlGates,
     Tables,
     WarehouseUnavailable,
     fetchall,
@@ -30,7 +31,7 @@ from orchestration.warehouse.base import (
 from orchestration.warehouse.sqltext import quote_identifier, quote_literal
 
 
-class DuckDBWarehouse:
+class DuckDBWarehouse(SharedSqlGates):
     name = "duckdb"
 
     def __init__(self, paths: Paths):

@@ -16,6 +16,7 @@ from orchestration.settings import Paths, load
 from orchestration.warehouse.base import (
     BronzeTable,
     ServerWarehouse,
+    SharedSqlGates,
     Tables,
     WarehouseUnavailable,
     fetchall,
@@ -28,7 +29,7 @@ ROWS_PER_INSERT = 200
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-class TrinoWarehouse(ServerWarehouse):
+class TrinoWarehouse(SharedSqlGates, ServerWarehouse):
     """Trino's `iceberg` catalog; start it with `medallion trino up`."""
 
     name = "trino"

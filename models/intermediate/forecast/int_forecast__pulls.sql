@@ -29,7 +29,7 @@ final as (
         pulls.pull_seq,
         pulls.fetched_at,
         pulls.fetched_at_local,
-        {{ dbt.date_trunc('hour', 'pulls.fetched_at_local') }} as reference_hour,
+        {{ local_hour('pulls.fetched_at_local') }} as reference_hour,
         pulls.url,
         pulls.http_status,
         pulls.sha256,

@@ -71,7 +71,6 @@ SOURCE = Source(
         DeliveryKind("forecast", forecast_dir, _pulls, failed=_failed_pulls),
         DeliveryKind("municipios", municipios_dir, _municipios, judged=False),
     ),
-    targets=("duckdb", "trino"),
     scheduled_only=("landing/forecast_pulls",),
     # Pulls, hourly; a municipalities folder now and then says nothing of the forecast's freshness.
     freshness=Freshness(

@@ -30,7 +30,6 @@ SOURCE = Source(
         DeliveryKind(dataset, lambda paths, dataset=dataset: paths.landing(dataset), _landed(dataset))
         for dataset in DATASETS
     ),
-    targets=("duckdb", "trino"),
     scheduled_only=("landing/media_drops",),
     freshness=Freshness(timedelta(days=1), timedelta(days=2), timedelta(days=7), "bronze/media_lines"),
 )
