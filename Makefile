@@ -67,8 +67,9 @@ forecast-demo: install
 	rm -rf $(FORECAST_DEMO)
 	$(BIN)/python -m tools generate forecast --out $(FORECAST_DEMO) --pulls 2 --seed 7
 	for pull in $(FORECAST_DEMO)/pulls/*.json.gz; do \
-		$(BIN)/medallion land forecast $$pull --fetched-at $$(basename $$pull .json.gz) || exit 1; done
-	$(BIN)/medallion land municipios $(FORECAST_DEMO)/data_municipios
+		$(TARGET_ENV) MEDALLION_TARGET=$(TARGET) $(BIN)/medallion land forecast $$pull \
+			--fetched-at $$(basename $$pull .json.gz) || exit 1; done
+	$(TARGET_ENV) MEDALLION_TARGET=$(TARGET) $(BIN)/medallion land municipios $(FORECAST_DEMO)/data_municipios
 
 # The media source, from a generated week of drops in a local folder (a bucket's layout);
 # `make s3-up` and `medallion land media s3://...` read the same from MinIO.

@@ -113,10 +113,12 @@ class Emulator:
             return None
         try:
             pid = int(self.pid_file.read_text())
-            os.kill(pid, 0)
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except (OSError, ValueError):
             return None
-        return pid
+        # The pid file may outlive its process (a reboot): only our emulator, on this home's data, is ours.
+        ours = any(part.endswith(b"bqemulator") for part in command) and str(self.folder / "data").encode() in command
+        return pid if ours else None
 
     def start(self, workdir: Path, timeout: float = 120) -> None:
         """Start it, logging to `workdir`, and wait until it answers (EmulatorError if it does not)."""
@@ -149,7 +151,7 @@ class Emulator:
                 "warning",
             ],
             env={**os.environ, "HOME": str(root / "home")},
-            stdout=self.log.open("ab"),
+            stdout=self.log.open("wb"),  # this run's log: an error shows what this start said
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -158,6 +160,8 @@ class Emulator:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if self.pid_file is not None:
+                    self.pid_file.unlink(missing_ok=True)
                 raise EmulatorError(f"bqemulator exited:\n{self.log.read_text()[-3000:]}")
             if self._ready():
                 return
@@ -167,8 +171,16 @@ class Emulator:
 
     def up(self) -> None:
         """Start the home's emulator unless it is already answering."""
-        if self._alive() and self._ready():
-            return
+        if self._alive():  # ours, perhaps still starting: wait for it rather than start a second
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                if self._ready():
+                    return
+                if not self._alive():
+                    break
+                time.sleep(0.5)
+            else:
+                raise EmulatorError(f"the emulator (pid file {self.pid_file}) runs but does not answer; `make bq-down`")
         assert self.folder is not None
         self.start(self.folder)
 

@@ -13,7 +13,7 @@
 {%- endmacro %}
 
 {% macro bigquery__json_is_valid(text) -%}
-    (safe.parse_json({{ text }}) is not null)
+    (safe.parse_json({{ text }}, wide_number_mode => 'round') is not null)
 {%- endmacro %}
 
 
@@ -113,9 +113,11 @@
     {{ bigquery_json_array_strings(text, path, '$.' ~ field) }}
 {%- endmacro %}
 
-{#- BigQuery: `text` when it is valid JSON text, else NULL: what every JSON function below is given. -#}
+{#- BigQuery: `text` when it is valid JSON text, else NULL: what every JSON function below is given.
+    `round`: a number too wide for FLOAT64 to hold exactly is still valid JSON (as on DuckDB and Trino),
+    where PARSE_JSON's default `exact` would make the line "not JSON" (GoogleSQL "JSON functions"). -#}
 {% macro bigquery_json_text(text) -%}
-    if(safe.parse_json({{ text }}) is not null, {{ text }}, null)
+    if(safe.parse_json({{ text }}, wide_number_mode => 'round') is not null, {{ text }}, null)
 {%- endmacro %}
 
 {#- BigQuery: the strings at `item_path` of the elements of the array at `path`, in order, without
@@ -145,7 +147,7 @@
 {%- endmacro %}
 
 {% macro bigquery__json_is_object(text) -%}
-    (json_type(safe.parse_json({{ text }})) = 'object')
+    (json_type(safe.parse_json({{ text }}, wide_number_mode => 'round')) = 'object')
 {%- endmacro %}
 
 

@@ -12,12 +12,14 @@
     cast(try(from_iso8601_timestamp({{ text }})) at time zone 'UTC' as timestamp(6))
 {%- endmacro %}
 
-{#- BigQuery: SAFE_CAST to TIMESTAMP reads the canonical form with `T` and an
-    offset (`+05:30`, `Z`) and gives NULL for anything else (GoogleSQL reference,
-    "Conversion rules", string to TIMESTAMP). Not PARSE_TIMESTAMP with `%Ez`, which
-    the bqemulator raises on even for valid input. -#}
+{#- BigQuery: SAFE_CAST to TIMESTAMP reads the canonical form, with `T` or a space and
+    an offset (`+05:30`, `Z`), and gives NULL for what it cannot read (GoogleSQL reference,
+    "Conversion rules", string to TIMESTAMP). Like DuckDB's cast, it also reads a date
+    alone or a time without offset, as UTC. It takes at most 6 fractional digits, so more
+    are cut to 6 first (DuckDB keeps microseconds too). Not PARSE_TIMESTAMP with `%Ez`,
+    which the bqemulator raises on even for valid input. -#}
 {% macro bigquery__iso_timestamp_to_utc(text) -%}
-    datetime(safe_cast({{ text }} as timestamp), 'UTC')
+    datetime(safe_cast(regexp_replace({{ text }}, r'([.][0-9]{6})[0-9]+', r'\1') as timestamp), 'UTC')
 {%- endmacro %}
 
 

@@ -175,9 +175,10 @@ class BigQueryWarehouse(ServerWarehouse):
         for name, kind in extra:
             problem = column_name_problem(name)
             if problem or kind.lower() not in TYPES:
+                fix = "rename it" if problem else "deliver it as text"
                 raise BronzeLoadError(
-                    f"column {name!r} cannot be a BigQuery column: {problem or f'type {kind}'}; rename it in "
-                    "the delivery and land it again (this landing stays as delivered, and stops this table's load)"
+                    f"column {name!r} cannot be a BigQuery column: {problem or f'type {kind}'}; {fix} in the "
+                    "delivery and land it again (this landing stays as delivered, and stops this table's load)"
                 )
         return [bigquery.SchemaField(name, TYPES[kind.lower()]) for name, kind in extra]
 
@@ -267,7 +268,7 @@ class BigQueryWarehouse(ServerWarehouse):
 
     def is_missing_relation(self, exc: BaseException) -> bool:
         text = str(exc)
-        return "Not found: Table" in text or "Not found: Dataset" in text or "was not found in location" in text
+        return "Not found: Table" in text or "Not found: Dataset" in text
 
     def location(self) -> str:
         return f"bigquery://{self.project}"
@@ -276,14 +277,20 @@ class BigQueryWarehouse(ServerWarehouse):
 # Besides letters, marks, digits, connectors (`_`) and dashes, what BigQuery's flexible column names may hold
 # (BigQuery docs, "Specifying a schema" > "Flexible column names"); at most 300 characters.
 FLEXIBLE_NAME_PUNCTUATION = set(" &%=+:'<>#|")
+RESERVED_PREFIXES = ("_TABLE_", "_FILE_", "_PARTITION", "_ROW_TIMESTAMP", "__ROOT__", "_COLON_")
 
 
 def column_name_problem(name: str) -> str | None:
     """Why `name` cannot be a BigQuery column name, or None."""
     import unicodedata
 
+    if not name:
+        return "it is empty"
     if len(name) > 300:
         return "longer than 300 characters"
+    reserved = next((p for p in RESERVED_PREFIXES if name.upper().startswith(p)), None)
+    if reserved:
+        return f"BigQuery reserves names starting {reserved}"
     bad = sorted(
         {
             ch

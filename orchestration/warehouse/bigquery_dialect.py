@@ -6,8 +6,9 @@ way `warehouse.bigquery.client()` finds them (service account, application
 default, or an emulator's endpoint with anonymous credentials). This dialect is
 sqlalchemy-bigquery's own, with one change: its connections use that client.
 The URL, ``bigquery+medallion://<project>/quality``, names the project and the
-dataset unqualified names are looked up in (a gate's batch is the view
-`quality.<suite>`); no key, token or path ever goes into it.
+dataset the dialect's table lookups default to (a gate's batch is the view
+`quality.<suite>`; Great Expectations names the schema in its queries, which
+get no default dataset); no key, token or path ever goes into it.
 """
 
 from __future__ import annotations
