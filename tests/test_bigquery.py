@@ -79,7 +79,7 @@ def test_bronze_lands_through_load_jobs(
 ) -> None:
     from orchestration.core.landing import land
     from orchestration.core.lines import load_landed
-    from orchestration.warehouse.bigquery import client
+    from orchestration.warehouse.bigquery_client import client
 
     for key, value in {**emulator.env(), "MEDALLION_HOME": str(tmp_path), "MEDALLION_TARGET": "bigquery"}.items():
         monkeypatch.setenv(key, value)
@@ -151,7 +151,7 @@ def test_bigquery_without_a_project_says_what_to_set(tmp_path: Path) -> None:
 
 
 def test_bigquery_without_credentials_says_how_to_get_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from orchestration.warehouse.bigquery import BigQueryConfigError, client
+    from orchestration.warehouse.bigquery_client import BigQueryConfigError, client
 
     monkeypatch.setenv("HOME", str(tmp_path))  # no gcloud application-default login here
     monkeypatch.setenv("MEDALLION_BQ_PROJECT", "some-project")

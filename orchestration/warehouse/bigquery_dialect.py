@@ -18,12 +18,12 @@ from typing import Any
 from sqlalchemy.dialects import registry
 from sqlalchemy_bigquery import BigQueryDialect
 
+from orchestration.warehouse.bigquery_client import client
+
 
 class MedallionBigQueryDialect(BigQueryDialect):
     def create_connect_args(self, url: Any) -> tuple[list, dict]:
         super().create_connect_args(url.update_query_dict({"user_supplied_client": "true"}))
-        from orchestration.warehouse.bigquery import client
-
         bq = client(self.project_id)
         self.billing_project_id = self.billing_project_id or bq.project
         return [], {"client": bq, "prefer_bqstorage_client": False}  # a gate reads aggregates, a few rows
