@@ -155,6 +155,8 @@ def _watermarks(engine: Any, warehouse: Any, batch_query: str) -> dict[str, int]
         "tiktokcomment_silver_watermark": ("stg_media__comments", "ingestion_seq"),
     }
     needed = {name: mark for name, mark in marks.items() if f"{{{name}}}" in batch_query}
+    if not needed:
+        return {}
     with engine.connect() as connection:
         return {
             name: warehouse.max_or_zero(connection, "silver", table, column) for name, (table, column) in needed.items()
@@ -296,11 +298,7 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str, docs: bool = Tru
     context = _context(paths)
     datasource = _datasource(context, warehouse.sqlalchemy_url())
     try:
-        watermarks = (
-            _watermarks(datasource.get_engine(), warehouse, suite_file.batch_query)
-            if "_watermark}" in (suite_file.batch_query or "")
-            else {}
-        )
+        watermarks = _watermarks(datasource.get_engine(), warehouse, suite_file.batch_query or "")
         query = (
             suite_file.batch_query.format(**watermarks)
             if suite_file.batch_query

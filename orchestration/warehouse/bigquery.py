@@ -52,6 +52,7 @@ class BigQueryWarehouse(ServerWarehouse):
         self.paths = paths
         self.config = load().bigquery
         self.project = self.config.project
+        self._bq: Any = None
 
     def _require(self) -> None:
         if not self.project:
@@ -61,8 +62,12 @@ class BigQueryWarehouse(ServerWarehouse):
             )
 
     def _client(self) -> Any:
+        """One client per warehouse object (finding credentials and making a client is not free, and a gate
+        asks twice: for its dataset and for silver's watermark)."""
         self._require()
-        return client(self.project)
+        if self._bq is None:
+            self._bq = client(self.project)
+        return self._bq
 
     def connect(self, read_only: bool = True) -> Any:
         from google.cloud.bigquery import dbapi
