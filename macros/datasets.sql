@@ -29,12 +29,33 @@
 {%- endmacro %}
 
 {% macro trino__dataset_timestamp(value, with_zone) -%}
+    {#- Digits past the sixth are cut first: Trino rounds when it lowers a precision, DuckDB cuts. -#}
+    {%- set microseconds = "regexp_replace(trim(" ~ value ~ "), '([.][0-9]{6})[0-9]+', '$1')" -%}
     {%- if with_zone -%}
         {#- ISO 8601 as Trino reads it: a `T`, and an offset of hours and minutes (`+05` -> `+05:00`). -#}
-        cast(from_iso8601_timestamp_nanos(regexp_replace(regexp_replace(replace(trim({{ value }}), ' ', 'T'),
+        cast(from_iso8601_timestamp_nanos(regexp_replace(regexp_replace(replace({{ microseconds }}, ' ', 'T'),
             '([+-][0-9]{2})([0-9]{2})$', '$1:$2'), '([+-][0-9]{2})$', '$1:00')) as timestamp(6) with time zone)
     {%- else -%}
-        cast(replace(trim({{ value }}), 'T', ' ') as timestamp(6))
+        cast(replace({{ microseconds }}, 'T', ' ') as timestamp(6))
+    {%- endif -%}
+{%- endmacro %}
+
+{#- BigQuery: a time zone makes a TIMESTAMP, none a DATETIME (DuckDB's timestamptz and timestamp). Its CAST
+    reads the canonical form (GoogleSQL "Conversion rules", string to TIMESTAMP / DATETIME): `T` or a space,
+    seconds always, at most six fractional digits, an offset `Z`, `+HH` or `+HH:MM`. So seconds are added
+    where the delivery has none, digits past six are cut (DuckDB keeps microseconds too) and `+HHMM` gains
+    its colon. Plain CAST, not SAFE_CAST: the landing checked every value, so a value that does not read
+    is an error to see, not a NULL. -#}
+{% macro bigquery__dataset_timestamp(value, with_zone) -%}
+    {%- set canonical -%}
+        regexp_replace(regexp_replace(trim({{ value }}),
+            r'^([0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2})([^:]|$)', r'\1:00\2'),
+            r'([.][0-9]{6})[0-9]+', r'\1')
+    {%- endset -%}
+    {%- if with_zone -%}
+        cast(regexp_replace({{ canonical }}, r'([+-][0-9]{2})([0-9]{2})$', r'\1:\2') as timestamp)
+    {%- else -%}
+        cast({{ canonical }} as datetime)
     {%- endif -%}
 {%- endmacro %}
 
@@ -87,17 +108,20 @@
         from ({{ part }}) as one_table
         union all
         {% endfor %}
-        select
-            cast(null as varchar) as dataset,
-            cast(null as varchar) as table_name,
-            cast(null as varchar) as column_name,
-            cast(null as varchar) as data_type,
-            cast(null as bigint) as row_count,
-            cast(null as bigint) as null_count,
-            cast(null as bigint) as distinct_count,
-            cast(null as varchar) as min_value,
-            cast(null as varchar) as max_value,
-            cast(null as double) as mean
+        {#- No row, only the columns' types. A FROM, because BigQuery takes no WHERE without one. -#}
+        select * from (
+            select
+                cast(null as {{ dbt.type_string() }}) as dataset,
+                cast(null as {{ dbt.type_string() }}) as table_name,
+                cast(null as {{ dbt.type_string() }}) as column_name,
+                cast(null as {{ dbt.type_string() }}) as data_type,
+                cast(null as {{ dbt.type_bigint() }}) as row_count,
+                cast(null as {{ dbt.type_bigint() }}) as null_count,
+                cast(null as {{ dbt.type_bigint() }}) as distinct_count,
+                cast(null as {{ dbt.type_string() }}) as min_value,
+                cast(null as {{ dbt.type_string() }}) as max_value,
+                cast(null as {{ double_type() }}) as mean
+        ) as no_profile
         where false
 
     )
@@ -109,7 +133,10 @@
 {#- The profiled columns of `relation`: (name, data type, whether it is a number), the lineage left out
     (which delivery, which line: no figure of the data). -#}
 {% macro dataset_profile_columns(relation) -%}
-    {%- set numeric = ['bigint', 'integer', 'double', 'float', 'decimal', 'hugeint', 'smallint', 'real', 'numeric'] -%}
+    {#- DuckDB's and Trino's number types, then BigQuery's (which reports each column in its own names:
+        `int64`, `float64`, `string`, `boolean`, `datetime`, `timestamp`; the profile keeps them). -#}
+    {%- set numeric = ['bigint', 'integer', 'double', 'float', 'decimal', 'hugeint', 'smallint', 'real', 'numeric',
+                       'int64', 'float64', 'bignumeric'] -%}
     {%- set found = [] -%}
     {%- for column in adapter.get_columns_in_relation(relation) if column.name not in ['delivery_id', 'delivery_seq', 'record_number'] -%}
         {%- if not modules.re.fullmatch('[a-z_][a-z0-9_]*', column.name) -%}
@@ -159,5 +186,25 @@
         ~ "as row_count, array[" ~ entries | join(', ') ~ "] as profile from " ~ relation ~ ") as one "
         ~ "cross join unnest(one.profile) as p (column_name, data_type, null_count, distinct_count, min_value, "
         ~ "max_value, mean)"
+    ) }}
+{%- endmacro %}
+
+{#- BigQuery: an array of structs, one per column, unnested beside the row count (GoogleSQL "Work with
+    arrays", UNNEST of an array of STRUCT). CAST to STRING writes a FLOAT64 its own way (`6`, not `6.0`). -#}
+{% macro bigquery__dataset_profile_of(dataset, table, relation, columns) -%}
+    {%- set entries = [] -%}
+    {%- for name, data_type, is_number in columns -%}
+        {%- do entries.append(
+            "struct('" ~ name ~ "' as column_name, '" ~ data_type ~ "' as data_type, "
+            ~ "count(*) - count(" ~ name ~ ") as null_count, count(distinct " ~ name ~ ") as distinct_count, "
+            ~ "cast(min(" ~ name ~ ") as string) as min_value, cast(max(" ~ name ~ ") as string) as max_value, "
+            ~ ("cast(avg(" ~ name ~ ") as float64)" if is_number else "cast(null as float64)") ~ " as mean)"
+        ) -%}
+    {%- endfor -%}
+    {{ return(
+        "select '" ~ dataset ~ "' as dataset, '" ~ table ~ "' as table_name, one.row_count, p.column_name, "
+        ~ "p.data_type, p.null_count, p.distinct_count, p.min_value, p.max_value, p.mean from (select count(*) "
+        ~ "as row_count, [" ~ entries | join(', ') ~ "] as profile from " ~ relation ~ ") as one "
+        ~ "cross join unnest(one.profile) as p"
     ) }}
 {%- endmacro %}

@@ -1,13 +1,14 @@
 """The BigQuery target, on a local emulator (PyPI `bqemulator`, see tools/bq_emulator.py).
 
 The whole pipeline through `medallion`, gates included: dirty tweets (duplicates,
-re-deliveries, malformed lines, offsets, emoji sequences), two forecast pulls and
-a week of media drops land, build, pass their gates and give the plain-Python
-answers and DuckDB's gold (one home holds both warehouses, so both read the very
-same landings); a second build merges incrementally; a bad delivery stops at its
-gate. Also: the loader's load jobs, `dbt seed`, a compile of every model whose SQL
-must parse as GoogleSQL (sqlglot), `make bq-up`'s exports, and clear messages
-without a project or credentials. Each home uses a project of its own on the
+re-deliveries, malformed lines, offsets, emoji sequences), two forecast pulls,
+a week of media drops and a dataset onboarded here (CSV and nested JSON) land,
+build, pass their gates and give the plain-Python answers and DuckDB's gold (one
+home holds both warehouses, so both read the very same landings); a second build
+merges incrementally; a bad delivery stops at its gate. Also: the loader's load
+jobs, `dbt seed`, a compile of every model whose SQL must parse as GoogleSQL
+(sqlglot), `make bq-up`'s exports, and clear messages without a project or
+credentials. Each home uses a project of its own on the
 emulator, so nothing one test writes is seen by another.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -165,8 +167,9 @@ class Home:
     """A medallion home on the emulator, in a BigQuery project of its own; `run` targets BigQuery unless
     told `target="duckdb"` (the same home's DuckDB warehouse)."""
 
-    def __init__(self, home: Path, emulator: Emulator, project: str):
+    def __init__(self, home: Path, emulator: Emulator, project: str, code: Path | None = None):
         self.home = home
+        self.code = code  # a copy of the repo to run (one a test onboards datasets into), else this one
         home.mkdir(parents=True, exist_ok=True)
         self.env = {
             **os.environ,
@@ -175,12 +178,14 @@ class Home:
             "MEDALLION_HOME": str(home),
             "MEDALLION_MAX_REJECT_RATE": "0.05",
             "MEDALLION_FORECAST_RECORDS": "100,100000",
+            **({"PYTHONPATH": str(code)} if code else {}),
         }
 
     def run(self, *args: str, target: str = "bigquery") -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "orchestration.cli", *args],
             env={**self.env, "MEDALLION_TARGET": target},
+            cwd=self.code,
             capture_output=True,
             text=True,
             timeout=1200,
@@ -352,6 +357,73 @@ def test_a_week_of_media_drops_gives_duckdbs_gold_on_bigquery(emulator: Emulator
     assert [(str(d), o, n) for d, o, n in same_rows(home.bigquery(media))] == media_reference.media_daily(drops)
     comments = "select comment_date, aweme_id, comments, commenters, likes from gold.tiktok_comments_daily"
     assert same_rows(home.bigquery(comments)) == same_rows(home.duckdb(comments))
+
+
+def test_a_dataset_onboarded_here_gives_duckdbs_rows_and_profiles_on_bigquery(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """A dataset the repo has never seen (a Latin-1 semicolon CSV with dates and timestamps in every form the
+    landing takes, and nested JSON lines) onboarded, landed and built on BigQuery: clustered tables holding
+    what DuckDB's processed zone holds, the same profiles, and a report per table."""
+    from test_datasets import (
+        LOANS,
+        LOANS_HEADER,
+        PROFILES_SQL,
+        STAMPS,
+        assert_silver_as_duckdbs,
+        comparable,
+        comparable_profiles,
+        project_copy,
+        write_deliveries,
+        write_loans,
+    )
+
+    home = Home(tmp_path / "home", emulator, "medallion-datasets", code=project_copy(tmp_path / "medallion"))
+    loans, papers = write_deliveries(tmp_path)
+    home.ok("onboard", "dataset", "loans", str(loans), "--partition-by", "issued", "--key", "loan_id")
+    home.ok("onboard", "dataset", "papers", str(papers), "--key", "id")
+    home.ok("land", "dataset", "loans", str(loans))
+    home.ok("land", "dataset", "papers", str(papers))
+    built = home.ok("build", "--source", "datasets")
+    for suite in ("silver.int_datasets__loans", "silver.int_datasets__papers__refs", "gold.dataset_profiles"):
+        assert gate_result(built, suite).startswith("passed"), (suite, built)
+    # Clustered by the declared column (the emulator takes the DDL but keeps no clustering to look at); read
+    # before DuckDB's build writes its own SQL there.
+    ddl = next((home.home / "dbt" / "target" / "run").rglob("int_datasets__loans.sql")).read_text()
+    assert re.search(r"create or replace table `[^`]+`\.`silver`\.`int_datasets__loans`\s+cluster by issued\s", ddl)
+    home.ok("build", "--source", "datasets", target="duckdb")
+    assert_silver_as_duckdbs(home.bigquery, home.duckdb)
+    signed = dict(home.bigquery("select loan_id, signed from silver.int_datasets__loans"))
+    assert len(signed) == 4 and signed[2] == datetime(2021, 1, 1, 6, 0, tzinfo=UTC)  # 11:30 at +05:30
+    opened = dict(home.bigquery("select loan_id, opened from silver.int_datasets__loans"))
+    assert opened[2] == datetime(2021, 1, 1, 11, 30) and opened[4] == datetime(2021, 3, 1, 12, 0, 0, 123456)
+    kinds = dict(home.bigquery("select column_name, data_type from silver.INFORMATION_SCHEMA.COLUMNS "
+                               "where table_name = 'int_datasets__loans'"))  # fmt: skip
+    assert (kinds["signed"], kinds["opened"], kinds["rate"]) == ("TIMESTAMP", "DATETIME", "FLOAT64")
+    on_bigquery, on_duckdb = (
+        comparable_profiles(home.bigquery(PROFILES_SQL)),
+        comparable_profiles(home.duckdb(PROFILES_SQL)),
+    )
+    assert len(on_bigquery) > 15 and on_bigquery == on_duckdb
+    # A report per table, drawn from BigQuery's profile: the rate's histogram, the grades' top values.
+    report = (home.home / "reports" / "datasets" / "loans__loans.html").read_text(encoding="utf-8")
+    assert "rate: histogram" in report and "grade: top values" in report
+    # A second delivery: loan 1 sent again with another amount, loan 5 new; the later row of a key wins.
+    again = tmp_path / "loans-again.csv"
+    write_loans(again, [["1", "1111", *LOANS[0][2:], *STAMPS[0]], ["5", "50", "A", "1", "007", "2021-04-01", "1.5",
+                "new", "x", "2021-04-01T00:00Z", "2021-04-01 00:00"]], [*LOANS_HEADER, "signed", "opened"])  # fmt: skip
+    home.ok("land", "dataset", "loans", str(again))
+    assert gate_result(home.ok("build", "--source", "datasets"), "silver.int_datasets__loans").startswith("passed")
+    home.ok("build", "--source", "datasets", target="duckdb")
+    sql = "select loan_id, amount, delivery_seq, signed, opened from silver.int_datasets__loans"
+    assert comparable(home.bigquery(sql)) == comparable(home.duckdb(sql))
+    assert {r[0]: r[1] for r in home.bigquery(sql)} == {1: 1111, 2: None, 3: 2600, 4: 400, 5: 50}
+    assert comparable_profiles(home.bigquery(PROFILES_SQL)) == comparable_profiles(home.duckdb(PROFILES_SQL))
+    counted = home.bigquery(
+        "select `rows` from ops.layer_rows where layer = 'silver' and relation = 'silver.int_datasets__loans' and "
+        "run_id = (select run_id from ops.build_runs where target = 'bigquery' order by started_at desc limit 1)"
+    )
+    assert counted == [(5,)]
 
 
 def test_bq_up_prints_only_exports_and_bq_down_stops_it(tmp_path: Path) -> None:

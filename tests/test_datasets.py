@@ -13,6 +13,8 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -90,6 +92,84 @@ def papers() -> list[dict]:
     ]  # fmt: skip
 
 
+# Timestamps in every form the landing accepts: with an offset (`Z`, `+05:30`, `+0100`, `-03:00`, `+00`, no
+# seconds, microseconds, digits past them) and without (a `T` or a space, no seconds, a fraction). Each target
+# reads them its own way; digits past the sixth are cut, never rounded (DuckDB's way). Loan 3's first row (the
+# third) is replaced by its re-delivery (the fifth) in the processed zone: staging still has it.
+STAMPS = [
+    ("2021-01-01T10:00:00Z", "2021-01-01 10:00:00"),
+    ("2021-01-01 11:30:00+05:30", "2021-01-01T11:30"),
+    ("2021-02-01T00:00:00.9999999+0100", "2021-02-01 00:00:00.9999999"),
+    ("2021-03-01T12:00:00.123456-03:00", "2021-03-01T12:00:00.123456"),
+    ("2021-02-01T08:00+00", "2021-02-01 08:00:00.5"),
+]
+# The third row's stamps as every target must read them: cut to microseconds, the offset applied.
+THIRD_SIGNED = datetime(2021, 1, 31, 23, 0, 0, 999999, tzinfo=UTC)
+THIRD_OPENED = datetime(2021, 2, 1, 0, 0, 0, 999999)
+
+
+def write_deliveries(folder: Path) -> tuple[Path, Path]:
+    """The loans CSV with a signed (with zone) and an opened (without) timestamp, and the papers as
+    gzipped JSON lines: the files a server target's dataset test onboards, lands and builds."""
+    loans, papers_file = folder / "loans.csv", folder / "papers.jsonl.gz"
+    write_loans(
+        loans, [[*row, *extra] for row, extra in zip(LOANS, STAMPS, strict=True)], [*LOANS_HEADER, "signed", "opened"]
+    )
+    with gzip.open(papers_file, "wt", encoding="utf-8") as out:
+        out.writelines(json.dumps(p) + "\n" for p in papers())
+    return loans, papers_file
+
+
+def comparable(rows: list[tuple]) -> list[tuple]:
+    """Rows as any target gives them, sorted: floats to 9 digits, a timestamp with zone as UTC wall time."""
+
+    def plain(v: object) -> object:
+        if isinstance(v, float):
+            return round(v, 9)
+        if isinstance(v, datetime) and v.utcoffset() is not None:
+            return v.astimezone(UTC).replace(tzinfo=None)
+        return v
+
+    return sorted((tuple(plain(v) for v in row) for row in rows), key=repr)
+
+
+def assert_silver_as_duckdbs(on_target: Callable[[str], list[tuple]], on_duckdb: Callable[[str], list[tuple]]) -> None:
+    """The processed tables and the loans' staging hold the same rows on a server target as on DuckDB (selected
+    by name: DuckDB reads a Hive partition column back last), and the third loan row's stamps are cut, not
+    rounded, with the offset applied."""
+    for relation in (
+        "int_datasets__loans",
+        "int_datasets__papers",
+        "int_datasets__papers__refs",
+        "stg_datasets__loans",
+    ):
+        columns = [row[0] for row in on_duckdb(f"describe silver.{relation}")]
+        sql = f"select {', '.join(columns)} from silver.{relation}"
+        assert comparable(on_target(sql)) == comparable(on_duckdb(sql)), relation
+    ((signed, opened),) = on_target("select signed, opened from silver.stg_datasets__loans where record_number = 3")
+    assert (signed, opened) == (THIRD_SIGNED, THIRD_OPENED)
+
+
+PROFILES_SQL = (
+    "select table_name, column_name, row_count, null_count, distinct_count, mean, min_value, max_value, data_type "
+    "from gold.dataset_profiles where dataset in ('loans', 'papers')"
+)
+
+
+def comparable_profiles(rows: list[tuple]) -> dict[tuple[str, str], tuple]:
+    """`PROFILES_SQL`'s rows by (table, column): the counts and means, and min and max as numbers for a number
+    column (each target writes a double's text its own way: `2.5`, `2.5E0`); a timestamp's text forms differ
+    by target (its values are compared in the tables themselves)."""
+    numbers = ("double", "bigint", "int64", "float64")
+    out = {}
+    for table, column, n, nulls, distinct, mean, low, high, kind in rows:
+        bounds = (float(low), float(high)) if kind.startswith(numbers) and low is not None else (low, high)
+        if kind.startswith(("timestamp", "datetime")):
+            bounds = ("timestamp",)
+        out[(table, column)] = (n, nulls, distinct, None if mean is None else round(mean, 9), *bounds)
+    return out
+
+
 def profile_of(home: Path, dataset: str, table: str) -> dict[str, tuple]:
     rows = warehouse_rows(
         home,
@@ -146,7 +226,7 @@ def test_onboarding_writes_reviewable_typed_models(project: Path, built: tuple[P
     assert "cast(trim(c001) as BIGINT) as loan_id" in model
     assert "c004 as order" not in model and "as order_value" in model
     assert "c005 as branch_code" in model
-    assert "cast(trim(c006) as DATE) as issued" in model and "cast(trim(c007) as DOUBLE) as rate" in model
+    assert "cast(trim(c006) as DATE) as issued" in model and "cast(trim(c007) as {{ double_type() }}) as rate" in model
     processed = (project / "models" / "intermediate" / "datasets" / "loans" / "int_datasets__loans.sql").read_text()
     assert "partition_by': 'issued'" in processed and "'codec': 'zstd'" in processed
     # The delivered names are data in the contract; no model, test or description carries the hostile one.
@@ -352,3 +432,24 @@ def test_bad_onboarding_input_is_named(project: Path, tmp_path: Path) -> None:
     assert wrong.returncode == 2 and "not a CSV" in wrong.stderr
     unknown = run(project, home, "land", "dataset", "nothing_here", str(sample))
     assert unknown.returncode == 2 and "no dataset 'nothing_here' is onboarded" in unknown.stderr
+
+
+def test_onboarding_types_and_names_only_what_every_target_reads(tmp_path: Path) -> None:
+    """A name GoogleSQL reserves is renamed like DuckDB's; hour 24 and year 0 (DuckDB reads both, BigQuery
+    refuses them) leave a column text; a DOUBLE key is refused, naming the column."""
+    from orchestration.sources.datasets.contract import DatasetError, infer
+
+    sample = tmp_path / "odd.csv"
+    sample.write_text(
+        "Range,Rows,At,score,stamp,day\n"
+        "1,2,3,0.5,2021-01-01T24:00:00,0000-01-01\n"
+        "2,3,4,1.5,2021-01-01 10:00:00,2021-01-01\n",
+        encoding="utf-8",
+    )
+    columns = {c.column: c.type for c in infer(sample, "odd").tables[0].columns}
+    assert columns == {
+        "range_value": "BIGINT", "rows_value": "BIGINT", "at_value": "BIGINT", "score": "DOUBLE",
+        "stamp": "VARCHAR", "day": "VARCHAR",
+    }  # fmt: skip
+    with pytest.raises(DatasetError, match="--key score: a DOUBLE column"):
+        infer(sample, "odd", key="score")

@@ -315,9 +315,13 @@ def test_a_dataset_onboarded_here_gives_duckdbs_rows_and_profiles_on_trino(stack
     """A dataset the repo has never seen (a Latin-1 semicolon CSV with dates and timestamps, and nested JSON
     lines) onboarded, landed and built on Trino: partitioned Iceberg tables holding what DuckDB's processed
     zone holds, and the same profiles."""
-    import gzip
-
-    from test_datasets import LOANS, LOANS_HEADER, papers, project_copy, write_loans
+    from test_datasets import (
+        PROFILES_SQL,
+        assert_silver_as_duckdbs,
+        comparable_profiles,
+        project_copy,
+        write_deliveries,
+    )
 
     project = project_copy(tmp_path / "medallion")
 
@@ -333,45 +337,19 @@ def test_a_dataset_onboarded_here_gives_duckdbs_rows_and_profiles_on_trino(stack
         assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-3000:]}"
         return result.stdout
 
-    stamps = [
-        ("2021-01-01T10:00:00Z", "2021-01-01 10:00:00"),
-        ("2021-01-01 11:30:00+05:30", "2021-01-01T11:30"),
-        ("2021-02-01T00:00Z", "2021-02-01 00:00:00.5"),
-        ("2021-03-01T12:00:00.123456-03:00", "2021-03-01T12:00:00.123456"),
-        ("2021-02-01T08:00:00+00", "2021-02-01 08:00:00"),
-    ]
-    loans = tmp_path / "loans.csv"
-    write_loans(
-        loans, [[*row, *extra] for row, extra in zip(LOANS, stamps, strict=True)], [*LOANS_HEADER, "signed", "opened"]
-    )
-    with gzip.open(tmp_path / "papers.jsonl.gz", "wt", encoding="utf-8") as out:
-        out.writelines(json.dumps(p) + "\n" for p in papers())
+    loans, papers = write_deliveries(tmp_path)
     run("duckdb", "onboard", "dataset", "loans", str(loans), "--partition-by", "issued", "--key", "loan_id")
-    run("duckdb", "onboard", "dataset", "papers", str(tmp_path / "papers.jsonl.gz"), "--key", "id")
+    run("duckdb", "onboard", "dataset", "papers", str(papers), "--key", "id")
     staging = (project / "models" / "staging" / "datasets" / "loans" / "stg_datasets__loans.sql").read_text()
     assert "dataset_timestamp('c010', with_zone=true) }} as signed" in staging
     assert "dataset_timestamp('c011', with_zone=false) }} as opened" in staging
     run("trino", "land", "dataset", "loans", str(loans))
-    run("trino", "land", "dataset", "papers", str(tmp_path / "papers.jsonl.gz"))
+    run("trino", "land", "dataset", "papers", str(papers))
     built = run("trino", "build", "--source", "datasets")
     assert gate_result(built, "silver.int_datasets__loans").startswith("passed"), built
     run("duckdb", "build", "--source", "datasets")
 
-    def same(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        def plain(v: Any) -> Any:
-            if isinstance(v, float):
-                return round(v, 9)
-            if hasattr(v, "utcoffset") and v.utcoffset() is not None:
-                return v.astimezone(UTC).replace(tzinfo=None)
-            return v
-
-        return sorted((tuple(plain(v) for v in row) for row in rows), key=repr)
-
-    for table in ("loans", "papers", "papers__refs"):
-        # By name: DuckDB reads a Hive partition column back last.
-        columns = [row[0] for row in stack.trino(f"describe silver.int_datasets__{table}")]
-        sql = f"select {', '.join(columns)} from silver.int_datasets__{table}"
-        assert same(stack.trino(sql)) == same(stack.duckdb(sql)), table
+    assert_silver_as_duckdbs(stack.trino, stack.duckdb)
     assert len(stack.trino("select * from silver.int_datasets__loans")) == 4
     signed = dict(stack.trino("select loan_id, signed from silver.int_datasets__loans"))
     assert signed[1].astimezone(UTC) == datetime(2021, 1, 1, 10, 0, tzinfo=UTC)
@@ -382,22 +360,10 @@ def test_a_dataset_onboarded_here_gives_duckdbs_rows_and_profiles_on_trino(stack
     (ddl,) = stack.trino("show create table silver.int_datasets__loans")[0]
     assert "partitioning = ARRAY['issued']" in ddl and "format = 'PARQUET'" in ddl
     # The profiles: the same counts and means; min and max the same values (Trino writes a double its way).
-    sql = (
-        "select table_name, column_name, row_count, null_count, distinct_count, mean, min_value, max_value, data_type "
-        "from gold.dataset_profiles where dataset in ('loans', 'papers')"
+    on_trino, on_duckdb = (
+        comparable_profiles(stack.trino(PROFILES_SQL)),
+        comparable_profiles(stack.duckdb(PROFILES_SQL)),
     )
-
-    def profiles(rows: list[tuple[Any, ...]]) -> dict[tuple[str, str], tuple[Any, ...]]:
-        out = {}
-        for table, column, n, nulls, distinct, mean, low, high, kind in rows:
-            numeric = kind.startswith(("double", "bigint"))
-            bounds = (float(low), float(high)) if numeric and low is not None else (low, high)
-            if kind.startswith("timestamp"):
-                bounds = ("timestamp",)  # text forms differ by target; the values are compared above
-            out[(table, column)] = (n, nulls, distinct, None if mean is None else round(mean, 9), *bounds)
-        return out
-
-    on_trino, on_duckdb = profiles(stack.trino(sql)), profiles(stack.duckdb(sql))
     assert len(on_trino) > 15 and on_trino == on_duckdb
     # The monitoring record is copied into Trino too: the runs, and the rows per layer of the good build.
     kinds = dict(stack.trino("select column_name, data_type from information_schema.columns "

@@ -40,6 +40,21 @@
 {%- endmacro %}
 
 
+{#- A 64-bit float. BigQuery names it FLOAT64 and has no DOUBLE (GoogleSQL "Data types",
+    numeric types); DuckDB and Trino call it DOUBLE. -#}
+{% macro double_type() -%}
+    {{ return(adapter.dispatch('double_type', 'medallion')()) }}
+{%- endmacro %}
+
+{% macro default__double_type() -%}
+    double
+{%- endmacro %}
+
+{% macro bigquery__double_type() -%}
+    float64
+{%- endmacro %}
+
+
 {#- A JSON boolean, as text (`true` or `false`), as a boolean; else null. -#}
 {% macro to_boolean(text) -%}
     case {{ text }} when 'true' then true when 'false' then false end

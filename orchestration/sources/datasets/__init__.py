@@ -61,6 +61,6 @@ SOURCE = Source(
         )
         for c in contracts()
     ),
-    targets=("duckdb", "trino"),
+    targets=("duckdb", "trino", "bigquery"),
     idle=_idle,
 )

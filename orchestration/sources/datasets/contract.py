@@ -31,8 +31,10 @@ import duckdb
 
 # The types a column can have, narrowest first, and how a value (text as delivered) shows it has one.
 # Casting a value that passes its type's test gives the same value back (no rounding, no guessing).
-_DAY = "[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}"
-_TIME = "[T ][0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}}([.][0-9]+)?)?"
+# Years 0001-9999 and hours 00-23: DuckDB would also read year 0000 (as 1 BC) and hour 24 (the next day),
+# which BigQuery's cast refuses; a column holding them stays text.
+_DAY = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{{2}}|[1-9][0-9]{{3}})-[0-9]{{2}}-[0-9]{{2}}"
+_TIME = "[T ]([01][0-9]|2[0-3]):[0-9]{{2}}(:[0-9]{{2}}([.][0-9]+)?)?"
 _OFFSET = "(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)"
 # No leading zero either; a whole number of more than 15 digits is no DOUBLE (a double would round it).
 _WHOLE = "(0|[1-9][0-9]*)"
@@ -175,9 +177,25 @@ def dataset_name(name: str) -> str:
     return cleaned
 
 
+# GoogleSQL's reserved keywords (BigQuery "Lexical structure and syntax", reserved keywords).
+_GOOGLESQL_RESERVED = frozenset(
+    {
+        "all", "and", "any", "array", "as", "asc", "assert_rows_modified", "at", "between", "by", "case", "cast",
+        "collate", "contains", "create", "cross", "cube", "current", "default", "define", "desc", "distinct", "else",
+        "end", "enum", "escape", "except", "exclude", "exists", "extract", "false", "fetch", "following", "for",
+        "from", "full", "group", "grouping", "groups", "hash", "having", "if", "ignore", "in", "inner", "intersect",
+        "interval", "into", "is", "join", "lateral", "left", "like", "limit", "lookup", "merge", "natural", "new",
+        "no", "not", "null", "nulls", "of", "on", "or", "order", "outer", "over", "partition", "preceding", "proto",
+        "qualify", "range", "recursive", "respect", "right", "rollup", "rows", "select", "set", "some", "struct",
+        "tablesample", "then", "to", "treat", "true", "unbounded", "union", "unnest", "using", "when", "where",
+        "window", "with", "within",
+    }
+)  # fmt: skip
+
+
 def _keywords() -> frozenset[str]:
-    """Words SQL reserves (DuckDB's reserved and type/function keywords, and a few more Trino reserves):
-    a column named so would need quoting in every model, test and suite."""
+    """Words SQL reserves (DuckDB's reserved and type/function keywords, a few more Trino reserves, and
+    GoogleSQL's): a column named so would need quoting in every model, test and suite."""
     con = scratch()
     try:
         rows = con.execute(
@@ -185,7 +203,8 @@ def _keywords() -> frozenset[str]:
         ).fetchall()
     finally:
         con.close()
-    return frozenset(r[0] for r in rows) | {"user", "current_date", "current_time", "current_user", "extract", "exists"}
+    trino = {"user", "current_date", "current_time", "current_user", "extract", "exists"}
+    return frozenset(r[0] for r in rows) | trino | _GOOGLESQL_RESERVED
 
 
 def column_names(names: list[str], reserved: set[str] | frozenset[str] = frozenset()) -> list[str]:
@@ -518,6 +537,11 @@ def infer(path: Path, dataset: str, partition_by: str | None = None, key: str | 
                 f"--partition-by {partition_by}: a {partition_type} column; partition by a DATE, BIGINT or text "
                 "column (a folder name reads back as one of those)"
             )
+    if key is not None and next(c.type for c in typed_tables[0].columns if c.column == key) == "DOUBLE":
+        raise DatasetError(
+            f"--key {key}: a DOUBLE column; a key is a whole number, a date, a timestamp or text "
+            "(equal doubles are not always the same number, and BigQuery cannot partition rows by one)"
+        )
     if key is not None and profile[name][key]["nulls"]:
         raise DatasetError(f"--key {key}: {profile[name][key]['nulls']} rows of {path.name} have no {key}")
     return Contract(name, kind, options, typed_tables, partition_by, key, sample_rows, profile)

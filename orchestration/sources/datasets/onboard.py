@@ -208,10 +208,13 @@ def _sources_file(c: Contract) -> str:
 
 
 def _typed_sql(type_: str, value: str) -> str:
-    """A model's cast of the text column `value` to `type_`: plain SQL both targets read alike, but for
-    timestamps, which Trino reads in its own way (the `dataset_timestamp` macro)."""
+    """A model's cast of the text column `value` to `type_`: plain SQL every target reads alike, but for
+    timestamps, which Trino and BigQuery read in their own ways (the `dataset_timestamp` macro), and a
+    double, which BigQuery calls FLOAT64 (`double_type`)."""
     if type_ in ("TIMESTAMP", "TIMESTAMPTZ"):
         return f"{{{{ dataset_timestamp('{value}', with_zone={'true' if type_ == 'TIMESTAMPTZ' else 'false'}) }}}}"
+    if type_ == "DOUBLE":
+        return f"cast(trim({value}) as {{{{ double_type() }}}})"
     return typed(type_, value)
 
 
@@ -277,6 +280,10 @@ def _intermediate_sql(c: Contract, table: Table) -> str:
         f"        options={options},",
         # On Trino: an Iceberg table, Parquet (zstd), partitioned the same way.
         f"        properties=dataset_table_properties({repr(partition) if partition else 'none'}),",
+        *(
+            # On BigQuery: a table clustered by it (it clusters DATE, INT64 and STRING alike).
+            [f"        cluster_by=(['{partition}'] if target.type == 'bigquery' else none),"] if partition else []
+        ),
         "    )",
         "}}",
         "",

@@ -18,7 +18,10 @@ from orchestration.core.charts import bar_chart
 from orchestration.warehouse.base import fetchall
 
 SAFE = re.compile(r"[a-z_][a-z0-9_]*")  # the names onboarding gives tables and columns
-NUMBERS = ("bigint", "integer", "double", "float", "decimal", "hugeint", "smallint", "real")
+# Number and text types as each warehouse names them (BigQuery: INT64, FLOAT64, STRING).
+NUMBERS = ("bigint", "integer", "double", "float", "decimal", "hugeint", "smallint", "real", "numeric")
+NUMBERS += ("int64", "float64")
+TEXTS = ("varchar", "string")
 BINS = 20
 
 
@@ -37,12 +40,20 @@ def _name(value: str) -> str:
     return value
 
 
+def _types(con: Any) -> dict[str, str]:
+    """The connection's names for a double, a text and an integer: BigQuery calls them FLOAT64, STRING, INT64."""
+    if type(con).__module__.startswith("google.cloud.bigquery"):
+        return {"double": "float64", "text": "string", "integer": "int64"}
+    return {"double": "double", "text": "varchar", "integer": "integer"}
+
+
 def _histogram(con: Any, relation: str, column: str, low: float, high: float) -> tuple[list[str], list[int]]:
     width = (high - low) / BINS or 1.0
+    types = _types(con)
     rows = fetchall(
         con,
-        f"select least(cast(floor((cast({column} as double) - ?) / ?) as integer), {BINS - 1}) as bin, count(*) "
-        f"from {relation} where {column} is not null group by 1 order by 1",
+        f"select least(cast(floor((cast({column} as {types['double']}) - ?) / ?) as {types['integer']}), {BINS - 1}) "
+        f"as bin, count(*) from {relation} where {column} is not null group by 1 order by 1",
         [low, width],
     )
     counts = dict(rows)
@@ -53,7 +64,7 @@ def _histogram(con: Any, relation: str, column: str, low: float, high: float) ->
 def _top_values(con: Any, relation: str, column: str) -> tuple[list[str], list[int]]:
     rows = fetchall(
         con,
-        f"select cast({column} as varchar) as value, count(*) as n from {relation} "
+        f"select cast({column} as {_types(con)['text']}) as value, count(*) as n from {relation} "
         f"where {column} is not null group by 1 order by n desc, value limit 10",
     )
     return [str(r[0])[:40] for r in rows], [r[1] for r in rows]
@@ -118,7 +129,7 @@ def write_reports(con: Any, folder: Path) -> list[Page]:
             if data_type.split("(")[0] in NUMBERS and low is not None:
                 labels, counts = _histogram(con, relation, name, float(low), float(high))
                 charts[column] = bar_chart(f"{column}: histogram", labels, counts)
-            elif data_type.startswith("varchar"):
+            elif data_type.startswith(TEXTS):
                 labels, counts = _top_values(con, relation, name)
                 charts[column] = bar_chart(f"{column}: top values", labels, counts, width=560)
         path = folder / f"{_name(dataset)}__{_name(table)}.html"
