@@ -118,9 +118,32 @@ def test_bronze_lands_through_load_jobs(
 
 
 def test_seeds_and_source_tests_run_on_the_emulator(emulator: Emulator, tmp_path: Path) -> None:
-    seeded = dbt(tmp_path, emulator, "seed")
-    assert seeded.returncode == 0, seeded.stdout[-3000:]
-    assert "reference.emoji_walks" in seeded.stdout
+    """A seed is loaded, then left as it is while its file is unchanged (not dropped and loaded again each
+    build), and loaded again when its table no longer holds the file."""
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import bigquery
+
+    bq = bigquery.Client(
+        project=emulator.project, credentials=AnonymousCredentials(), client_options={"api_endpoint": emulator.endpoint}
+    )
+    table = f"{emulator.project}.reference.emoji_walks"
+
+    def seed() -> None:
+        seeded = dbt(tmp_path, emulator, "seed")
+        assert seeded.returncode == 0, seeded.stdout[-3000:]
+        assert "OK loaded seed file reference.emoji_walks" in seeded.stdout
+
+    def rows() -> int:
+        return next(iter(bq.query(f"select count(*) from `{table}`").result()))[0]
+
+    seed()
+    loaded = bq.get_table(table)
+    assert loaded.description.startswith("medallion seed ") and rows() == 6750
+    seed()
+    assert bq.get_table(table).created == loaded.created  # the same table: not loaded again
+    bq.query(f"delete from `{table}` where ordinal = 2").result()  # rows lost behind dbt's back
+    seed()
+    assert bq.get_table(table).created > loaded.created and rows() == 6750
 
 
 def test_every_model_compiles_for_bigquery_and_parses_as_googlesql(emulator: Emulator, tmp_path: Path) -> None:
