@@ -441,15 +441,37 @@ def test_onboarding_types_and_names_only_what_every_target_reads(tmp_path: Path)
 
     sample = tmp_path / "odd.csv"
     sample.write_text(
-        "Range,Rows,At,score,stamp,day\n"
-        "1,2,3,0.5,2021-01-01T24:00:00,0000-01-01\n"
-        "2,3,4,1.5,2021-01-01 10:00:00,2021-01-01\n",
+        "Range,Rows,At,current_datetime,score,stamp,day,zoned,huge,tiny\n"
+        "1,2,3,4,0.5,2021-01-01T24:00:00,0000-01-01,2021-01-01T10:00:00+05:75,1e400,1e-400\n"
+        "2,3,4,5,1.5,2021-01-01 10:00:00,2021-01-01,2021-01-01T10:00:00+99,2.5,0.5\n",
         encoding="utf-8",
     )
     columns = {c.column: c.type for c in infer(sample, "odd").tables[0].columns}
     assert columns == {
-        "range_value": "BIGINT", "rows_value": "BIGINT", "at_value": "BIGINT", "score": "DOUBLE",
-        "stamp": "VARCHAR", "day": "VARCHAR",
+        "range_value": "BIGINT", "rows_value": "BIGINT", "at_value": "BIGINT", "current_datetime_value": "BIGINT",
+        "score": "DOUBLE", "stamp": "VARCHAR", "day": "VARCHAR", "zoned": "VARCHAR", "huge": "VARCHAR",
+        "tiny": "VARCHAR",
     }  # fmt: skip
     with pytest.raises(DatasetError, match="--key score: a DOUBLE column"):
         infer(sample, "odd", key="score")
+    # `b.c` and `b_c`, two arrays of objects: two child tables, each with a name of its own.
+    nested = tmp_path / "nested.jsonl"
+    nested.write_text('{"id": 1, "b": {"c": [{"x": 1}]}, "b_c": [{"y": 2}]}\n', encoding="utf-8")
+    tables = [t.table for t in infer(nested, "nested").tables]
+    assert len(tables) == len(set(tables)) == 3 and "nested__b_c" in tables
+
+
+def test_onboarding_again_refuses_a_key_its_widened_type_cannot_be(project: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    first, second, extreme = tmp_path / "first.csv", tmp_path / "second.csv", tmp_path / "extreme.csv"
+    first.write_text("n,v\n1,a\n2,b\n", encoding="utf-8")
+    second.write_text("n,v\n1.5,c\n", encoding="utf-8")
+    succeeded(run(project, home, "onboard", "dataset", "widen", str(first), "--key", "n"))
+    widened = run(project, home, "onboard", "dataset", "widen", str(second), "--key", "n")
+    assert widened.returncode == 2 and "--key n: a DOUBLE column" in widened.stderr, widened.stderr
+    # The largest double drafts a range that is still JSON (no Infinity), and no traceback.
+    extreme.write_text("x\n1.7976931348623157e308\n-1.7976931348623157e308\n", encoding="utf-8")
+    succeeded(run(project, home, "onboard", "dataset", "extreme", str(extreme)))
+    suite = json.loads((project / "expectations" / "silver" / "int_datasets__extreme.json").read_text())
+    (bounds,) = [e["kwargs"] for e in suite["expectations"] if e["type"] == "expect_column_values_to_be_between"]
+    assert bounds["min_value"] == -bounds["max_value"] == -1.7976931348623157e308

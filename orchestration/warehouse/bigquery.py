@@ -85,8 +85,9 @@ class BigQueryWarehouse(ServerWarehouse):
     # --- bronze ---------------------------------------------------------------
 
     def _bronze(self, bq: Any, table: BronzeTable, extra: Sequence[Any] = ()) -> Any:
-        """The bronze table, made with its declared columns and `extra`; an existing one lacking some of `extra`
-        gains them by a table update before the load. (The load job's ALLOW_FIELD_ADDITION would add them on
+        """The bronze table, made with its declared columns and `extra`; an existing one lacking some of them
+        (a column a dataset gained when onboarded again, a new CSV column) gains them by a table update before
+        the load. (The load job's ALLOW_FIELD_ADDITION would add them on
         BigQuery; the bqemulator adds columns neither that way nor by an update, so a table made here takes
         the first landing's columns from the start.)"""
         from google.cloud import bigquery
@@ -97,7 +98,7 @@ class BigQueryWarehouse(ServerWarehouse):
             exists_ok=True,
         )
         have = {field.name.lower() for field in target.schema}
-        missing = [field for field in extra if field.name.lower() not in have]
+        missing = [field for field in [*_schema(table.columns), *extra] if field.name.lower() not in have]
         if missing:
             target.schema = [*target.schema, *missing]
             target = bq.update_table(target, ["schema"])

@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ from orchestration.sources.datasets.contract import (
     DatasetError,
     Table,
     bronze_name,
+    check_layout,
     dataset_name,
     evolve,
     infer,
@@ -434,12 +436,15 @@ def _bounds(low: float, high: float) -> tuple[float, float]:
     power of ten above (a sample's own extremes would refuse the next delivery's tails)."""
 
     def power_above(x: float) -> float:
-        return float(10 ** math.ceil(math.log10(x))) if x > 0 else 0.0
+        exponent = math.ceil(math.log10(x)) if x > 0 else None
+        if exponent is None:
+            return 0.0
+        return 10.0**exponent if exponent <= 308 else sys.float_info.max  # past 1e308 no power of ten is a double
 
     floor = 0.0 if low >= 0 else -power_above(-low) if low < -1 else -1.0
     ceiling = power_above(high) if high >= 1 else 1.0
-    if ceiling == high:
-        ceiling *= 10
+    if ceiling == high and ceiling < sys.float_info.max:
+        ceiling = min(ceiling * 10, sys.float_info.max)
     return floor, ceiling
 
 
@@ -560,6 +565,7 @@ def onboard(
                 f"{path}: a {found.format} file; dataset {found.dataset} is {previous.format} (choose another name)"
             )
         found = evolve(previous, found)
+        check_layout(found.parent, found.partition_by, found.key)  # a widened type may no longer fit them
     staging = project / "models" / "staging" / "datasets" / found.dataset
     intermediate = project / "models" / "intermediate" / "datasets" / found.dataset
     files: list[tuple[Path, str]] = [
