@@ -475,3 +475,17 @@ def test_onboarding_again_refuses_a_key_its_widened_type_cannot_be(project: Path
     suite = json.loads((project / "expectations" / "silver" / "int_datasets__extreme.json").read_text())
     (bounds,) = [e["kwargs"] for e in suite["expectations"] if e["type"] == "expect_column_values_to_be_between"]
     assert bounds["min_value"] == -bounds["max_value"] == -1.7976931348623157e308
+
+
+def test_a_ragged_line_is_refused_naming_its_line(project: Path, tmp_path: Path) -> None:
+    """A record with more or fewer fields than the header: refused at landing naming the line (a quoted line
+    break counted as the editor counts it), nothing landed. The reader's sniffer used to skip the lines
+    before it and take a later row for the header."""
+    home = tmp_path / "home"
+    good, ragged = tmp_path / "good.csv", tmp_path / "ragged.csv"
+    good.write_text("id,s,n\n1,a,2\n2,b,3\n", encoding="utf-8")
+    ragged.write_text('id,s,n\n1,a,2\n2,"b\nc",3\n3,c\n4,d,5\n', encoding="utf-8")
+    succeeded(run(project, home, "onboard", "dataset", "ragged", str(good)))
+    landed = run(project, home, "land", "dataset", "ragged", str(ragged))
+    assert landed.returncode != 0 and "ragged.csv: line 5 has 2 field(s), the header 3" in landed.stderr, landed
+    assert not (home / "lake" / "raw" / "ragged").exists() or not any((home / "lake" / "raw" / "ragged").rglob("*.csv"))

@@ -319,7 +319,9 @@ def csv_rows(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]
     return con.sql(
         "select * from read_csv($path, delim = $delim, quote = $quote, escape = $escape, header = $header, "
         "encoding = $encoding, compression = $compression, all_varchar = true, "
-        "null_padding = false, strict_mode = true, "
+        # skip = 0: the header is the first line. Left to the sniffer, a ragged line made it skip the lines
+        # before it and read a later row as the header.
+        "null_padding = false, strict_mode = true, skip = 0, "
         # The raw zone's folders are named like Hive partitions (landed_date=...): not a column of the file.
         "hive_partitioning = false)",
         params={
@@ -334,13 +336,53 @@ def csv_rows(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]
     )
 
 
-def csv_header(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]) -> list[str]:
+def csv_header(
+    con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any], display: str | None = None
+) -> list[str]:
+    """The first line's fields; a file with a line of another number of fields is refused naming that line
+    (`display` names the file as the user knows it)."""
     if _is_empty(path):
         raise DatasetError(f"{path}: the file is empty")
-    first = csv_rows(con, path, options, header=False).limit(1).fetchall()
+    try:
+        first = csv_rows(con, path, options, header=False).limit(1).fetchall()
+    except duckdb.Error:
+        ragged = _ragged_line(path, options)
+        if ragged is None:
+            raise
+        line, fields, expected = ragged
+        raise DatasetError(
+            f"{display or path.name}: line {line} has {fields} field(s), the header {expected}"
+        ) from None
     if not first:
         raise DatasetError(f"{path}: the file is empty")
     return [value if value is not None else "" for value in first[0]]
+
+
+def _ragged_line(path: Path, options: dict[str, Any]) -> tuple[int, int, int] | None:
+    """The first line (1-based, as an editor counts) whose record has another number of fields than the
+    header, with both counts; None when every record has as many. DuckDB's reader only says it could not
+    read the file."""
+    import csv
+
+    quote, escape = options["quote"], options["escape"]
+    with path.open(newline="", encoding=options["encoding"], errors="replace") as file:
+        reader = csv.reader(
+            file,
+            delimiter=options["delim"],
+            quotechar=quote or None,
+            doublequote=escape == quote,
+            escapechar=None if escape == quote else escape,
+            strict=False,
+        )
+        header = next(reader, None)
+        if header is None:
+            return None
+        start = reader.line_num
+        for record in reader:
+            if record and len(record) != len(header):
+                return start + 1, len(record), len(header)
+            start = reader.line_num
+    return None
 
 
 def json_records(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]) -> Any:
@@ -690,7 +732,7 @@ def check(contract: Contract, path: Path, display: str | None = None) -> tuple[D
                 ):
                     drift.retyped.append(f"the file is {encoding}, the dataset {contract.options['encoding']}")
                     return drift, 0
-                header = csv_header(con, readable, contract.options)
+                header = csv_header(con, readable, contract.options, display)
                 expected = [c.name for c in contract.parent.columns]
                 repeated = sorted({h for h in header if header.count(h) > 1})
                 if repeated:
