@@ -489,3 +489,17 @@ def test_a_ragged_line_is_refused_naming_its_line(project: Path, tmp_path: Path)
     landed = run(project, home, "land", "dataset", "ragged", str(ragged))
     assert landed.returncode != 0 and "ragged.csv: line 5 has 2 field(s), the header 3" in landed.stderr, landed
     assert not (home / "lake" / "raw" / "ragged").exists() or not any((home / "lake" / "raw" / "ragged").rglob("*.csv"))
+
+
+def test_a_json_field_the_sample_did_not_always_have_may_be_absent(project: Path, tmp_path: Path) -> None:
+    """A field some sampled records lack is optional: a delivery where no record has it lands (its column
+    null). A field every sampled record had is still required: a delivery without it is refused, named."""
+    home = tmp_path / "home"
+    sample, sparse, lacking = tmp_path / "sample.jsonl", tmp_path / "sparse.jsonl", tmp_path / "lacking.jsonl"
+    sample.write_text('{"id": "a", "x": 1, "note": "hi"}\n{"id": "b", "x": 2}\n', encoding="utf-8")
+    sparse.write_text('{"id": "c", "x": 3}\n', encoding="utf-8")
+    lacking.write_text('{"id": "d", "note": "no x"}\n', encoding="utf-8")
+    succeeded(run(project, home, "onboard", "dataset", "sparse", str(sample), "--key", "id"))
+    succeeded(run(project, home, "land", "dataset", "sparse", str(sparse)))
+    refused = run(project, home, "land", "dataset", "sparse", str(lacking))
+    assert refused.returncode == 1 and "missing: /x" in refused.stderr, refused.stderr

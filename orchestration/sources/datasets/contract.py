@@ -23,7 +23,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -568,8 +568,10 @@ def infer(path: Path, dataset: str, partition_by: str | None = None, key: str | 
             for table in tables:
                 types = _column_types(con, samples[table.table], candidates[table.table])
                 cols = [Column(c.name, c.column, t) for c, t in zip(table.columns, types, strict=True)]
-                typed_tables.append(Table(table.table, table.array, cols))
                 profile[table.table] = _profile(con, samples[table.table], cols)
+                if kind == "json":  # a field some records of the sample lack (or hold null) may be in none
+                    cols = [replace(c, optional=bool(profile[table.table][c.column]["nulls"])) for c in cols]
+                typed_tables.append(Table(table.table, table.array, cols))
             sample_rows = con.execute(f"select count(*) from {samples[name]}").fetchall()[0][0]
     except duckdb.Error as exc:
         raise DatasetError(f"{path}: could not be read: {_short(exc)}") from None
