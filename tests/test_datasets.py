@@ -503,3 +503,17 @@ def test_a_json_field_the_sample_did_not_always_have_may_be_absent(project: Path
     succeeded(run(project, home, "land", "dataset", "sparse", str(sparse)))
     refused = run(project, home, "land", "dataset", "sparse", str(lacking))
     assert refused.returncode == 1 and "missing: /x" in refused.stderr, refused.stderr
+
+
+def test_a_partition_value_too_long_for_a_folder_name_is_refused(project: Path, tmp_path: Path) -> None:
+    """A partition value names a folder: one over 200 bytes (100 CJK characters are 300) would fail every
+    later build of the processed zone on DuckDB, so the landing refuses it, naming the column."""
+    home = tmp_path / "home"
+    good, long = tmp_path / "regions.csv", tmp_path / "regions-long.csv"
+    good.write_text("id,region\n1,north\n2,south\n", encoding="utf-8")
+    long.write_text(f"id,region\n3,{'北' * 100}\n4,east\n", encoding="utf-8")
+    succeeded(run(project, home, "onboard", "dataset", "regions", str(good), "--partition-by", "region"))
+    refused = run(project, home, "land", "dataset", "regions", str(long))
+    assert refused.returncode == 1, refused
+    assert "region: 1 value(s) too long to name a partition folder (over 200 bytes" in refused.stderr, refused.stderr
+    succeeded(run(project, home, "land", "dataset", "regions", str(good)))

@@ -87,6 +87,7 @@ JSON_CANDIDATES = {
 NUMERIC = ("BIGINT", "DOUBLE")
 # Names the models give their lineage columns; a delivered column of the same name is renamed `<name>_value`.
 LINEAGE_NAMES = ("delivery_id", "delivery_seq", "record_number", "ordinal", "dataset_row_rank")
+MAX_PARTITION_BYTES = 200  # a partition value as a folder name, with `<column>=` before it
 SAMPLE_ROWS = 1_000_000  # a column's type is read from at most this many rows (all of them for a delivery)
 
 
@@ -657,9 +658,10 @@ class Drift:
     added: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     retyped: list[str] = field(default_factory=list)  # "name: TYPE expected, 3 values are not (e.g. 'x')"
+    unfit: list[str] = field(default_factory=list)  # values of the right type a target cannot hold
 
     def __bool__(self) -> bool:
-        return bool(self.added or self.missing or self.retyped)
+        return bool(self.added or self.missing or self.retyped or self.unfit)
 
     def lines(self) -> list[str]:
         out = []
@@ -668,6 +670,7 @@ class Drift:
         if self.missing:
             out.append(f"missing: {', '.join(self.missing)}")
         out += [f"retyped: {r}" for r in self.retyped]
+        out += self.unfit
         return out
 
 
@@ -777,7 +780,19 @@ def check(contract: Contract, path: Path, display: str | None = None) -> tuple[D
                     f"min({b}) filter (where {b} is not null and not {has_type(c.type, b)})"
                     for b, c in columns
                 )
+                # A partition value names a folder (a file name holds at most 255 bytes): a longer one would
+                # fail every later build of the processed zone.
+                part = next((i for i, c in enumerate(table.columns, 1) if c.column == contract.partition_by), None)
+                partitioned = table.array is None and part is not None
+                long_values = f"strlen({bronze_name(part)}) > {MAX_PARTITION_BYTES}" if partitioned else "false"
+                parts += f", count(*) filter (where {long_values}), min({bronze_name(part) if partitioned else 'null'})"
+                parts += f" filter (where {long_values})"
                 row = con.execute(f"select count(*), {nulls}{parts} from checked").fetchall()[0]
+                if row[-2]:
+                    drift.unfit.append(
+                        f"{table.columns[part - 1].name}: {row[-2]:,} value(s) too long to name a partition folder "
+                        f"(over {MAX_PARTITION_BYTES} bytes; e.g. {row[-1][:40]!r}...)"
+                    )
                 if table.array is None:
                     rows = row[0]
                     if row[1]:
