@@ -517,3 +517,17 @@ def test_a_partition_value_too_long_for_a_folder_name_is_refused(project: Path, 
     assert refused.returncode == 1, refused
     assert "region: 1 value(s) too long to name a partition folder (over 200 bytes" in refused.stderr, refused.stderr
     succeeded(run(project, home, "land", "dataset", "regions", str(good)))
+
+
+def test_a_json_string_where_the_contract_has_a_number_is_refused(project: Path, tmp_path: Path) -> None:
+    """A JSON string "1804.10000" reads as a number but is text (an id, say): as a DOUBLE it would become
+    1804.1. Onboarding never makes a string a number; landing refuses one where the contract has a number."""
+    home = tmp_path / "home"
+    sample, stringly = tmp_path / "scores.jsonl", tmp_path / "scores-strings.jsonl"
+    sample.write_text('{"id": "a", "score": 1.5, "n": 2}\n{"id": "b", "score": 2, "n": null}\n', encoding="utf-8")
+    stringly.write_text('{"id": "c", "score": "1804.10000", "n": 3}\n', encoding="utf-8")
+    succeeded(run(project, home, "onboard", "dataset", "scores", str(sample)))
+    refused = run(project, home, "land", "dataset", "scores", str(stringly))
+    assert refused.returncode == 1, refused
+    assert '/score: DOUBLE expected, 1 value(s) are JSON of another kind (e.g. "1804.10000")' in refused.stderr
+    succeeded(run(project, home, "land", "dataset", "scores", str(sample)))  # numbers and a null land

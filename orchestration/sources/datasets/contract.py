@@ -804,11 +804,61 @@ def check(contract: Contract, path: Path, display: str | None = None) -> tuple[D
                         drift.retyped.append(
                             f"{where}{col.name}: {col.type} expected, {bad:,} value(s) are not (e.g. {example!r})"
                         )
+            if contract.format == "json":
+                drift.retyped += _json_kinds(con, contract)
     except duckdb.Error as exc:
         raise DatasetError(f"{display}: could not be read as this dataset's {contract.format}: {_short(exc)}") from None
     finally:
         con.close()
     return drift, rows
+
+
+# The JSON kinds (DuckDB's json_type) a typed column's values may have: what onboarding infers each type
+# from (JSON_CANDIDATES), and null. A JSON string "1804.10000" is text, even where its text reads as a number.
+_JSON_KINDS = {
+    "BIGINT": ("BIGINT", "UBIGINT"),
+    "DOUBLE": ("BIGINT", "UBIGINT", "DOUBLE"),
+    "BOOLEAN": ("BOOLEAN",),
+    "DATE": ("VARCHAR",),
+    "TIMESTAMP": ("VARCHAR",),
+    "TIMESTAMPTZ": ("VARCHAR",),
+}
+
+
+def _json_kinds(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[str]:
+    """Each typed column of a JSON delivery holding values of another JSON kind than its type is made from,
+    counted, with one shown. Reads the relations `delivered` registered; paths are bound."""
+    found = []
+    for table in contract.tables:
+        source, column = (
+            ("delivered_records", "record") if table.array is None else (f"delivered_{table.table}", "element")
+        )
+        typed_columns = [c for c in table.columns if c.type in _JSON_KINDS]
+        if not typed_columns:
+            continue
+        con.register(
+            "kinds",
+            con.sql(
+                f"select json_type({column}, $paths::varchar[]) as k, json_extract({column}, $paths::varchar[]) as v "
+                f"from {source}",
+                params={"paths": [c.name for c in typed_columns]},
+            ),
+        )
+        other = [
+            f"k[{j}] not in ({', '.join(repr(kind) for kind in (*_JSON_KINDS[c.type], 'NULL'))})"
+            for j, c in enumerate(typed_columns, start=1)
+        ]
+        parts = ", ".join(
+            f"count(*) filter (where {o}), min(v[{j}]::varchar) filter (where {o})" for j, o in enumerate(other, 1)
+        )
+        row = con.execute(f"select {parts} from kinds").fetchall()[0]
+        for j, col in enumerate(typed_columns):
+            bad, example = row[2 * j], row[2 * j + 1]
+            if bad:
+                where = "" if table.array is None else f"{table.array} "
+                found.append(f"{where}{col.name}: {col.type} expected, {bad:,} value(s) are JSON of another kind "
+                             f"(e.g. {example})")  # fmt: skip
+    return found
 
 
 def _wider(old: str, new: str) -> str:
