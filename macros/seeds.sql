@@ -77,43 +77,53 @@
 {%- endmacro %}
 
 
-{% macro trino__reset_csv_table(model, full_refresh, old_relation, agate_table) -%}
+{#- Writing the marker: Trino's table comment, BigQuery's table description. -#}
+{% macro trino__seed_write_marker(relation, marker) -%}
+    {%- do run_query('comment on table ' ~ relation.render() ~ " is '" ~ marker | replace("'", "''") ~ "'") -%}
+{%- endmacro %}
+
+{% macro bigquery__seed_write_marker(relation, marker) -%}
+    {%- do adapter.update_table_description(relation.database, relation.schema, relation.identifier, marker) -%}
+{%- endmacro %}
+
+{% macro default__seed_write_marker(relation, marker) -%}
+{%- endmacro %}
+
+
+{#- The adapter's own reset and load (`reset` and `load`, its macros), skipped for a seed that is current;
+    after a load the marker is written. -#}
+{% macro reset_csv_table_unless_current(reset, model, full_refresh, old_relation, agate_table) -%}
     {%- if not full_refresh and seed_is_current(model, old_relation, agate_table) -%}
         {{ return('') }}
     {%- endif -%}
-    {{ return(dbt.trino__reset_csv_table(model, full_refresh, old_relation, agate_table)) }}
+    {{ return(reset(model, full_refresh, old_relation, agate_table)) }}
 {%- endmacro %}
 
+{% macro load_csv_rows_unless_current(load, model, agate_table) -%}
+    {%- if seed_is_current(model, adapter.get_relation(this.database, this.schema, this.identifier), agate_table) -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set sql = load(model, agate_table) -%}
+    {%- set marker = seed_marker(model, agate_table) -%}
+    {%- if marker is not none -%}
+        {%- do adapter.dispatch('seed_write_marker')(this, marker) -%}
+    {%- endif -%}
+    {{ return(sql) }}
+{%- endmacro %}
+
+
+{% macro trino__reset_csv_table(model, full_refresh, old_relation, agate_table) -%}
+    {{ return(reset_csv_table_unless_current(dbt.trino__reset_csv_table, model, full_refresh, old_relation, agate_table)) }}
+{%- endmacro %}
 
 {% macro trino__load_csv_rows(model, agate_table) -%}
-    {%- if seed_is_current(model, adapter.get_relation(this.database, this.schema, this.identifier), agate_table) -%}
-        {{ return('') }}
-    {%- endif -%}
-    {%- set sql = dbt.trino__load_csv_rows(model, agate_table) -%}
-    {%- set marker = seed_marker(model, agate_table) -%}
-    {%- if marker is not none -%}
-        {%- do run_query('comment on table ' ~ this.render() ~ " is '" ~ marker | replace("'", "''") ~ "'") -%}
-    {%- endif -%}
-    {{ return(sql) }}
+    {{ return(load_csv_rows_unless_current(dbt.trino__load_csv_rows, model, agate_table)) }}
 {%- endmacro %}
-
 
 {% macro bigquery__reset_csv_table(model, full_refresh, old_relation, agate_table) -%}
-    {%- if not full_refresh and seed_is_current(model, old_relation, agate_table) -%}
-        {{ return('') }}
-    {%- endif -%}
-    {{ return(dbt.bigquery__reset_csv_table(model, full_refresh, old_relation, agate_table)) }}
+    {{ return(reset_csv_table_unless_current(dbt.bigquery__reset_csv_table, model, full_refresh, old_relation, agate_table)) }}
 {%- endmacro %}
 
-
 {% macro bigquery__load_csv_rows(model, agate_table) -%}
-    {%- if seed_is_current(model, adapter.get_relation(this.database, this.schema, this.identifier), agate_table) -%}
-        {{ return('') }}
-    {%- endif -%}
-    {%- set sql = dbt.bigquery__load_csv_rows(model, agate_table) -%}
-    {%- set marker = seed_marker(model, agate_table) -%}
-    {%- if marker is not none -%}
-        {%- do adapter.update_table_description(this.database, this.schema, this.identifier, marker) -%}
-    {%- endif -%}
-    {{ return(sql) }}
+    {{ return(load_csv_rows_unless_current(dbt.bigquery__load_csv_rows, model, agate_table)) }}
 {%- endmacro %}

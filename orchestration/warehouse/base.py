@@ -136,10 +136,15 @@ class ServerWarehouse:
         """dbt's and the gates' connections to a server hold no lock on anything: nothing to close."""
 
 
+def is_bigquery(con: Any) -> bool:
+    """Whether `con` is BigQuery's DB-API connection (its parameter style and type names are its own)."""
+    return type(con).__module__.startswith("google.cloud.bigquery")
+
+
 def fetchall(con: Any, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
     """Run one query on a DB-API connection, `?` marking each bound value (DuckDB's and Trino's style; for
     BigQuery's DB-API, which takes `%s` and `%` as `%%`, translated here)."""
-    if params and type(con).__module__.startswith("google.cloud.bigquery"):
+    if params and is_bigquery(con):
         sql = sql.replace("%", "%%").replace("?", "%s")
     cur = con.cursor()
     try:

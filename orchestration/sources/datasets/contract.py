@@ -211,10 +211,11 @@ def _keywords() -> frozenset[str]:
         ).fetchall()
     finally:
         con.close()
-    trino = {"user", "current_date", "current_time", "current_user", "extract", "exists"}
-    # Functions BigQuery calls without parentheses: a column of that name would read as the function.
-    bigquery = {"current_date", "current_datetime", "current_time", "current_timestamp"}
-    return frozenset(r[0] for r in rows) | trino | bigquery | _GOOGLESQL_RESERVED
+    # Trino's reserved words DuckDB does not reserve, and the functions BigQuery calls without parentheses
+    # (a column of that name would read as the function).
+    others = {"user", "current_date", "current_datetime", "current_time", "current_timestamp", "current_user",
+              "extract", "exists"}  # fmt: skip
+    return frozenset(r[0] for r in rows) | others | _GOOGLESQL_RESERVED
 
 
 def column_names(names: list[str], reserved: set[str] | frozenset[str] = frozenset()) -> list[str]:
@@ -784,11 +785,11 @@ def check(contract: Contract, path: Path, display: str | None = None) -> tuple[D
                 # fail every later build of the processed zone.
                 part = next((i for i, c in enumerate(table.columns, 1) if c.column == contract.partition_by), None)
                 partitioned = table.array is None and part is not None
-                long_values = f"strlen({bronze_name(part)}) > {MAX_PARTITION_BYTES}" if partitioned else "false"
-                parts += f", count(*) filter (where {long_values}), min({bronze_name(part) if partitioned else 'null'})"
-                parts += f" filter (where {long_values})"
+                if partitioned:
+                    long_values = f"where strlen({bronze_name(part)}) > {MAX_PARTITION_BYTES}"
+                    parts += f", count(*) filter ({long_values}), min({bronze_name(part)}) filter ({long_values})"
                 row = con.execute(f"select count(*), {nulls}{parts} from checked").fetchall()[0]
-                if row[-2]:
+                if partitioned and row[-2]:
                     drift.unfit.append(
                         f"{table.columns[part - 1].name}: {row[-2]:,} value(s) too long to name a partition folder "
                         f"(over {MAX_PARTITION_BYTES} bytes; e.g. {row[-1][:40]!r}...)"

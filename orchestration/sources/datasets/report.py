@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.core.charts import bar_chart
-from orchestration.warehouse.base import fetchall
+from orchestration.warehouse.base import fetchall, is_bigquery
 
 SAFE = re.compile(r"[a-z_][a-z0-9_]*")  # the names onboarding gives tables and columns
 # Number and text types as each warehouse names them (BigQuery: INT64, FLOAT64, STRING).
@@ -42,7 +42,7 @@ def _name(value: str) -> str:
 
 def _types(con: Any) -> dict[str, str]:
     """The connection's names for a double, a text and an integer: BigQuery calls them FLOAT64, STRING, INT64."""
-    if type(con).__module__.startswith("google.cloud.bigquery"):
+    if is_bigquery(con):
         return {"double": "float64", "text": "string", "integer": "int64"}
     return {"double": "double", "text": "varchar", "integer": "integer"}
 
