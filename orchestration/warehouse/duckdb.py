@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from orchestration.settings import Paths
 from orchestration.warehouse.base import (
@@ -29,6 +30,14 @@ from orchestration.warehouse.base import (
     parquet_rows,
 )
 from orchestration.warehouse.sqltext import quote_identifier, quote_literal
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    """`values` as a one-dimensional NumPy object array (element by element: a list value stays one value)."""
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
+        out[i] = value
+    return out
 
 
 class DuckDBWarehouse(SharedSqlGates):
@@ -97,14 +106,11 @@ class DuckDBWarehouse(SharedSqlGates):
         self._write(tables, replace=False)
 
     def _write(self, tables: Tables, replace: bool) -> None:
-        import pandas as pd
-
         con = self.connect(read_only=False)
         try:
             for name, (columns, rows) in tables.items():
-                frame = pd.DataFrame(
-                    [{c: r.get(c) for c in columns} for r in rows], columns=list(columns), dtype=object
-                )
+                # NumPy object columns, which DuckDB scans as a table (pandas' import costs a build 0.4 s).
+                frame = {column: _objects([r.get(column) for r in rows]) for column in columns}
                 con.register("medallion_rows", frame)
                 typed = ", ".join(f'cast("{column}" as {kind}) as "{column}"' for column, kind in columns.items())
                 con.execute(f"create schema if not exists {name.split('.')[0]}")

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import orjson
-import pandas as pd
 
 from orchestration.core import bronze
 from orchestration.settings import Paths
@@ -71,13 +71,12 @@ def _text(value: object) -> str | None:
 
 def _write_pull(paths: Paths, entry: PullLanding, folder: Path) -> int:
     records = orjson.loads(gzip.decompress((paths.home / entry.landed_path).read_bytes()))
-    frame = pd.DataFrame(
-        {
-            "record_index": pd.Series(range(1, len(records) + 1), dtype="int32"),
-            **{name: pd.Series([_text(r.get(name)) for r in records], dtype="object") for name in FIELDS},
-            "record": pd.Series([orjson.dumps(r).decode() for r in records], dtype="object"),
-        }
-    )
+    # NumPy columns, which DuckDB scans as a table without importing pandas (0.4 s of every build).
+    frame = {
+        "record_index": np.arange(1, len(records) + 1, dtype=np.int32),
+        **{name: np.array([_text(r.get(name)) for r in records], dtype=object) for name in FIELDS},
+        "record": np.array([orjson.dumps(r).decode() for r in records], dtype=object),
+    }
     scratch = duckdb.connect()
     try:
         scratch.register("frame", frame)
