@@ -41,15 +41,21 @@ _OFFSET = "(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)"
 _WHOLE = "(0|[1-9][0-9]*)"
 _NUMBER = f"[+-]?((0|[1-9][0-9]{{{{0,14}}}})|({_WHOLE}[.][0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?|{_WHOLE}[eE][+-]?[0-9]+)"
 VALUE_TESTS: dict[str, str] = {
-    # No leading zero: `007` or a ZIP code stays text (as a number it would lose its zeros).
+    # No leading zero: `007` or a ZIP code stays text (as a number it would lose its zeros). A plain number
+    # of at most 18 digits fits a BIGINT: it passes without the cast (the check costs half the time).
     "BIGINT": (
-        "regexp_full_match(trim({v}), '[+-]?(0|[1-9][0-9]{{0,18}})') and try_cast(trim({v}) as bigint) is not null"
+        "case when regexp_full_match({v}, '-?(0|[1-9][0-9]{{0,17}})') then true else "
+        "regexp_full_match(trim({v}), '[+-]?(0|[1-9][0-9]{{0,18}})') and try_cast(trim({v}) as bigint) is not null "
+        "end"
     ),
     # A finite double, and zero only when the text is a zero: `1e400` would become inf, `1e-400` 0. (The
-    # CASE runs the pattern on zeros only: a third of the check's time otherwise.)
+    # CASE runs the pattern on zeros only: a third of the check's time otherwise.) A plain decimal with a
+    # non-zero first digit and at most 15 before the point is all of that: it skips the rest (2.2 s -> 0.9 s
+    # on the loan book's 22 double columns).
     "DOUBLE": (
+        "case when regexp_full_match({v}, '-?[1-9][0-9]{{0,14}}([.][0-9]+)?') then true else "
         f"regexp_full_match(trim({{v}}), '{_NUMBER}') and case when try_cast(trim({{v}}) as double) = 0 "
-        "then not regexp_matches(trim({v}), '^[^eE]*[1-9]') else isfinite(try_cast(trim({v}) as double)) end"
+        "then not regexp_matches(trim({v}), '^[^eE]*[1-9]') else isfinite(try_cast(trim({v}) as double)) end end"
     ),
     "BOOLEAN": "lower(trim({v})) in ('true', 'false')",
     "DATE": f"regexp_full_match(trim({{v}}), '{_DAY}') and try_cast(trim({{v}}) as date) is not null",
@@ -772,14 +778,14 @@ def check(contract: Contract, path: Path, display: str | None = None) -> tuple[D
             for table in contract.tables:
                 columns = [(bronze_name(i), c) for i, c in enumerate(table.columns, start=1) if c.type != "VARCHAR"]
                 con.register("checked", relations[table.table])
-                # One pass per table: each column's wrong-typed values counted (and one shown), the key's nulls.
+                # One pass per table: each column's wrong-typed values counted, the key's nulls. (A second pass
+                # finds an example of each wrong type only when there is one: asking for it in the first costs
+                # every delivery a third of the check.)
                 key = next((i for i, c in enumerate(table.columns, 1) if c.column == contract.key), None)
                 keyed = table.array is None and key is not None
                 nulls = f"count(*) filter (where {bronze_name(key)} is null)" if keyed else "0"
                 parts = "".join(
-                    f", count(*) filter (where {b} is not null and not {has_type(c.type, b)}), "
-                    f"min({b}) filter (where {b} is not null and not {has_type(c.type, b)})"
-                    for b, c in columns
+                    f", count(*) filter (where {b} is not null and not {has_type(c.type, b)})" for b, c in columns
                 )
                 # A partition value names a folder (a file name holds at most 255 bytes): a longer one would
                 # fail every later build of the processed zone.
@@ -798,10 +804,18 @@ def check(contract: Contract, path: Path, display: str | None = None) -> tuple[D
                     rows = row[0]
                     if row[1]:
                         drift.retyped.append(f"{table.columns[key - 1].name}: the key, missing in {row[1]:,} row(s)")
-                for i, (_, col) in enumerate(columns):
-                    bad, example = row[2 + 2 * i], row[3 + 2 * i]
-                    if bad:
-                        where = "" if table.array is None else f"{table.array} "
+                wrong = [(b, col, row[2 + i]) for i, (b, col) in enumerate(columns) if row[2 + i]]
+                if wrong:
+                    examples = con.execute(
+                        "select "
+                        + ", ".join(
+                            f"min({b}) filter (where {b} is not null and not {has_type(c.type, b)})"
+                            for b, c, _ in wrong
+                        )
+                        + " from checked"
+                    ).fetchall()[0]
+                    where = "" if table.array is None else f"{table.array} "
+                    for (_, col, bad), example in zip(wrong, examples, strict=True):
                         drift.retyped.append(
                             f"{where}{col.name}: {col.type} expected, {bad:,} value(s) are not (e.g. {example!r})"
                         )
