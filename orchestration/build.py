@@ -52,6 +52,16 @@ def root_cause(error: Any) -> str:
     return error.message.strip()
 
 
+def _failed_dataset(asset_key: list[str]) -> str | None:
+    """The dataset whose processed table a gate guards (`silver/int_datasets__<dataset>[__<array>]`), if any."""
+    from orchestration.sources.datasets.onboard import contracts
+
+    if len(asset_key) != 2 or asset_key[0] != "silver" or not asset_key[1].startswith("int_datasets__"):
+        return None
+    table = asset_key[1].removeprefix("int_datasets__")
+    return next((c.dataset for c in contracts() for t in c.tables if t.table == table), None)
+
+
 def time_breakdown(seconds: dict[str, float], elapsed: float) -> str:
     """Where a build's time went: dbt, the gates, the rest of the steps, and what is outside any step."""
     kinds = {"dbt": 0.0, "gates": 0.0, "loading and reports": 0.0}
@@ -201,6 +211,13 @@ def _run(
                 detail = evaluation.metadata.get("failures")
                 if is_gate and detail is not None:
                     failures.extend(f"    {line}" for line in str(detail.value).splitlines())
+                dataset = _failed_dataset(evaluation.asset_key.path) if is_gate else None
+                if dataset:
+                    failures.append(
+                        f"    a delivery of {dataset} that should not be built: `medallion deliveries --source "
+                        "dataset` lists them, `medallion quarantine drop ID` sets one aside; data that is right: "
+                        f"widen the suite, expectations/silver/{evaluation.asset_key.path[-1]}.json"
+                    )
     status = "succeeded" if result.success else "FAILED"
     warned = f", {checks_warned} warned" if checks_warned else ""
     print(

@@ -660,11 +660,14 @@ def parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(func=cmd_deliveries)
 
-    quarantine = sub.add_parser("quarantine", help="decide on a quarantined delivery")
+    quarantine = sub.add_parser(
+        "quarantine", help="decide on a quarantined delivery (or set aside a dataset's delivery that fails its gate)"
+    )
     quarantine.add_argument(
         "action",
         choices=["release", "drop"],
-        help="release: the next build takes it in as it is; drop: set it aside for good (it stays landed)",
+        help="release: the next build takes it in as it is; drop: set it aside for good (it stays landed); "
+        "a dataset's delivery, admitted when it landed, can be dropped too",
     )
     quarantine.add_argument("id", help="the delivery id (or a unique start of it), from `medallion deliveries`")
     quarantine.add_argument("--note", help="why, kept with the decision")

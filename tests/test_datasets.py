@@ -356,6 +356,43 @@ def test_a_file_whose_columns_changed_is_refused_with_the_difference_named(
     assert sorted((home / "lake" / "raw" / "loans").rglob("*")) == raw_before
 
 
+def test_a_delivery_failing_the_gate_is_set_aside_and_the_build_goes_on(
+    project: Path, built: tuple[Path, Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """A delivery whose values have the contract's types lands, but its rows fail the silver gate (an amount far
+    above any the suite allows): the build stops before gold and says how to set it aside. Dropped, it stays in
+    the raw zone and bronze, and the next build leaves it out: loan 1's earlier row is back in silver."""
+    home = tmp_path / "home"
+    first = tmp_path / "loans.csv"
+    write_loans(first, LOANS)
+    succeeded(run(project, home, "land", "dataset", "loans", str(first)))
+    succeeded(run(project, home, "build", "--source", "datasets"))
+    bad = tmp_path / "loans-bad.csv"
+    write_loans(bad, [["1", "999999999", "A", "2", "007", "2021-01-01", "5.5", "too much", "x"]])
+    landed = succeeded(run(project, home, "land", "dataset", "loans", str(bad)))
+    delivery_id = re.search(r" as (\S+) ", landed).group(1)
+    failed = run(project, home, "build", "--source", "datasets")
+    assert failed.returncode == 1, failed.stdout
+    assert "gold was not published" in failed.stdout
+    assert "`medallion quarantine drop ID` sets one aside" in failed.stdout, failed.stdout
+    # Gold is the last good build's: the amount's maximum is not the bad delivery's.
+    assert float(profile_of(home, "loans", "loans")["amount"][4]) == 2600
+    dropped = succeeded(run(project, home, "quarantine", "drop", delivery_id[:20], "--note", "amount typo"))
+    assert f"{delivery_id} (loans-bad.csv) dropped" in dropped
+    listed = json.loads(succeeded(run(project, home, "deliveries", "--source", "dataset", "--json")))
+    assert [(d["source"], d["state"]) for d in listed] == [("dataset:loans", "admitted"), ("dataset:loans", "dropped")]
+    again = run(project, home, "quarantine", "drop", delivery_id)
+    assert again.returncode == 2 and "is dropped, not quarantined" in again.stderr
+    succeeded(run(project, home, "build", "--source", "datasets"))
+    rows = dict(warehouse_rows(home, "select loan_id, amount from silver.int_datasets__loans"))
+    assert rows == {1: 1000, 2: None, 3: 2600, 4: 400}
+    # Kept as delivered: in the raw zone and in bronze, never in silver.
+    assert list((home / "lake" / "raw" / "loans").rglob("*__loans-bad.csv"))
+    assert warehouse_rows(home, "select count(*) from bronze.dataset_loans where delivery_id = ?", [delivery_id]) == [
+        (1,)
+    ]
+
+
 def write_retyped(folder: Path) -> Path:
     path = folder / "loans-retyped.csv"
     rows = [list(row) for row in LOANS]

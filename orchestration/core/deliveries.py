@@ -67,7 +67,7 @@ def for_source(paths: Paths, source: str) -> list[Delivery]:
     """Every landed delivery of `source` in landing order, with its latest decision."""
     kind = delivery_kinds()[source]
     landed = kind.landed(paths)
-    if not kind.judged:
+    if not (kind.judged or kind.droppable):
         return landed
     latest: dict[str, dict] = {}
     for decision in _ledger(paths, source).read():
@@ -140,7 +140,8 @@ def find(paths: Paths, delivery_id: str) -> Delivery:
 
 
 def decide(paths: Paths, delivery_id: str, action: str, note: str = "") -> Delivery:
-    """An operator's decision on a quarantined delivery: `release` admits it, `drop` sets it aside for good."""
+    """An operator's decision on a quarantined delivery: `release` admits it, `drop` sets it aside for good.
+    A delivery of a droppable kind (a dataset's) can also be dropped once admitted."""
     if action not in ("release", "drop"):
         raise DeliveryError(f"unknown action {action!r}: release or drop")
     target = find(paths, delivery_id)
@@ -148,15 +149,21 @@ def decide(paths: Paths, delivery_id: str, action: str, note: str = "") -> Deliv
         raise DeliveryError(
             f"{target.delivery_id} is a pull that failed: nothing of it was landed, nothing to {action}"
         )
-    if not delivery_kinds()[target.source].judged:
+    kind = delivery_kinds()[target.source]
+    if not (kind.judged or kind.droppable):
         raise DeliveryError(f"{target.delivery_id} ({target.source}) is never quarantined; nothing to {action}")
     ledger = _ledger(paths, target.source)
     with folder_lock(ledger.folder):
         known = {d.delivery_id: d for d in for_source(paths, target.source)}
         delivery = known[target.delivery_id]
-        if delivery.state != QUARANTINED:
+        # A dataset's delivery, admitted when it landed, is set aside: the next build leaves its rows out.
+        set_aside = action == "drop" and kind.droppable and delivery.state == ADMITTED
+        if delivery.state != QUARANTINED and not set_aside:
+            which = (
+                "a quarantined (or a dataset's admitted)" if kind.droppable and action == "drop" else "a quarantined"
+            )
             raise DeliveryError(
-                f"{delivery.delivery_id} is {delivery.state}, not quarantined; only a quarantined delivery can be "
+                f"{delivery.delivery_id} is {delivery.state}, not quarantined; only {which} delivery can be "
                 f"{'released' if action == 'release' else 'dropped'}"
             )
         record: dict = {"delivery_id": delivery.delivery_id, "reasons": delivery.reasons}

@@ -64,6 +64,9 @@ class DeliveryKind:
     landed: Callable[[Paths], list[Delivery]]
     # False: checked when landed and admitted then, never quarantined.
     judged: bool = True
+    # An operator may set an admitted delivery aside (`medallion quarantine drop ID`): its gate judges a
+    # whole table, not one delivery, so a delivery whose rows fail it is found and dropped by hand.
+    droppable: bool = False
     # Attempts that landed nothing (a forecast pull that failed), listed with state `failed`.
     failed: Callable[[Paths], list[Delivery]] | None = None
 

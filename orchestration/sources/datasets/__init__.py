@@ -58,6 +58,7 @@ SOURCE = Source(
             lambda paths, dataset=c.dataset: paths.landing("datasets") / dataset,
             _landed(c.dataset),
             judged=False,  # checked against its contract when it lands, admitted then
+            droppable=True,  # the silver gate judges the whole table: a delivery failing it is dropped by hand
         )
         for c in contracts()
     ),

@@ -293,12 +293,24 @@ def _intermediate_sql(c: Contract, table: Table) -> str:
     names = [*LINEAGE, *(["ordinal"] if table.array is not None else []), *(col.column for col in table.columns)]
     if table.array is not None and c.key:
         names.insert(names.index("ordinal"), f"parent_{c.key}")
+    # The deliveries silver takes: all but those an operator set aside (`medallion quarantine drop`).
+    admitted = [
+        "admitted as (",
+        "",
+        f"    {{{{ admitted_deliveries('dataset:{c.dataset}') }}}}",
+        "",
+        ")",
+    ]
+    taken = "where delivery_id in (select delivery_id from admitted)"
     if table.array is None and c.key:
         lines += [
             f"-- Dataset {c.dataset}, processed: the latest delivery's row of each {c.key}"
             + (f", partitioned by {partition}." if partition else "."),
             "",
             "with",
+            "",
+            *admitted[:-1],
+            "),",
             "",
             "ranked as (",
             "",
@@ -307,6 +319,7 @@ def _intermediate_sql(c: Contract, table: Table) -> str:
             f"        row_number() over (partition by {c.key} order by delivery_seq desc, record_number desc)"
             " as dataset_row_rank",
             f"    from {{{{ ref('{staging_name(table)}') }}}}",
+            f"    {taken}",
             "",
             ")",
             "",
@@ -320,9 +333,14 @@ def _intermediate_sql(c: Contract, table: Table) -> str:
             f"-- Dataset {c.dataset}, processed: every delivered row"
             + (f", partitioned by {partition}." if partition else "."),
             "",
+            "with",
+            "",
+            *admitted,
+            "",
             "select",
             ",\n".join(f"    {name}" for name in names),
             f"from {{{{ ref('{staging_name(table)}') }}}}",
+            taken,
         ]
     else:
         lines += [
