@@ -526,6 +526,11 @@ def test_a_ragged_line_is_refused_naming_its_line(project: Path, tmp_path: Path)
     landed = run(project, home, "land", "dataset", "ragged", str(ragged))
     assert landed.returncode != 0 and "ragged.csv: line 5 has 2 field(s), the header 3" in landed.stderr, landed
     assert not (home / "lake" / "raw" / "ragged").exists() or not any((home / "lake" / "raw" / "ragged").rglob("*.csv"))
+    # Onboarded from a ragged file, DuckDB's sniffer read one column named by the whole header: refused instead.
+    onboarded = run(project, home, "onboard", "dataset", "ragged_sample", str(ragged))
+    assert onboarded.returncode != 0, onboarded.stdout
+    assert "ragged.csv: line 5 has 2 field(s), the header 3 (with ',' between fields)" in onboarded.stderr, onboarded
+    assert not (project / "datasets" / "ragged_sample.yml").exists()
 
 
 def test_a_json_field_the_sample_did_not_always_have_may_be_absent(project: Path, tmp_path: Path) -> None:

@@ -393,6 +393,24 @@ def _ragged_line(path: Path, options: dict[str, Any]) -> tuple[int, int, int] | 
     return None
 
 
+def _refuse_ragged(path: Path, options: dict[str, Any]) -> None:
+    """DuckDB's sniffer reads a file with a line of too few or too many fields as one column (its delimiter
+    being none of the header's): the user would see one column named by the whole header. When the header
+    holds a usual delimiter the sniffer did not take, the first line whose number of fields differs is named."""
+    first = _head(path).decode(options["encoding"], errors="replace").split("\n", 1)[0]
+    if options["delim"] in first:
+        return
+    counts = {d: first.count(d) for d in (",", ";", "\t", "|") if d in first}
+    for delim in sorted(counts, key=counts.__getitem__, reverse=True):
+        ragged = _ragged_line(path, {**options, "delim": delim})
+        if ragged is not None:
+            line, fields, expected = ragged
+            raise DatasetError(
+                f"{path}: line {line} has {fields} field(s), the header {expected} (with {delim!r} between "
+                "fields): every line of a CSV needs as many"
+            )
+
+
 def json_records(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]) -> Any:
     """Every record of a JSON file as its JSON text, with its 1-based number, in file order."""
     return con.sql(
@@ -536,6 +554,7 @@ def infer(path: Path, dataset: str, partition_by: str | None = None, key: str | 
             if kind == "csv":
                 encoding = _encoding(readable)
                 options = {**_sniff_csv(con, readable, encoding), "encoding": encoding}
+                _refuse_ragged(readable, options)
                 header = csv_header(con, readable, options)
                 if len(set(header)) != len(header) or any(h == "" for h in header):
                     raise DatasetError(f"{path}: the header has empty or repeated column names: {header}")
