@@ -520,6 +520,11 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         return 2
     if args.action == "release":
         print(f"{delivery.delivery_id} ({delivery.name}) released: the next `medallion build` takes it in as it is")
+    elif delivery.source.startswith("dataset:"):
+        print(
+            f"{delivery.delivery_id} ({delivery.name}) dropped: kept in the raw zone and bronze; the next "
+            "`medallion build` leaves its rows out of silver and gold (`medallion quarantine release ID` takes it back)"
+        )
     else:
         print(f"{delivery.delivery_id} ({delivery.name}) dropped: kept in the landing zone, never built")
     return 0

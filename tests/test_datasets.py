@@ -391,6 +391,25 @@ def test_a_delivery_failing_the_gate_is_set_aside_and_the_build_goes_on(
     assert warehouse_rows(home, "select count(*) from bronze.dataset_loans where delivery_id = ?", [delivery_id]) == [
         (1,)
     ]
+    # The only delivery silver still takes cannot be dropped (its tables would be empty and their gate fail).
+    first_id = listed[0]["delivery_id"]
+    alone = run(project, home, "quarantine", "drop", first_id)
+    assert alone.returncode == 2 and "it is the only delivery of dataset:loans silver takes" in alone.stderr
+    # A drop is taken back with `release`.
+    back = succeeded(run(project, home, "quarantine", "release", delivery_id))
+    assert f"{delivery_id} (loans-bad.csv) released" in back
+    listed = json.loads(succeeded(run(project, home, "deliveries", "--source", "dataset", "--json")))
+    assert [d["state"] for d in listed] == ["admitted", "released"]
+    # A processed model that does not read the decisions (edited, or generated before drops) refuses a drop
+    # rather than say it is done and keep the rows.
+    model = project / "models" / "intermediate" / "datasets" / "loans" / "int_datasets__loans.sql"
+    generated = model.read_text(encoding="utf-8")
+    try:
+        model.write_text(generated.replace("admitted_deliveries(", "admitted_rows("), encoding="utf-8")
+        blocked = run(project, home, "quarantine", "drop", delivery_id)
+        assert blocked.returncode == 2 and "does not take its deliveries from" in blocked.stderr, blocked
+    finally:
+        model.write_text(generated, encoding="utf-8")
 
 
 def write_retyped(folder: Path) -> Path:
@@ -531,6 +550,11 @@ def test_a_ragged_line_is_refused_naming_its_line(project: Path, tmp_path: Path)
     assert onboarded.returncode != 0, onboarded.stdout
     assert "ragged.csv: line 5 has 2 field(s), the header 3 (with ',' between fields)" in onboarded.stderr, onboarded
     assert not (project / "datasets" / "ragged_sample.yml").exists()
+    # Gzipped, the same: the line is found in the decompressed text.
+    packed = tmp_path / "ragged.csv.gz"
+    packed.write_bytes(gzip.compress(ragged.read_bytes()))
+    landed = run(project, home, "land", "dataset", "ragged", str(packed))
+    assert landed.returncode != 0 and "ragged.csv.gz: line 5 has 2 field(s), the header 3" in landed.stderr, landed
 
 
 def test_a_json_field_the_sample_did_not_always_have_may_be_absent(project: Path, tmp_path: Path) -> None:

@@ -10,7 +10,9 @@ arrived, and the build goes on with everything else. A quarantined delivery is
 judged again by every later build (so fixing a setting lets it through), until
 an operator decides: `medallion quarantine release ID` admits it as it is,
 `medallion quarantine drop ID` sets it aside for good. Municipality files are
-checked when they land (a bad file is refused there) and are admitted then.
+checked when they land (a bad file is refused there) and are admitted then. So
+are a dataset's deliveries; their gate judges a whole table, so one whose rows
+fail it is dropped by an operator (and can be released again).
 
 Decisions are appended to `landing/<source>/decisions.jsonl` under the landing
 zone's lock; the warehouse holds a copy, `platform.deliveries`, that the silver
@@ -30,6 +32,7 @@ from orchestration.core.source import (
     ADMITTED,
     DROPPED,
     FAILED,
+    IN_SILVER,
     QUARANTINED,
     RELEASED,
     TO_JUDGE,
@@ -156,16 +159,27 @@ def decide(paths: Paths, delivery_id: str, action: str, note: str = "") -> Deliv
     with folder_lock(ledger.folder):
         known = {d.delivery_id: d for d in for_source(paths, target.source)}
         delivery = known[target.delivery_id]
-        # A dataset's delivery, admitted when it landed, is set aside: the next build leaves its rows out.
-        set_aside = action == "drop" and kind.droppable and delivery.state == ADMITTED
-        if delivery.state != QUARANTINED and not set_aside:
-            which = (
-                "a quarantined (or a dataset's admitted)" if kind.droppable and action == "drop" else "a quarantined"
-            )
+        # A dataset's delivery, admitted when it landed, is set aside (the next build leaves its rows out), and
+        # one set aside can be taken back.
+        set_aside = action == "drop" and kind.droppable and delivery.state in (ADMITTED, RELEASED)
+        taken_back = action == "release" and kind.droppable and delivery.state == DROPPED
+        if delivery.state != QUARANTINED and not (set_aside or taken_back):
+            which = "a quarantined (or a dataset's " + ("admitted" if action == "drop" else "dropped") + ")"
             raise DeliveryError(
-                f"{delivery.delivery_id} is {delivery.state}, not quarantined; only {which} delivery can be "
+                f"{delivery.delivery_id} is {delivery.state}, not quarantined; only "
+                f"{which if kind.droppable else 'a quarantined'} delivery can be "
                 f"{'released' if action == 'release' else 'dropped'}"
             )
+        if set_aside:
+            blocked = kind.drop_blocked() if kind.drop_blocked else None
+            if blocked:
+                raise DeliveryError(f"{delivery.delivery_id} not dropped: {blocked}")
+            if not any(d.state in IN_SILVER for d in known.values() if d.delivery_id != delivery.delivery_id):
+                raise DeliveryError(
+                    f"{delivery.delivery_id} not dropped: it is the only delivery of {target.source} silver takes, "
+                    "and its tables would be empty (their gate fails on no rows); land a corrected file first, "
+                    "then drop this one"
+                )
         record: dict = {"delivery_id": delivery.delivery_id, "reasons": delivery.reasons}
         if action == "release":
             record.update(state=RELEASED, admitted_seq=_next_admission(known.values()))

@@ -67,6 +67,8 @@ class DeliveryKind:
     # An operator may set an admitted delivery aside (`medallion quarantine drop ID`): its gate judges a
     # whole table, not one delivery, so a delivery whose rows fail it is found and dropped by hand.
     droppable: bool = False
+    # Why dropping one would not take effect (its models do not read the decisions), or None.
+    drop_blocked: Callable[[], str | None] | None = None
     # Attempts that landed nothing (a forecast pull that failed), listed with state `failed`.
     failed: Callable[[Paths], list[Delivery]] | None = None
 

@@ -20,6 +20,29 @@ def _landed(dataset: str):
     return landed
 
 
+def _drop_blocked(dataset: str):
+    def blocked() -> str | None:
+        """A processed model that does not read the decisions (generated before drops existed, or edited)
+        would keep a dropped delivery's rows: the drop is refused rather than said and not done."""
+        from orchestration.settings import PROJECT_DIR
+        from orchestration.sources.datasets.onboard import contract, model_name
+
+        folder = PROJECT_DIR / "models" / "intermediate" / "datasets" / dataset
+        for table in contract(dataset).tables:
+            if table.array is not None:  # a child table keeps the elements of the parent's rows
+                continue
+            model = folder / f"{model_name(table)}.sql"
+            if f"admitted_deliveries('dataset:{dataset}')" not in model.read_text(encoding="utf-8"):
+                return (
+                    f"{model.relative_to(PROJECT_DIR)} does not take its deliveries from "
+                    f"`admitted_deliveries('dataset:{dataset}')`, so the build would keep this one's rows: "
+                    f"onboard the dataset again (`medallion onboard dataset {dataset} FILE`) or add the filter"
+                )
+        return None
+
+    return blocked
+
+
 def _has_landed(paths: Paths) -> bool:
     return any(deliveries(paths, c.dataset) for c in contracts())
 
@@ -59,6 +82,7 @@ SOURCE = Source(
             _landed(c.dataset),
             judged=False,  # checked against its contract when it lands, admitted then
             droppable=True,  # the silver gate judges the whole table: a delivery failing it is dropped by hand
+            drop_blocked=_drop_blocked(c.dataset),
         )
         for c in contracts()
     ),

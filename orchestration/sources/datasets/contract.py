@@ -371,9 +371,12 @@ def _ragged_line(path: Path, options: dict[str, Any]) -> tuple[int, int, int] | 
     header, with both counts; None when every record has as many. DuckDB's reader only says it could not
     read the file."""
     import csv
+    import gzip
 
     quote, escape = options["quote"], options["escape"]
-    with path.open(newline="", encoding=options["encoding"], errors="replace") as file:
+    # DuckDB reads a .gz as it is; so must this.
+    opener = gzip.open if _compression(path) == "gzip" else open
+    with opener(path, "rt", newline="", encoding=options["encoding"], errors="replace") as file:
         reader = csv.reader(
             file,
             delimiter=options["delim"],
@@ -403,12 +406,13 @@ def _refuse_ragged(path: Path, options: dict[str, Any]) -> None:
     counts = {d: first.count(d) for d in (",", ";", "\t", "|") if d in first}
     for delim in sorted(counts, key=counts.__getitem__, reverse=True):
         ragged = _ragged_line(path, {**options, "delim": delim})
-        if ragged is not None:
-            line, fields, expected = ragged
-            raise DatasetError(
-                f"{path}: line {line} has {fields} field(s), the header {expected} (with {delim!r} between "
-                "fields): every line of a CSV needs as many"
-            )
+        if ragged is None:  # every line has the header's fields with this one: not a ragged file
+            return
+        line, fields, expected = ragged
+        raise DatasetError(
+            f"{path}: line {line} has {fields} field(s), the header {expected} (with {delim!r} between "
+            "fields): every line of a CSV needs as many"
+        )
 
 
 def json_records(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]) -> Any:

@@ -330,7 +330,7 @@ def _intermediate_sql(c: Contract, table: Table) -> str:
         ]
     elif table.array is None:
         lines += [
-            f"-- Dataset {c.dataset}, processed: every delivered row"
+            f"-- Dataset {c.dataset}, processed: every row of the deliveries not set aside"
             + (f", partitioned by {partition}." if partition else "."),
             "",
             "with",
@@ -406,7 +406,8 @@ def _column_docs(c: Contract, table: Table, tests: bool) -> list[dict[str, Any]]
 def _what(c: Contract, table: Table) -> str:
     if table.array is not None:
         return f"the elements of the array {_shown(table.array)}, one row each, with their position"
-    return "every delivered row" + (f", the latest delivery's row per {c.key}" if c.key else "")
+    rows = "the rows of every delivery not set aside (`medallion quarantine drop`)"
+    return rows + (f", the latest delivery's row per {c.key}" if c.key else "")
 
 
 def _staging_docs(c: Contract) -> str:
