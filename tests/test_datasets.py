@@ -517,6 +517,30 @@ def test_onboarding_types_and_names_only_what_every_target_reads(tmp_path: Path)
     assert len(tables) == len(set(tables)) == 3 and "nested__b_c" in tables
 
 
+def test_which_texts_read_as_numbers() -> None:
+    """The texts a BIGINT or DOUBLE column accepts (at onboarding and at every landing): no leading zero, no
+    `inf`/`nan`, a whole number of at most 15 digits for a double (a double would round more), nothing that
+    overflows or underflows. Checked value by value, so the fast path for plain numbers cannot drift."""
+    from orchestration.sources.datasets.contract import has_type
+
+    values = ["1", "-1", "+1", "007", "0", "-0", "0.0", "1.5", "-12.25", "1e5", "1e400", "1e-400", "0e0",
+              "123456789012345", "1234567890123456", "1234567890123456.5", " 12 ", "inf", "nan", "1_000", ".5",
+              "5.", "9223372036854775807", "9223372036854775808", "123456789012345678", "-", "", "١٢", "0.000",
+              "1.0e-5", "12\n"]  # fmt: skip
+    accepted = {
+        kind: [v for v in values if duckdb.execute("select " + has_type(kind, "$1"), [v]).fetchone()[0]]
+        for kind in ("BIGINT", "DOUBLE")
+    }
+    assert accepted["BIGINT"] == [
+        "1", "-1", "+1", "0", "-0", "123456789012345", "1234567890123456", " 12 ", "9223372036854775807",
+        "123456789012345678",
+    ]  # fmt: skip
+    assert accepted["DOUBLE"] == [
+        "1", "-1", "+1", "0", "-0", "0.0", "1.5", "-12.25", "1e5", "0e0", "123456789012345", "1234567890123456.5",
+        " 12 ", ".5", "5.", "0.000", "1.0e-5",
+    ]  # fmt: skip
+
+
 def test_onboarding_again_refuses_a_key_its_widened_type_cannot_be(project: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     first, second, extreme = tmp_path / "first.csv", tmp_path / "second.csv", tmp_path / "extreme.csv"
