@@ -179,3 +179,33 @@ def test_directory_expands_to_its_files(tmp_path: Path) -> None:
     (tmp_path / "b.jsonl").write_bytes(LINES)
     (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(LINES))
     assert [Path(p).name for p in iter_locations([str(tmp_path)])] == ["a.jsonl.gz", "b.jsonl"]
+
+
+def test_registries_keep_every_value_whatever_comes_first(paths: Paths) -> None:
+    """The tables Python writes into DuckDB (`platform.deliveries`, the bronze registries) keep each value with
+    its column's type, however many rows lead with nothing: a reason that only the 5,001st delivery has, an
+    id past 2**32, a time with its zone."""
+    from datetime import UTC, datetime
+
+    from orchestration.warehouse.duckdb import DuckDBWarehouse
+
+    paths.home.mkdir(parents=True, exist_ok=True)
+    columns = {"id": "bigint", "reasons": "varchar", "seen_at": "timestamp with time zone", "ok": "boolean"}
+    at = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    rows = [{"id": n, "reasons": None, "seen_at": None, "ok": None} for n in range(5000)]
+    rows.append({"id": 2**40, "reasons": "late; 'quoted'", "seen_at": at.isoformat(), "ok": True})
+    warehouse = DuckDBWarehouse(paths)
+    warehouse.replace_tables({"platform.registry_check": (columns, rows)})
+    later = {"id": 7, "reasons": "", "seen_at": at, "ok": False}  # a datetime this time, not its text
+    warehouse.append_rows({"platform.registry_check": (columns, [later])})
+    con = warehouse.connect()
+    try:
+        got = con.execute(
+            "select id, reasons, seen_at, ok from platform.registry_check where reasons is not null order by id"
+        ).fetchall()
+        total = con.execute("select count(*) from platform.registry_check").fetchone()[0]
+    finally:
+        con.close()
+    assert total == 5002
+    expected = [(7, "", at, False), (2**40, "late; 'quoted'", at, True)]
+    assert [(r[0], r[1], r[2].astimezone(UTC), r[3]) for r in got] == expected
