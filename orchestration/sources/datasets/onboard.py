@@ -301,7 +301,7 @@ def _intermediate_sql(c: Contract, table: Table) -> str:
         "",
         ")",
     ]
-    taken = "where delivery_id in (select delivery_id from admitted)"
+    taken = "where delivery_id in (select admitted.delivery_id from admitted)"
     if table.array is None and c.key:
         lines += [
             f"-- Dataset {c.dataset}, processed: the latest delivery's row of each {c.key}"
