@@ -13,11 +13,39 @@ The home is read from the environment the same way every command reads it
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
 from orchestration.settings import load
+
+STAGED = ".writing"  # the suffix of a processed zone being written beside the one it replaces
+
+
+def replace_path(staged: str, location: str) -> bool:
+    """Put a dataset table's processed zone, just written at `staged` (`<location>.writing`, a folder or a
+    file), in place of the one at `location`; the `processed_parquet` materialization calls it from SQL once
+    its `COPY` succeeded. Only paths in the home's processed zone are moved."""
+    root = (load().paths.home / "lake" / "processed").resolve()
+    new, old = Path(staged).resolve(), Path(location).resolve()
+    if staged != location + STAGED or root not in old.parents or not new.exists():
+        raise ValueError(f"not a processed zone written beside its place: {staged!r} -> {location!r}")
+    replaced = old.with_name(old.name + ".replaced")
+    _remove(replaced)
+    if old.exists():
+        old.rename(replaced)
+    new.rename(old)
+    _remove(replaced)
+    return True
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
 
 
 class Plugin(BasePlugin):
@@ -26,3 +54,9 @@ class Plugin(BasePlugin):
         creds.path = str(paths.warehouse)
         # Where `external` models write (the datasets' processed zone): `$MEDALLION_HOME/lake/processed`.
         creds.external_root = str(paths.home / "lake" / "processed")
+
+    def configure_connection(self, conn: Any) -> None:
+        """`medallion_replace_path(staged, location)` for `macros/processed_parquet.sql`."""
+        from duckdb.sqltypes import BOOLEAN, VARCHAR
+
+        conn.create_function("medallion_replace_path", replace_path, [VARCHAR, VARCHAR], BOOLEAN, side_effects=True)

@@ -276,8 +276,8 @@ def _intermediate_sql(c: Contract, table: Table) -> str:
     lines = [
         "{{",
         "    config(",
-        "        materialized=('external' if target.type == 'duckdb' else 'table'),",
-        # Rendered when the model runs (dbt-duckdb's `external` renders it), in the home that builds.
+        "        materialized=('processed_parquet' if target.type == 'duckdb' else 'table'),",
+        # Rendered when the model runs (`macros/processed_parquet.sql` renders it), in the home that builds.
         f"        location=\"{{{{ dataset_location('{c.dataset}', '{table.table}', {flag}) }}}}\",",
         f"        options={options},",
         # On Trino: an Iceberg table, Parquet (zstd), partitioned the same way.
