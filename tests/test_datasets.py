@@ -517,6 +517,32 @@ def test_onboarding_types_and_names_only_what_every_target_reads(tmp_path: Path)
     assert len(tables) == len(set(tables)) == 3 and "nested__b_c" in tables
 
 
+def test_a_failing_processed_query_leaves_the_zone_as_it_was(
+    project: Path, built: tuple[Path, Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """The processed zone is written beside its place and swapped in only once the query succeeded: a query
+    that fails halfway leaves the previous files, and silver reads them."""
+    home = tmp_path / "home"
+    loans = tmp_path / "loans.csv"
+    write_loans(loans, LOANS)
+    succeeded(run(project, home, "land", "dataset", "loans", str(loans)))
+    succeeded(run(project, home, "build", "--source", "datasets"))
+    zone = home / "lake" / "processed" / "loans"
+    before = {p.relative_to(zone): p.read_bytes() for p in zone.rglob("*.parquet")}
+    model = project / "models" / "intermediate" / "datasets" / "loans" / "int_datasets__loans.sql"
+    generated = model.read_text(encoding="utf-8")
+    raising = "where dataset_row_rank = 1 and (loan_id < 3 or error('x'))"  # loan 3 raises, midway
+    try:
+        model.write_text(generated.replace("where dataset_row_rank = 1", raising), encoding="utf-8")
+        failed = run(project, home, "build", "--source", "datasets", "--force")
+    finally:
+        model.write_text(generated, encoding="utf-8")
+    assert failed.returncode == 1 and "int_datasets__loans" in failed.stdout, failed.stdout
+    assert {p.relative_to(zone): p.read_bytes() for p in zone.rglob("*.parquet")} == before
+    assert not list(zone.rglob("*.writing"))
+    assert warehouse_rows(home, "select count(*) from silver.int_datasets__loans") == [(4,)]
+
+
 def test_which_texts_read_as_numbers() -> None:
     """The texts a BIGINT or DOUBLE column accepts (at onboarding and at every landing): no leading zero, no
     `inf`/`nan`, a whole number of at most 15 digits for a double (a double would round more), nothing that
