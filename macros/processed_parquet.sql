@@ -8,7 +8,9 @@
     the step. A query that fails leaves the old zone in place, as `external` does.
 
     A query with no rows still gives the view its columns: one row of nulls is written and the view reads
-    none. `location` is a path in the home (`dataset_location`), never delivered text. -#}
+    none. `location` is a path in the home (`dataset_location`), never delivered text. The files are
+    swapped outside DuckDB's transaction: if the view's statement failed after it on a first run, there is
+    no view until the next build (on a later run the view, unchanged, reads the new files). -#}
 {% materialization processed_parquet, adapter='duckdb' %}
     {%- set location = render(config.require('location')) -%}
     {%- set options = config.get('options', {}) -%}
@@ -25,13 +27,18 @@
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
     {% call statement('write', fetch_result=True) -%}
-        copy ({{ compiled_code }}) to {{ processed_path_literal(staged) }} ({{ write_options }})
+        copy (
+            {{ compiled_code }}
+        ) to {{ processed_path_literal(staged) }} ({{ write_options }})
     {%- endcall %}
     {%- set written = load_result('write')['table'].rows[0][0] -%}
     {%- if written == 0 -%}
         {% call statement('write_columns') -%}
-            copy (select written.* from (select 1) as one left join ({{ compiled_code }}) as written on true)
-            to {{ processed_path_literal(staged) }} ({{ write_options }})
+            copy (
+                select written.* from (select 1) as one left join (
+                    {{ compiled_code }}
+                ) as written on true
+            ) to {{ processed_path_literal(staged) }} ({{ write_options }})
         {%- endcall %}
     {%- endif -%}
     {% call statement('replace', fetch_result=True) -%}

@@ -269,6 +269,11 @@ def test_processed_zone_and_silver_hold_every_delivered_row(built: tuple[Path, P
     )
     codecs = duckdb.sql(f"select distinct compression from parquet_metadata({[str(p) for p in parts]})").fetchall()
     assert codecs == [("ZSTD",)]
+    # The monitoring counts the processed zone as silver rows (the relation holds its files' rows).
+    counted = warehouse_rows(
+        home, "select rows from ops.layer_rows where layer = 'silver' and relation = 'silver.int_datasets__loans'"
+    )
+    assert counted == [(4,)], counted
     # The JSON: one row per record, one per array element with its parent's key and position.
     assert warehouse_rows(home, "select count(*) from silver.int_datasets__papers")[0][0] == 3
     refs = warehouse_rows(
@@ -412,6 +417,32 @@ def test_a_delivery_failing_the_gate_is_set_aside_and_the_build_goes_on(
         model.write_text(generated, encoding="utf-8")
 
 
+def test_a_failing_processed_query_leaves_the_zone_as_it_was(
+    project: Path, built: tuple[Path, Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """The processed zone is written beside its place and swapped in only once the query succeeded: a query
+    that fails halfway leaves the previous files, and silver reads them."""
+    home = tmp_path / "home"
+    loans = tmp_path / "loans.csv"
+    write_loans(loans, LOANS)
+    succeeded(run(project, home, "land", "dataset", "loans", str(loans)))
+    succeeded(run(project, home, "build", "--source", "datasets"))
+    zone = home / "lake" / "processed" / "loans"
+    before = {p.relative_to(zone): p.read_bytes() for p in zone.rglob("*.parquet")}
+    model = project / "models" / "intermediate" / "datasets" / "loans" / "int_datasets__loans.sql"
+    generated = model.read_text(encoding="utf-8")
+    raising = "where dataset_row_rank = 1 and (loan_id < 3 or error('x'))"  # loan 3 raises, midway
+    try:
+        model.write_text(generated.replace("where dataset_row_rank = 1", raising), encoding="utf-8")
+        failed = run(project, home, "build", "--source", "datasets", "--force")
+    finally:
+        model.write_text(generated, encoding="utf-8")
+    assert failed.returncode == 1 and "int_datasets__loans" in failed.stdout, failed.stdout
+    assert {p.relative_to(zone): p.read_bytes() for p in zone.rglob("*.parquet")} == before
+    assert not list(zone.rglob("*.writing"))
+    assert warehouse_rows(home, "select count(*) from silver.int_datasets__loans") == [(4,)]
+
+
 def write_retyped(folder: Path) -> Path:
     path = folder / "loans-retyped.csv"
     rows = [list(row) for row in LOANS]
@@ -517,30 +548,45 @@ def test_onboarding_types_and_names_only_what_every_target_reads(tmp_path: Path)
     assert len(tables) == len(set(tables)) == 3 and "nested__b_c" in tables
 
 
-def test_a_failing_processed_query_leaves_the_zone_as_it_was(
-    project: Path, built: tuple[Path, Path, dict[str, str]], tmp_path: Path
+def test_a_processed_zone_is_swapped_whole_and_only_in_its_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The processed zone is written beside its place and swapped in only once the query succeeded: a query
-    that fails halfway leaves the previous files, and silver reads them."""
-    home = tmp_path / "home"
-    loans = tmp_path / "loans.csv"
-    write_loans(loans, LOANS)
-    succeeded(run(project, home, "land", "dataset", "loans", str(loans)))
-    succeeded(run(project, home, "build", "--source", "datasets"))
-    zone = home / "lake" / "processed" / "loans"
-    before = {p.relative_to(zone): p.read_bytes() for p in zone.rglob("*.parquet")}
-    model = project / "models" / "intermediate" / "datasets" / "loans" / "int_datasets__loans.sql"
-    generated = model.read_text(encoding="utf-8")
-    raising = "where dataset_row_rank = 1 and (loan_id < 3 or error('x'))"  # loan 3 raises, midway
-    try:
-        model.write_text(generated.replace("where dataset_row_rank = 1", raising), encoding="utf-8")
-        failed = run(project, home, "build", "--source", "datasets", "--force")
-    finally:
-        model.write_text(generated, encoding="utf-8")
-    assert failed.returncode == 1 and "int_datasets__loans" in failed.stdout, failed.stdout
-    assert {p.relative_to(zone): p.read_bytes() for p in zone.rglob("*.parquet")} == before
-    assert not list(zone.rglob("*.writing"))
-    assert warehouse_rows(home, "select count(*) from silver.int_datasets__loans") == [(4,)]
+    """`medallion_replace_path`, which the processed_parquet materialization calls once its COPY succeeded:
+    the new folder replaces the old one whole (an old file does not linger), a failed move puts the old zone
+    back, and nothing outside a table's place in the home's processed zone is moved."""
+    from orchestration.warehouse import dbt_duckdb_home
+
+    monkeypatch.setenv("MEDALLION_HOME", str(tmp_path))
+    zone = tmp_path / "lake" / "processed" / "loans" / "loans"
+    (zone / "issued=2021-01-01").mkdir(parents=True)
+    (zone / "issued=2021-01-01" / "data_0.parquet").write_text("old")
+    staged = Path(f"{zone}.writing")
+    (staged / "issued=2021-02-01").mkdir(parents=True)
+    (staged / "issued=2021-02-01" / "data_0.parquet").write_text("new")
+    assert dbt_duckdb_home.replace_path(str(staged), str(zone))
+    assert sorted(str(p.relative_to(zone)) for p in zone.rglob("*.parquet")) == ["issued=2021-02-01/data_0.parquet"]
+    assert not staged.exists() and not Path(f"{zone}.replaced").exists()
+    # A move that fails leaves the old zone where it was.
+    (staged / "x").mkdir(parents=True)
+    real_rename = Path.rename
+
+    def failing(self: Path, target: Path) -> Path:
+        if self == staged:
+            raise OSError("disk gone")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", failing)
+    with pytest.raises(OSError):
+        dbt_duckdb_home.replace_path(str(staged), str(zone))
+    monkeypatch.setattr(Path, "rename", real_rename)
+    assert (zone / "issued=2021-02-01" / "data_0.parquet").read_text() == "new"
+    # Only a table's zone, with the staged copy beside it.
+    for location in (tmp_path / "lake" / "processed" / "loans", tmp_path / "lake" / "raw" / "loans"):
+        location.mkdir(parents=True, exist_ok=True)
+        Path(f"{location}.writing").mkdir(exist_ok=True)
+        with pytest.raises(ValueError, match="not a processed zone"):
+            dbt_duckdb_home.replace_path(f"{location}.writing", str(location))
+        assert location.exists()
 
 
 def test_which_texts_read_as_numbers() -> None:

@@ -1,8 +1,9 @@
 """Rows per layer of each source after a good build, from the relations dbt's manifest names.
 
 Bronze: the source's dbt sources (`models/staging/<source>/_*__sources.yml`). Silver: its staging and
-intermediate models that hold rows (tables, incremental and external models; a view would be computed
-again only to be counted). Gold: its published `current` views. One `count(*)` per relation, all in one
+intermediate models that hold rows (tables, incremental models, and the files of external and
+processed_parquet ones; a view would be computed again only to be counted). Gold: its published `current`
+views. One `count(*)` per relation, all in one
 query; a relation that is not there yet (a source never built) is left out.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 LAYERS = ("bronze", "silver", "gold")
-HOLDS_ROWS = ("table", "incremental", "external")
+HOLDS_ROWS = ("table", "incremental", "external", "processed_parquet")
 # A relation as dbt renders it: two or three quoted (or backticked) identifiers. Names come from the dbt
 # project, never from a delivery; anything else is not counted.
 RELATION = re.compile(r'^(?:[`"]?[A-Za-z0-9_\-]+[`"]?\.){1,2}[`"]?[A-Za-z0-9_]+[`"]?$')

@@ -13,6 +13,7 @@ The home is read from the environment the same way every command reads it
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -21,23 +22,37 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 
 from orchestration.settings import load
 
+log = logging.getLogger(__name__)
 STAGED = ".writing"  # the suffix of a processed zone being written beside the one it replaces
 
 
 def replace_path(staged: str, location: str) -> bool:
     """Put a dataset table's processed zone, just written at `staged` (`<location>.writing`, a folder or a
     file), in place of the one at `location`; the `processed_parquet` materialization calls it from SQL once
-    its `COPY` succeeded. Only paths in the home's processed zone are moved."""
+    its `COPY` succeeded. Only a table's zone in the home's processed zone is moved: `location` is
+    `<root>/<dataset>/<table>` or a file in it, and `staged` sits beside it."""
     root = (load().paths.home / "lake" / "processed").resolve()
-    new, old = Path(staged).resolve(), Path(location).resolve()
-    if staged != location + STAGED or root not in old.parents or not new.exists():
+    new, old = Path(staged), Path(location)
+    depth = len(old.resolve().relative_to(root).parts) if old.resolve().is_relative_to(root) else 0
+    if staged != location + STAGED or new.parent != old.parent or depth not in (2, 3) or not new.exists():
         raise ValueError(f"not a processed zone written beside its place: {staged!r} -> {location!r}")
+    if new.is_file():  # one file: a single rename replaces it
+        new.replace(old)
+        return True
     replaced = old.with_name(old.name + ".replaced")
     _remove(replaced)
     if old.exists():
         old.rename(replaced)
-    new.rename(old)
-    _remove(replaced)
+    try:
+        new.rename(old)
+    except OSError:
+        if replaced.exists():  # put the old zone back: never no zone at all
+            replaced.rename(old)
+        raise
+    try:
+        _remove(replaced)
+    except OSError:  # the new zone is in place; the old one's files go with the next build's swap
+        log.warning("could not remove %s", replaced, exc_info=True)
     return True
 
 
