@@ -633,12 +633,10 @@ def test_a_ragged_line_is_refused_naming_its_line(project: Path, tmp_path: Path)
     """A record with more or fewer fields than the header: refused at landing naming the line (a quoted line
     break counted as the editor counts it), nothing landed. The reader's sniffer used to skip the lines
     before it and take a later row for the header."""
-    home = tmp_path / "home"
     good, ragged = tmp_path / "good.csv", tmp_path / "ragged.csv"
     good.write_text("id,s,n\n1,a,2\n2,b,3\n", encoding="utf-8")
     ragged.write_text('id,s,n\n1,a,2\n2,"b\nc",3\n3,c\n4,d,5\n', encoding="utf-8")
-    succeeded(run(project, home, "onboard", "dataset", "ragged", str(good)))
-    landed = run(project, home, "land", "dataset", "ragged", str(ragged))
+    home, landed = refused_landing(project, tmp_path, "ragged", good, ragged)
     assert landed.returncode != 0 and "ragged.csv: line 5 has 2 field(s), the header 3" in landed.stderr, landed
     assert not (home / "lake" / "raw" / "ragged").exists() or not any((home / "lake" / "raw" / "ragged").rglob("*.csv"))
     # Onboarded from a ragged file, DuckDB's sniffer read one column named by the whole header: refused instead.
@@ -653,29 +651,32 @@ def test_a_ragged_line_is_refused_naming_its_line(project: Path, tmp_path: Path)
     assert landed.returncode != 0 and "ragged.csv.gz: line 5 has 2 field(s), the header 3" in landed.stderr, landed
 
 
+def refused_landing(project: Path, tmp_path: Path, name: str, sample: Path, delivery: Path, *onboard: str):
+    """`sample` onboarded as dataset `name` in a home of its own, then `delivery` landed: the landing's result."""
+    home = tmp_path / "home"
+    succeeded(run(project, home, "onboard", "dataset", name, str(sample), *onboard))
+    return home, run(project, home, "land", "dataset", name, str(delivery))
+
+
 def test_a_json_field_the_sample_did_not_always_have_may_be_absent(project: Path, tmp_path: Path) -> None:
     """A field some sampled records lack is optional: a delivery where no record has it lands (its column
     null). A field every sampled record had is still required: a delivery without it is refused, named."""
-    home = tmp_path / "home"
     sample, sparse, lacking = tmp_path / "sample.jsonl", tmp_path / "sparse.jsonl", tmp_path / "lacking.jsonl"
     sample.write_text('{"id": "a", "x": 1, "note": "hi"}\n{"id": "b", "x": 2}\n', encoding="utf-8")
     sparse.write_text('{"id": "c", "x": 3}\n', encoding="utf-8")
     lacking.write_text('{"id": "d", "note": "no x"}\n', encoding="utf-8")
-    succeeded(run(project, home, "onboard", "dataset", "sparse", str(sample), "--key", "id"))
+    home, refused = refused_landing(project, tmp_path, "sparse", sample, lacking, "--key", "id")
     succeeded(run(project, home, "land", "dataset", "sparse", str(sparse)))
-    refused = run(project, home, "land", "dataset", "sparse", str(lacking))
     assert refused.returncode == 1 and "missing: /x" in refused.stderr, refused.stderr
 
 
 def test_a_partition_value_too_long_for_a_folder_name_is_refused(project: Path, tmp_path: Path) -> None:
     """A partition value names a folder: one over 200 bytes (100 CJK characters are 300) would fail every
     later build of the processed zone on DuckDB, so the landing refuses it, naming the column."""
-    home = tmp_path / "home"
     good, long = tmp_path / "regions.csv", tmp_path / "regions-long.csv"
     good.write_text("id,region\n1,north\n2,south\n", encoding="utf-8")
     long.write_text(f"id,region\n3,{'北' * 100}\n4,east\n", encoding="utf-8")
-    succeeded(run(project, home, "onboard", "dataset", "regions", str(good), "--partition-by", "region"))
-    refused = run(project, home, "land", "dataset", "regions", str(long))
+    home, refused = refused_landing(project, tmp_path, "regions", good, long, "--partition-by", "region")
     assert refused.returncode == 1, refused
     assert "region: 1 value(s) too long to name a partition folder (over 200 bytes" in refused.stderr, refused.stderr
     succeeded(run(project, home, "land", "dataset", "regions", str(good)))
@@ -684,12 +685,10 @@ def test_a_partition_value_too_long_for_a_folder_name_is_refused(project: Path, 
 def test_a_json_string_where_the_contract_has_a_number_is_refused(project: Path, tmp_path: Path) -> None:
     """A JSON string "1804.10000" reads as a number but is text (an id, say): as a DOUBLE it would become
     1804.1. Onboarding never makes a string a number; landing refuses one where the contract has a number."""
-    home = tmp_path / "home"
     sample, stringly = tmp_path / "scores.jsonl", tmp_path / "scores-strings.jsonl"
     sample.write_text('{"id": "a", "score": 1.5, "n": 2}\n{"id": "b", "score": 2, "n": null}\n', encoding="utf-8")
     stringly.write_text('{"id": "c", "score": "1804.10000", "n": 3}\n', encoding="utf-8")
-    succeeded(run(project, home, "onboard", "dataset", "scores", str(sample)))
-    refused = run(project, home, "land", "dataset", "scores", str(stringly))
+    home, refused = refused_landing(project, tmp_path, "scores", sample, stringly)
     assert refused.returncode == 1, refused
     assert '/score: DOUBLE expected, 1 value(s) are JSON of another kind (e.g. "1804.10000")' in refused.stderr
     succeeded(run(project, home, "land", "dataset", "scores", str(sample)))  # numbers and a null land

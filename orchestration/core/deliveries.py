@@ -164,11 +164,11 @@ def decide(paths: Paths, delivery_id: str, action: str, note: str = "") -> Deliv
         set_aside = action == "drop" and kind.droppable and delivery.state in (ADMITTED, RELEASED)
         taken_back = action == "release" and kind.droppable and delivery.state == DROPPED
         if delivery.state != QUARANTINED and not (set_aside or taken_back):
-            which = "a quarantined (or a dataset's " + ("admitted" if action == "drop" else "dropped") + ")"
+            done = "released" if action == "release" else "dropped"
+            also = f" (or a dataset's {'admitted' if action == 'drop' else 'dropped'})" if kind.droppable else ""
             raise DeliveryError(
-                f"{delivery.delivery_id} is {delivery.state}, not quarantined; only "
-                f"{which if kind.droppable else 'a quarantined'} delivery can be "
-                f"{'released' if action == 'release' else 'dropped'}"
+                f"{delivery.delivery_id} is {delivery.state}, not quarantined; only a quarantined{also} delivery "
+                f"can be {done}"
             )
         if set_aside:
             blocked = kind.drop_blocked() if kind.drop_blocked else None

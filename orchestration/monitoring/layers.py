@@ -3,8 +3,8 @@
 Bronze: the source's dbt sources (`models/staging/<source>/_*__sources.yml`). Silver: its staging and
 intermediate models that hold rows (tables, incremental models, and the files of external and
 processed_parquet ones; a view would be computed again only to be counted). Gold: its published `current`
-views. One `count(*)` per relation, all in one
-query; a relation that is not there yet (a source never built) is left out.
+views. One `count(*)` per relation, all in one query; a relation that is not there yet (a source never
+built) is left out.
 """
 
 from __future__ import annotations
