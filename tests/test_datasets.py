@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -523,21 +523,24 @@ def test_bad_onboarding_input_is_named(project: Path, tmp_path: Path) -> None:
 
 def test_onboarding_types_and_names_only_what_every_target_reads(tmp_path: Path) -> None:
     """A name GoogleSQL reserves is renamed like DuckDB's; hour 24 and year 0 (DuckDB reads both, BigQuery
-    refuses them) leave a column text; a DOUBLE key is refused, naming the column."""
+    refuses them), also where an offset moves the instant out of years 1-9999, leave a column text; a DOUBLE
+    key is refused, naming the column."""
     from orchestration.sources.datasets.contract import DatasetError, infer
 
     sample = tmp_path / "odd.csv"
     sample.write_text(
-        "Range,Rows,At,current_datetime,score,stamp,day,zoned,huge,tiny\n"
-        "1,2,3,4,0.5,2021-01-01T24:00:00,0000-01-01,2021-01-01T10:00:00+05:75,1e400,1e-400\n"
-        "2,3,4,5,1.5,2021-01-01 10:00:00,2021-01-01,2021-01-01T10:00:00+99,2.5,0.5\n",
+        "Range,Rows,At,current_datetime,score,stamp,day,zoned,huge,tiny,early,late\n"
+        "1,2,3,4,0.5,2021-01-01T24:00:00,0000-01-01,2021-01-01T10:00:00+05:75,1e400,1e-400,"
+        "0001-01-01 00:30:00+05:00,2021-01-01 10:00:00Z\n"
+        "2,3,4,5,1.5,2021-01-01 10:00:00,2021-01-01,2021-01-01T10:00:00+99,2.5,0.5,"
+        "2021-01-01 10:00:00Z,9999-12-31 23:00:00-05:00\n",
         encoding="utf-8",
     )
     columns = {c.column: c.type for c in infer(sample, "odd").tables[0].columns}
     assert columns == {
         "range_value": "BIGINT", "rows_value": "BIGINT", "at_value": "BIGINT", "current_datetime_value": "BIGINT",
         "score": "DOUBLE", "stamp": "VARCHAR", "day": "VARCHAR", "zoned": "VARCHAR", "huge": "VARCHAR",
-        "tiny": "VARCHAR",
+        "tiny": "VARCHAR", "early": "VARCHAR", "late": "VARCHAR",
     }  # fmt: skip
     with pytest.raises(DatasetError, match="--key score: a DOUBLE column"):
         infer(sample, "odd", key="score")
@@ -692,3 +695,33 @@ def test_a_json_string_where_the_contract_has_a_number_is_refused(project: Path,
     assert refused.returncode == 1, refused
     assert '/score: DOUBLE expected, 1 value(s) are JSON of another kind (e.g. "1804.10000")' in refused.stderr
     succeeded(run(project, home, "land", "dataset", "scores", str(sample)))  # numbers and a null land
+
+
+def test_a_quoted_empty_field_is_empty_text_and_an_empty_one_is_missing(project: Path, tmp_path: Path) -> None:
+    """A CSV written with every field quoted (as many exports are): `""` in a text column is the empty text,
+    kept through silver and counted as a value by the profile, while an unquoted empty field is null; in a
+    number, date or boolean column either is missing. A `""` key is no key: refused at landing."""
+    sample, no_key = tmp_path / "quoted.csv", tmp_path / "quoted-no-key.csv"
+    sample.write_text(
+        'id,note,n,day\n"1","","5","2021-01-01"\n"2",,"",""\n"3","x",,"2021-01-03"\n"4","y","7","2021-01-04"\n',
+        encoding="utf-8",
+    )
+    no_key.write_text('code,n\n"",1\n"b",2\n', encoding="utf-8")
+    home = tmp_path / "home"
+    succeeded(run(project, home, "onboard", "dataset", "quoted", str(sample), "--key", "id"))
+    succeeded(run(project, home, "land", "dataset", "quoted", str(sample)))
+    succeeded(run(project, home, "build", "--source", "datasets"))
+    rows = warehouse_rows(home, "select id, note, n, day from silver.int_datasets__quoted order by id")
+    assert rows == [
+        (1, "", 5, date(2021, 1, 1)), (2, None, None, None), (3, "x", None, date(2021, 1, 3)),
+        (4, "y", 7, date(2021, 1, 4)),
+    ]  # fmt: skip
+    profile = profile_of(home, "quoted", "quoted")
+    assert profile["note"][:5] == (4, 1, 3, "", "y") and profile["n"][:5] == (4, 2, 2, "5", "7")
+    refused = run(project, home, "onboard", "dataset", "keyless", str(no_key), "--key", "code")
+    assert refused.returncode == 2 and "--key code: 1 rows of quoted-no-key.csv have no code" in refused.stderr
+    keyed = tmp_path / "keyed.csv"
+    keyed.write_text('code,n\n"a",1\n"b",2\n', encoding="utf-8")
+    succeeded(run(project, home, "onboard", "dataset", "keyless", str(keyed), "--key", "code"))
+    landed = run(project, home, "land", "dataset", "keyless", str(no_key))
+    assert landed.returncode == 1 and "code: the key, missing in 1 row(s)" in landed.stderr, landed.stderr

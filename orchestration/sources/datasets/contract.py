@@ -60,8 +60,11 @@ VALUE_TESTS: dict[str, str] = {
     "BOOLEAN": "lower(trim({v})) in ('true', 'false')",
     "DATE": f"regexp_full_match(trim({{v}}), '{_DAY}') and try_cast(trim({{v}}) as date) is not null",
     "TIMESTAMP": f"regexp_full_match(trim({{v}}), '{_DAY}{_TIME}') and try_cast(trim({{v}}) as timestamp) is not null",
+    # The instant, not only the text, within years 0001-9999: `0001-01-01 00:30+05:00` is in year 0 in UTC,
+    # which DuckDB stores and BigQuery refuses.
     "TIMESTAMPTZ": (
-        f"regexp_full_match(trim({{v}}), '{_DAY}{_TIME}{_OFFSET}') and try_cast(trim({{v}}) as timestamptz) is not null"
+        f"regexp_full_match(trim({{v}}), '{_DAY}{_TIME}{_OFFSET}') and coalesce(try_cast(trim({{v}}) as timestamptz) "
+        "between timestamptz '0001-01-01 00:00:00+00' and timestamptz '9999-12-31 23:59:59.999999+00', false)"
     ),
     "VARCHAR": "true",
 }
@@ -323,10 +326,12 @@ def _encoding(path: Path) -> str:
 def csv_rows(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any], header: bool) -> Any:
     """Every row of a CSV as delivered text (first line included when `header` is False), in file order: the
     reader is parallel, and DuckDB keeps a single table's order through `row_number() over ()` while
-    `preserve_insertion_order` is on (its default; duckdb.org/docs/2.0/sql/dialect/order_preservation)."""
+    `preserve_insertion_order` is on (its default; duckdb.org/docs/2.0/sql/dialect/order_preservation).
+    An empty field is null; a quoted empty one (`""`) is the empty text, as PostgreSQL's COPY reads them
+    (a typed column takes either as missing: `blank_is_missing`)."""
     return con.sql(
         "select * from read_csv($path, delim = $delim, quote = $quote, escape = $escape, header = $header, "
-        "encoding = $encoding, compression = $compression, all_varchar = true, "
+        "encoding = $encoding, compression = $compression, all_varchar = true, allow_quoted_nulls = false, "
         # skip = 0: the header is the first line. Left to the sniffer, a ragged line made it skip the lines
         # before it and read a later row as the header.
         "null_padding = false, strict_mode = true, skip = 0, "
@@ -342,6 +347,12 @@ def csv_rows(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]
             "compression": _compression(path),
         },
     )
+
+
+def blank_is_missing(type_: str, value: str) -> str:
+    """SQL for a delivered CSV text `value` as its column keeps it: the empty text (`""` in the file) is no
+    number, date or boolean, so a typed column holds null for it; a text column keeps it."""
+    return value if type_ == "VARCHAR" else f"nullif({value}, '')"
 
 
 def csv_header(
@@ -431,14 +442,23 @@ def json_records(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, 
 # ---- inferring a contract ---------------------------------------------------------------------------------
 
 
-def _column_types(con: duckdb.DuckDBPyConnection, relation: str, candidates: list[tuple[str, ...]]) -> list[str]:
+def _column_types(
+    con: duckdb.DuckDBPyConnection, relation: str, candidates: list[tuple[str, ...]], blanks: bool = False
+) -> list[str]:
     """For columns v1.. of `relation` (text), the narrowest of each column's candidate types that every
-    non-null value has (VARCHAR when none is: text is every value's type, the last resort)."""
+    non-null value has (VARCHAR when none is: text is every value's type, the last resort). With `blanks`
+    (a CSV), an empty text is missing to a typed candidate (`blank_is_missing`)."""
     tried = [(i, t) for i, types in enumerate(candidates, start=1) for t in types if t != "VARCHAR"]
     if not tried:
         return ["VARCHAR"] * len(candidates)
-    checks = ", ".join(f"count(*) filter (where v{i} is not null and not {has_type(t, f'v{i}')})" for i, t in tried)
-    present = ", ".join(f"count(v{i})" for i in range(1, len(candidates) + 1))
+
+    def value(i: int) -> str:
+        return f"nullif(v{i}, '')" if blanks else f"v{i}"
+
+    checks = ", ".join(
+        f"count(*) filter (where {value(i)} is not null and not {has_type(t, value(i))})" for i, t in tried
+    )
+    present = ", ".join(f"count({value(i)})" for i in range(1, len(candidates) + 1))
     row = con.execute(f"select {present}, {checks} from {relation}").fetchall()[0]
     counts, misses_row = row[: len(candidates)], row[len(candidates) :]
     fits: dict[int, list[str]] = {}
@@ -597,13 +617,22 @@ def infer(path: Path, dataset: str, partition_by: str | None = None, key: str | 
                     samples[child.table] = f"sample_{i}"
             typed_tables, profile = [], {}
             for table in tables:
-                types = _column_types(con, samples[table.table], candidates[table.table])
+                types = _column_types(con, samples[table.table], candidates[table.table], blanks=kind == "csv")
                 cols = [Column(c.name, c.column, t) for c, t in zip(table.columns, types, strict=True)]
+                if kind == "csv":  # profiled as bronze will hold it
+                    blanked = ", ".join(blank_is_missing(t, f"v{i}") + f" as v{i}" for i, t in enumerate(types, 1))
+                    con.register("sample_kept", con.sql(f"select {blanked} from {samples[table.table]}"))
+                    samples[table.table] = "sample_kept"
                 profile[table.table] = _profile(con, samples[table.table], cols)
                 if kind == "json":  # a field some records of the sample lack (or hold null) may be in none
                     cols = [replace(c, optional=bool(profile[table.table][c.column]["nulls"])) for c in cols]
                 typed_tables.append(Table(table.table, table.array, cols))
             sample_rows = con.execute(f"select count(*) from {samples[name]}").fetchall()[0][0]
+            # A CSV's `""` key is no key either (a text key keeps it as the empty text; a typed one is null).
+            keyed = [i for i, c in enumerate(typed_tables[0].columns, 1) if c.column == key and kind == "csv"]
+            blank_keys = sum(
+                con.execute(f"select count(*) from {samples[name]} where v{i} = ''").fetchall()[0][0] for i in keyed
+            )
     except duckdb.Error as exc:
         raise DatasetError(f"{path}: could not be read: {_short(exc)}") from None
     finally:
@@ -615,8 +644,8 @@ def infer(path: Path, dataset: str, partition_by: str | None = None, key: str | 
                 f"{option} {value}: no such column in {path.name}; its columns are {', '.join(sorted(parent_columns))}"
             )
     check_layout(typed_tables[0], partition_by, key)
-    if key is not None and profile[name][key]["nulls"]:
-        raise DatasetError(f"--key {key}: {profile[name][key]['nulls']} rows of {path.name} have no {key}")
+    if key is not None and (missing := profile[name][key]["nulls"] + blank_keys):
+        raise DatasetError(f"--key {key}: {missing} rows of {path.name} have no {key}")
     return Contract(name, kind, options, typed_tables, partition_by, key, sample_rows, profile)
 
 
@@ -722,7 +751,8 @@ def delivered(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) ->
         con.register("delivered_numbered", numbered)
         # `#n` is the n-th column of delivered_numbered: record_number, then the file's columns.
         projection = "".join(
-            (f", #{position[c.name] + 1}" if c.name in position else ", null::varchar") + f" as {bronze_name(i)}"
+            (f", {blank_is_missing(c.type, f'#{position[c.name] + 1}')}" if c.name in position else ", null::varchar")
+            + f" as {bronze_name(i)}"
             for i, c in enumerate(contract.parent.columns, start=1)
         )
         return {contract.parent.table: con.sql(f"select record_number{projection} from delivered_numbered")}
@@ -806,7 +836,10 @@ def check(contract: Contract, path: Path, display: str | None = None) -> tuple[D
                 # every delivery a third of the check.)
                 key = next((i for i, c in enumerate(table.columns, 1) if c.column == contract.key), None)
                 keyed = table.array is None and key is not None
-                nulls = f"count(*) filter (where {bronze_name(key)} is null)" if keyed else "0"
+                nulls = "0"
+                if keyed:  # a CSV's `""` key is no key either (a text key keeps it as the empty text)
+                    key_value = f"nullif({bronze_name(key)}, '')" if contract.format == "csv" else bronze_name(key)
+                    nulls = f"count(*) filter (where {key_value} is null)"
                 parts = "".join(
                     f", count(*) filter (where {b} is not null and not {has_type(c.type, b)})" for b, c in columns
                 )
