@@ -62,6 +62,29 @@ def _failed_dataset(asset_key: list[str]) -> str | None:
     return next((c.dataset for c in contracts() for t in c.tables if t.table == table), None)
 
 
+def _set_aside_hint(paths: Paths, dataset: str, shown: list[str]) -> str:
+    """What to run about a dataset's failed gate: drop the deliveries whose rows the failures showed (named
+    with their files), or, when none was named, find the delivery among those listed."""
+    from orchestration.core import deliveries
+
+    names = {d.delivery_id: d.name for d in deliveries.for_source(paths, f"dataset:{dataset}")}
+    known = [d for d in shown if d in names]
+    named = [f"{d} ({names[d]})" for d in known]
+    if not named:
+        return (
+            f"    a delivery of {dataset} that should not be built: `medallion deliveries --source dataset` lists "
+            "them, `medallion quarantine drop ID` sets one aside"
+        )
+    if len(named) == 1:
+        command = f"`medallion quarantine drop {known[0]}` sets it aside"
+    else:
+        command = "`medallion quarantine drop ID` sets each aside"
+    return (
+        f"    the failing rows shown come from {'delivery' if len(named) == 1 else 'deliveries'} {', '.join(named)}: "
+        f"{command} (kept as delivered; the next build leaves its rows out)"
+    )
+
+
 def time_breakdown(seconds: dict[str, float], elapsed: float) -> str:
     """Where a build's time went: dbt, the gates, the rest of the steps, and what is outside any step."""
     kinds = {"dbt": 0.0, "gates": 0.0, "loading and reports": 0.0}
@@ -213,10 +236,11 @@ def _run(
                     failures.extend(f"    {line}" for line in str(detail.value).splitlines())
                 dataset = _failed_dataset(evaluation.asset_key.path) if is_gate else None
                 if dataset:
+                    shown = evaluation.metadata.get("deliveries")
+                    suite = f"expectations/silver/{evaluation.asset_key.path[-1]}.json"
                     failures.append(
-                        f"    a delivery of {dataset} that should not be built: `medallion deliveries --source "
-                        "dataset` lists them, `medallion quarantine drop ID` sets one aside; data that is right: "
-                        f"widen the suite, expectations/silver/{evaluation.asset_key.path[-1]}.json"
+                        _set_aside_hint(paths, dataset, str(shown.value).split(", ") if shown else [])
+                        + f"; data that is right: widen the suite, {suite}"
                     )
     status = "succeeded" if result.success else "FAILED"
     warned = f", {checks_warned} warned" if checks_warned else ""

@@ -365,7 +365,8 @@ def test_a_delivery_failing_the_gate_is_set_aside_and_the_build_goes_on(
     project: Path, built: tuple[Path, Path, dict[str, str]], tmp_path: Path
 ) -> None:
     """A delivery whose values have the contract's types lands, but its rows fail the silver gate (an amount far
-    above any the suite allows): the build stops before gold and says how to set it aside. Dropped, it stays in
+    above any the suite allows): the build stops before gold, names the delivery and record of the failing
+    value, and says how to set that delivery aside. Dropped, it stays in
     the raw zone and bronze, and the next build leaves it out: loan 1's earlier row is back in silver."""
     home = tmp_path / "home"
     first = tmp_path / "loans.csv"
@@ -379,7 +380,11 @@ def test_a_delivery_failing_the_gate_is_set_aside_and_the_build_goes_on(
     failed = run(project, home, "build", "--source", "datasets")
     assert failed.returncode == 1, failed.stdout
     assert "gold was not published" in failed.stdout
-    assert "`medallion quarantine drop ID` sets one aside" in failed.stdout, failed.stdout
+    # The failure names the delivery and record its example came from, and the command that sets it aside.
+    assert f"e.g. [999999999] (in delivery {delivery_id} record 1)" in failed.stdout, failed.stdout
+    assert f"come from delivery {delivery_id} (loans-bad.csv): `medallion quarantine drop {delivery_id}`" in (
+        failed.stdout
+    )
     # Gold is the last good build's: the amount's maximum is not the bad delivery's.
     assert float(profile_of(home, "loans", "loans")["amount"][4]) == 2600
     dropped = succeeded(run(project, home, "quarantine", "drop", delivery_id[:20], "--note", "amount typo"))

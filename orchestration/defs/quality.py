@@ -46,6 +46,8 @@ def gate_for(suite_file: SuiteFile) -> AssetChecksDefinition:
             "failed": len(result.failures),
             "failures": MetadataValue.md("\n".join(f"- {f.line()}" for f in result.failures) or "none"),
         }
+        if result.deliveries:  # whose rows the failures showed (a table that keeps its lineage)
+            metadata["deliveries"] = ", ".join(result.deliveries)
         if result.verdicts is not None:
             metadata["admitted"] = len(result.verdicts) - len(result.quarantined)
             metadata["quarantined"] = len(result.quarantined)

@@ -78,9 +78,14 @@ class Failure:
     column: str
     observed: str
     notes: str
+    # Where the unexpected values shown came from, when the table keeps its rows' lineage: the deliveries
+    # (first seen first) and, per example, `delivery <id> record <n>`.
+    deliveries: list[str] = field(default_factory=list)
+    found_in: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        return f"{self.expectation}({self.column}): observed {self.observed}. {self.notes}"
+        where = f" (in {'; '.join(self.found_in)})" if self.found_in else ""
+        return f"{self.expectation}({self.column}): observed {self.observed}{where}. {self.notes}"
 
 
 @dataclass
@@ -111,6 +116,11 @@ class SuiteResult:
     @property
     def quarantined(self) -> list[Verdict]:
         return [v for v in self.verdicts or [] if not v.admitted]
+
+    @property
+    def deliveries(self) -> list[str]:
+        """The deliveries whose rows the failed expectations showed as examples, first seen first."""
+        return list(dict.fromkeys(d for f in self.failures for d in f.deliveries))
 
     def summary(self) -> str:
         if self.verdicts is not None:
@@ -327,8 +337,12 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str, docs: bool = Tru
             expectation_parameters=parameters(paths), run_id=validation_run, result_format=result_format
         )
         if not outcome.success and result_format == "BOOLEAN_ONLY":
+            # A table that keeps its rows' lineage names the delivery and record of each example.
+            summary: Any = "SUMMARY"
+            if lineage := _lineage_columns(datasource.get_engine(), f"{QUALITY_SCHEMA}.{view}"):
+                summary = {"result_format": "SUMMARY", "unexpected_index_column_names": lineage}
             outcome = definition.run(
-                expectation_parameters=parameters(paths), run_id=validation_run, result_format="SUMMARY"
+                expectation_parameters=parameters(paths), run_id=validation_run, result_format=summary
             )
     finally:  # close every connection the suite's engines hold
         warehouse.release()
@@ -338,6 +352,8 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str, docs: bool = Tru
         if result.success:
             continue
         config = result.expectation_config
+        examples = [] if suite_file.per_delivery else (result.result or {}).get("partial_unexpected_index_list") or []
+        found = [row for row in examples[:3] if isinstance(row, dict) and row.get("delivery_id") is not None]
         failures.append(
             Failure(
                 expectation=config.type,
@@ -348,6 +364,12 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str, docs: bool = Tru
                 ),
                 observed=_observed(result),
                 notes=(config.meta or {}).get("notes", ""),
+                deliveries=list(dict.fromkeys(str(row["delivery_id"]) for row in examples if isinstance(row, dict))),
+                found_in=[
+                    f"delivery {row['delivery_id']}"
+                    + (f" record {row['record_number']}" if row.get("record_number") is not None else "")
+                    for row in found
+                ],
             )
         )
     if docs:
@@ -363,6 +385,23 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str, docs: bool = Tru
         result = _judge(suite_file, paths, run_id, outcome, result, batch_keys)
     _record(paths, run_id, result)
     return result
+
+
+# Lineage columns a silver table may keep (the datasets' processed tables do): a failed example names them.
+LINEAGE = ("delivery_id", "record_number")
+
+
+def _lineage_columns(engine: Any, relation: str) -> list[str]:
+    """Which of LINEAGE `relation` has (none when it has no `delivery_id`, or its columns cannot be read: the
+    names are a help to whoever reads a failure, not part of its verdict)."""
+    import sqlalchemy as sa
+
+    try:
+        with engine.connect() as connection:
+            columns = set(connection.execute(sa.text(f"select * from {relation} limit 0")).keys())
+    except sa.exc.SQLAlchemyError:
+        return []
+    return [c for c in LINEAGE if c in columns] if "delivery_id" in columns else []
 
 
 def _batch_keys(engine: Any, query: str, key: str) -> list[str]:
