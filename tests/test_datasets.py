@@ -223,10 +223,11 @@ def test_onboarding_writes_reviewable_typed_models(project: Path, built: tuple[P
     docs = (project / "models" / "intermediate" / "datasets" / "loans" / "_loans__models.yml").read_text()
     assert "delim: ;" in contract and "encoding: latin-1" in contract
     # Snake-case names; a reserved word renamed; a code with leading zeros kept as text; types inferred.
-    assert "cast(trim(c001) as BIGINT) as loan_id" in model
+    assert "cast(trim(nullif(c001, '')) as BIGINT) as loan_id" in model
     assert "c004 as order" not in model and "as order_value" in model
     assert "c005 as branch_code" in model
-    assert "cast(trim(c006) as DATE) as issued" in model and "cast(trim(c007) as {{ double_type() }}) as rate" in model
+    assert "cast(trim(nullif(c006, '')) as DATE) as issued" in model
+    assert "cast(trim(nullif(c007, '')) as {{ double_type() }}) as rate" in model
     processed = (project / "models" / "intermediate" / "datasets" / "loans" / "int_datasets__loans.sql").read_text()
     assert "partition_by': 'issued'" in processed and "'codec': 'zstd'" in processed
     # The delivered names are data in the contract; no model, test or description carries the hostile one.
@@ -381,7 +382,7 @@ def test_a_delivery_failing_the_gate_is_set_aside_and_the_build_goes_on(
     assert failed.returncode == 1, failed.stdout
     assert "gold was not published" in failed.stdout
     # The failure names the delivery and record its example came from, and the command that sets it aside.
-    assert f"e.g. [999999999] (in delivery {delivery_id} record 1)" in failed.stdout, failed.stdout
+    assert f"1 unexpected (33.33%), e.g. 999999999 (delivery {delivery_id} record 1)" in failed.stdout, failed.stdout
     assert f"come from delivery {delivery_id} (loans-bad.csv): `medallion quarantine drop {delivery_id}`" in (
         failed.stdout
     )
@@ -723,6 +724,8 @@ def test_a_quoted_empty_field_is_empty_text_and_an_empty_one_is_missing(project:
     ]  # fmt: skip
     profile = profile_of(home, "quoted", "quoted")
     assert profile["note"][:5] == (4, 1, 3, "", "y") and profile["n"][:5] == (4, 2, 2, "5", "7")
+    # Bronze keeps the values as delivered, whatever the column's type.
+    assert warehouse_rows(home, "select c002, c003 from bronze.dataset_quoted where record_number = 2") == [(None, "")]
     refused = run(project, home, "onboard", "dataset", "keyless", str(no_key), "--key", "code")
     assert refused.returncode == 2 and "--key code: 1 rows of quoted-no-key.csv have no code" in refused.stderr
     keyed = tmp_path / "keyed.csv"
@@ -730,3 +733,25 @@ def test_a_quoted_empty_field_is_empty_text_and_an_empty_one_is_missing(project:
     succeeded(run(project, home, "onboard", "dataset", "keyless", str(keyed), "--key", "code"))
     landed = run(project, home, "land", "dataset", "keyless", str(no_key))
     assert landed.returncode == 1 and "code: the key, missing in 1 row(s)" in landed.stderr, landed.stderr
+
+
+def test_a_dataset_onboarded_before_quoted_empty_fields_were_text_keeps_reading_them_as_null(tmp_path: Path) -> None:
+    """A CSV contract from before `quoted_empty` (its bronze and models read `""` as null) keeps doing so when
+    the dataset is onboarded again: one dataset never holds both readings."""
+    from dataclasses import replace
+
+    from orchestration.sources.datasets.contract import delivered, evolve, infer, scratch
+
+    sample = tmp_path / "old.csv"
+    sample.write_text('id,note\n1,""\n2,x\n', encoding="utf-8")
+    fresh = infer(sample, "old")
+    assert fresh.options["quoted_empty"] == "text"
+    before = replace(fresh, options={k: v for k, v in fresh.options.items() if k != "quoted_empty"})
+    again = evolve(before, infer(sample, "old"))
+    assert again.options["quoted_empty"] == "null"
+    con = scratch()
+    try:
+        assert delivered(con, again, sample)["old"].fetchall() == [(1, "1", None), (2, "2", "x")]
+        assert delivered(con, fresh, sample)["old"].fetchall() == [(1, "1", ""), (2, "2", "x")]
+    finally:
+        con.close()

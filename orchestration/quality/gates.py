@@ -78,14 +78,12 @@ class Failure:
     column: str
     observed: str
     notes: str
-    # Where the unexpected values shown came from, when the table keeps its rows' lineage: the deliveries
-    # (first seen first) and, per example, `delivery <id> record <n>`.
+    # The deliveries the unexpected rows GE named came from (first seen first), when the table keeps its rows'
+    # lineage; `observed` shows each example with its delivery and record.
     deliveries: list[str] = field(default_factory=list)
-    found_in: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        where = f" (in {'; '.join(self.found_in)})" if self.found_in else ""
-        return f"{self.expectation}({self.column}): observed {self.observed}{where}. {self.notes}"
+        return f"{self.expectation}({self.column}): observed {self.observed}. {self.notes}"
 
 
 @dataclass
@@ -173,19 +171,34 @@ def _watermarks(engine: Any, warehouse: Any, batch_query: str) -> dict[str, int]
         }
 
 
-def _observed(result: Any) -> str:
+def _observed(result: Any, named: list[dict[str, Any]] = ()) -> str:
+    """What a failed expectation saw; examples of unexpected values with the delivery and record of each when
+    GE named their rows (`named`: its unexpected index rows, each with the value beside the lineage)."""
     details = result.result or {}
     if "observed_value" in details:
         return repr(details["observed_value"])
     if "unexpected_count" in details:
-        sample = details.get("partial_unexpected_list") or []
         percent = details.get("unexpected_percent")
         share = f" ({percent:.2f}%)" if isinstance(percent, int | float) else ""
+        if named:
+            examples = "; ".join(_example(row) for row in named[:3])
+            return f"{details['unexpected_count']} unexpected{share}, e.g. {examples}"
+        sample = details.get("partial_unexpected_list") or []
         return f"{details['unexpected_count']} unexpected{share}, e.g. {sample[:3]!r}"
     for info in _exception_infos(result.exception_info):
         if info.get("raised_exception"):
             return f"error: {info.get('exception_message')}"
     return repr(details)[:200]
+
+
+def _example(row: dict[str, Any]) -> str:
+    """One unexpected row GE named: its value(s), then where it was delivered (`record`: the file's data row,
+    header not counted, or its JSON record, from 1)."""
+    values = ", ".join(repr(v) for k, v in row.items() if k not in LINEAGE)
+    where = f"delivery {row['delivery_id']}"
+    if row.get("record_number") is not None:
+        where += f" record {row['record_number']}"
+    return f"{values} ({where})"
 
 
 def _exception_infos(info: Any) -> list[dict[str, Any]]:
@@ -352,8 +365,9 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str, docs: bool = Tru
         if result.success:
             continue
         config = result.expectation_config
-        examples = [] if suite_file.per_delivery else (result.result or {}).get("partial_unexpected_index_list") or []
-        found = [row for row in examples[:3] if isinstance(row, dict) and row.get("delivery_id") is not None]
+        # Rows GE names by their lineage (a table that keeps it; a per-delivery suite is judged in `_judge`).
+        named = [] if suite_file.per_delivery else (result.result or {}).get("partial_unexpected_index_list") or []
+        named = [row for row in named if isinstance(row, dict) and row.get("delivery_id") is not None]
         failures.append(
             Failure(
                 expectation=config.type,
@@ -362,14 +376,9 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str, docs: bool = Tru
                     or config.kwargs.get("column_list")
                     or f"{config.kwargs.get('column_A')}, {config.kwargs.get('column_B')}"
                 ),
-                observed=_observed(result),
+                observed=_observed(result, named),
                 notes=(config.meta or {}).get("notes", ""),
-                deliveries=list(dict.fromkeys(str(row["delivery_id"]) for row in examples if isinstance(row, dict))),
-                found_in=[
-                    f"delivery {row['delivery_id']}"
-                    + (f" record {row['record_number']}" if row.get("record_number") is not None else "")
-                    for row in found
-                ],
+                deliveries=list(dict.fromkeys(str(row["delivery_id"]) for row in named)),
             )
         )
     if docs:

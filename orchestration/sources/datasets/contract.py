@@ -76,9 +76,11 @@ def has_type(type_: str, value: str) -> str:
 
 
 def typed(type_: str, value: str) -> str:
-    """SQL casting the text `value` to `type_` (exact for any value `has_type` accepts)."""
+    """SQL casting the text `value` to `type_` (exact for any value `has_type` accepts; the empty text is
+    missing, `blank_is_missing`)."""
     if type_ == "VARCHAR":
         return value
+    value = blank_is_missing(type_, value)
     if type_ == "BOOLEAN":
         return f"(lower(trim({value})) = 'true')"
     return f"cast(trim({value}) as {type_})"
@@ -327,11 +329,13 @@ def csv_rows(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]
     """Every row of a CSV as delivered text (first line included when `header` is False), in file order: the
     reader is parallel, and DuckDB keeps a single table's order through `row_number() over ()` while
     `preserve_insertion_order` is on (its default; duckdb.org/docs/2.0/sql/dialect/order_preservation).
-    An empty field is null; a quoted empty one (`""`) is the empty text, as PostgreSQL's COPY reads them
-    (a typed column takes either as missing: `blank_is_missing`)."""
+    An empty field is null. A quoted empty one (`""`) is the empty text, as PostgreSQL's COPY reads it, in a
+    dataset onboarded since that was so (`quoted_empty: text` in its options; a typed column takes it as
+    missing: `blank_is_missing`); null in one onboarded before, whose models and bronze were made so."""
     return con.sql(
         "select * from read_csv($path, delim = $delim, quote = $quote, escape = $escape, header = $header, "
-        "encoding = $encoding, compression = $compression, all_varchar = true, allow_quoted_nulls = false, "
+        "encoding = $encoding, compression = $compression, all_varchar = true, "
+        "allow_quoted_nulls = $quoted_nulls, "
         # skip = 0: the header is the first line. Left to the sniffer, a ragged line made it skip the lines
         # before it and read a later row as the header.
         "null_padding = false, strict_mode = true, skip = 0, "
@@ -345,13 +349,15 @@ def csv_rows(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]
             "header": header,
             "encoding": options["encoding"],
             "compression": _compression(path),
+            "quoted_nulls": options.get("quoted_empty", "null") != "text",
         },
     )
 
 
 def blank_is_missing(type_: str, value: str) -> str:
-    """SQL for a delivered CSV text `value` as its column keeps it: the empty text (`""` in the file) is no
-    number, date or boolean, so a typed column holds null for it; a text column keeps it."""
+    """SQL for a delivered text `value` as a column of `type_` reads it: the empty text (`""` in a CSV) is no
+    number, date or boolean, so a typed column takes it as missing; a text column keeps it. (Bronze keeps it
+    as delivered; the staging model's cast, `typed`, and the landing's check read it so.)"""
     return value if type_ == "VARCHAR" else f"nullif({value}, '')"
 
 
@@ -476,7 +482,9 @@ def _profile(con: duckdb.DuckDBPyConnection, relation: str, columns: list[Column
     parts = []
     for i, col in enumerate(columns, start=1):
         value = typed(col.type, f"v{i}")
-        parts.append(f"count(*) - count(v{i}), count(distinct {value}), min({value})::varchar, max({value})::varchar")
+        parts.append(
+            f"count(*) - count({value}), count(distinct {value}), min({value})::varchar, max({value})::varchar"
+        )
     row = con.execute(f"select count(*), {', '.join(parts)} from {relation}").fetchall()[0]
     total, values = row[0], row[1:]
     out: dict[str, dict[str, Any]] = {}
@@ -565,8 +573,11 @@ def _table_columns(paths: list[list[str]], reserved: set[str]) -> list[Column]:
     return [Column(_pointer(p), n, "VARCHAR") for p, n in zip(paths, names, strict=True)]
 
 
-def infer(path: Path, dataset: str, partition_by: str | None = None, key: str | None = None) -> Contract:
-    """The contract a dataset would have if `path` were its first delivery."""
+def infer(
+    path: Path, dataset: str, partition_by: str | None = None, key: str | None = None, quoted_empty: str = "text"
+) -> Contract:
+    """The contract a dataset would have if `path` were its first delivery (a CSV's `""` read as
+    `quoted_empty` says: `text`, or `null` for a dataset onboarded before that was the way; see `csv_rows`)."""
     name = dataset_name(dataset)
     kind, _ = file_format(path)
     with readable_file(path) as readable:
@@ -577,7 +588,7 @@ def infer(path: Path, dataset: str, partition_by: str | None = None, key: str | 
         with readable_file(path) as readable:
             if kind == "csv":
                 encoding = _encoding(readable)
-                options = {**_sniff_csv(con, readable, encoding), "encoding": encoding}
+                options = {**_sniff_csv(con, readable, encoding), "encoding": encoding, "quoted_empty": quoted_empty}
                 _refuse_ragged(readable, options)
                 header = csv_header(con, readable, options)
                 if len(set(header)) != len(header) or any(h == "" for h in header):
@@ -619,10 +630,6 @@ def infer(path: Path, dataset: str, partition_by: str | None = None, key: str | 
             for table in tables:
                 types = _column_types(con, samples[table.table], candidates[table.table], blanks=kind == "csv")
                 cols = [Column(c.name, c.column, t) for c, t in zip(table.columns, types, strict=True)]
-                if kind == "csv":  # profiled as bronze will hold it
-                    blanked = ", ".join(blank_is_missing(t, f"v{i}") + f" as v{i}" for i, t in enumerate(types, 1))
-                    con.register("sample_kept", con.sql(f"select {blanked} from {samples[table.table]}"))
-                    samples[table.table] = "sample_kept"
                 profile[table.table] = _profile(con, samples[table.table], cols)
                 if kind == "json":  # a field some records of the sample lack (or hold null) may be in none
                     cols = [replace(c, optional=bool(profile[table.table][c.column]["nulls"])) for c in cols]
@@ -738,10 +745,12 @@ def bronze_name(index: int) -> str:
     return f"c{index:03d}"
 
 
-def delivered(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) -> dict[str, Any]:
+def delivered(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path, as_typed: bool = False) -> dict[str, Any]:
     """Each table of a delivery (a readable file) as a relation of text columns `c001`.. in the contract's
     order, with `record_number` (the CSV row or JSON record, 1-based) and, for a child table, `ordinal`.
-    A column the delivery lacks is null. Names and paths are bound, never written into the SQL."""
+    A column the delivery lacks is null. Values are as delivered; `as_typed` makes a CSV's empty text null in
+    a typed column, as the models read it (`blank_is_missing`). Names and paths are bound, never written into
+    the SQL."""
     if contract.format == "csv":
         header = csv_header(con, path, contract.options)
         position = {name: i for i, name in enumerate(header, start=1)}
@@ -751,7 +760,11 @@ def delivered(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) ->
         con.register("delivered_numbered", numbered)
         # `#n` is the n-th column of delivered_numbered: record_number, then the file's columns.
         projection = "".join(
-            (f", {blank_is_missing(c.type, f'#{position[c.name] + 1}')}" if c.name in position else ", null::varchar")
+            (
+                f", {blank_is_missing(c.type if as_typed else 'VARCHAR', f'#{position[c.name] + 1}')}"
+                if c.name in position
+                else ", null::varchar"
+            )
             + f" as {bronze_name(i)}"
             for i, c in enumerate(contract.parent.columns, start=1)
         )
@@ -826,7 +839,7 @@ def check(contract: Contract, path: Path, display: str | None = None) -> tuple[D
                 drift.added += sorted(a for a in have_arrays if a not in known_arrays)
             if drift.added or drift.missing:
                 return drift, 0
-            relations = delivered(con, contract, readable)
+            relations = delivered(con, contract, readable, as_typed=True)
             rows = 0
             for table in contract.tables:
                 columns = [(bronze_name(i), c) for i, c in enumerate(table.columns, start=1) if c.type != "VARCHAR"]
@@ -962,7 +975,10 @@ def evolve(previous: Contract, found: Contract) -> Contract:
         columns += [Column(c.name, n, c.type) for c, n in zip(added, names, strict=True)]
         tables.append(Table(old.table, old.array, columns))
     tables += list(new_tables.values())
+    options = dict(found.options)
+    if found.format == "csv":  # bronze and the models read `""` one way for the dataset's whole life
+        options["quoted_empty"] = previous.options.get("quoted_empty", "null")
     return Contract(
-        found.dataset, found.format, found.options, tables, found.partition_by, found.key, found.sample_rows,
+        found.dataset, found.format, options, tables, found.partition_by, found.key, found.sample_rows,
         found.profile,
     )  # fmt: skip

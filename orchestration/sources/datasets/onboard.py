@@ -45,6 +45,7 @@ from orchestration.sources.datasets.contract import (
     Contract,
     DatasetError,
     Table,
+    blank_is_missing,
     bronze_name,
     check_layout,
     dataset_name,
@@ -214,9 +215,10 @@ def _typed_sql(type_: str, value: str) -> str:
     timestamps, which Trino and BigQuery read in their own ways (the `dataset_timestamp` macro), and a
     double, which BigQuery calls FLOAT64 (`double_type`)."""
     if type_ in ("TIMESTAMP", "TIMESTAMPTZ"):
-        return f"{{{{ dataset_timestamp('{value}', with_zone={'true' if type_ == 'TIMESTAMPTZ' else 'false'}) }}}}"
+        zoned = "true" if type_ == "TIMESTAMPTZ" else "false"
+        return f'{{{{ dataset_timestamp("{blank_is_missing(type_, value)}", with_zone={zoned}) }}}}'
     if type_ == "DOUBLE":
-        return f"cast(trim({value}) as {{{{ double_type() }}}})"
+        return f"cast(trim({blank_is_missing(type_, value)}) as {{{{ double_type() }}}})"
     return typed(type_, value)
 
 
@@ -575,10 +577,15 @@ def onboard(
     """Infer the dataset from `path` and write its project files (see the module's docstring)."""
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
-    found = infer(path, name, partition_by, key)
-    existing = contract_path(project, found.dataset)
+    existing = contract_path(project, dataset_name(name))
+    previous = None
     if existing.exists():  # onboarded before: bronze may hold deliveries numbered by its columns
         previous = Contract.from_meta(yaml.safe_load(existing.read_text(encoding="utf-8"))["contract"])
+    # A CSV dataset reads `""` the way it always has (see `csv_rows`; one onboarded before there was a choice
+    # reads it as null): the sample is profiled so too.
+    quoted_empty = previous.options.get("quoted_empty", "null") if previous and previous.format == "csv" else "text"
+    found = infer(path, name, partition_by, key, quoted_empty)
+    if previous is not None:
         if previous.format != found.format:
             raise DatasetError(
                 f"{path}: a {found.format} file; dataset {found.dataset} is {previous.format} (choose another name)"
