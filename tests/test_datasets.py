@@ -437,9 +437,11 @@ def test_a_failing_processed_query_leaves_the_zone_as_it_was(
     before = {p.relative_to(zone): p.read_bytes() for p in zone.rglob("*.parquet")}
     model = project / "models" / "intermediate" / "datasets" / "loans" / "int_datasets__loans.sql"
     generated = model.read_text(encoding="utf-8")
-    raising = "where dataset_row_rank = 1 and (loan_id < 3 or error('x'))"  # loan 3 raises, midway
+    kept = "where ranked.dataset_row_rank = 1"
+    raising = f"{kept} and (delivered.loan_id < 3 or error('x'))"  # loan 3 raises, midway
+    assert kept in generated
     try:
-        model.write_text(generated.replace("where dataset_row_rank = 1", raising), encoding="utf-8")
+        model.write_text(generated.replace(kept, raising), encoding="utf-8")
         failed = run(project, home, "build", "--source", "datasets", "--force")
     finally:
         model.write_text(generated, encoding="utf-8")
