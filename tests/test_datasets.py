@@ -709,6 +709,8 @@ def test_a_quoted_empty_field_is_empty_text_and_an_empty_one_is_missing(project:
     """A CSV written with every field quoted (as many exports are): `""` in a text column is the empty text,
     kept through silver and counted as a value by the profile, while an unquoted empty field is null; in a
     number, date or boolean column either is missing. A `""` key is no key: refused at landing."""
+    from orchestration.sources.datasets.contract import DatasetError, infer
+
     sample, no_key = tmp_path / "quoted.csv", tmp_path / "quoted-no-key.csv"
     sample.write_text(
         'id,note,n,day\n"1","","5","2021-01-01"\n"2",,"",""\n"3","x",,"2021-01-03"\n"4","y","7","2021-01-04"\n',
@@ -730,6 +732,10 @@ def test_a_quoted_empty_field_is_empty_text_and_an_empty_one_is_missing(project:
     assert warehouse_rows(home, "select c002, c003 from bronze.dataset_quoted where record_number = 2") == [(None, "")]
     refused = run(project, home, "onboard", "dataset", "keyless", str(no_key), "--key", "code")
     assert refused.returncode == 2 and "--key code: 1 rows of quoted-no-key.csv have no code" in refused.stderr
+    numbered = tmp_path / "numbered.csv"  # a number key: `""` counted once, as the missing number it is
+    numbered.write_text('id,n\n1,5\n"",6\n3,7\n', encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"--key id: 1 rows of numbered\.csv have no id"):
+        infer(numbered, "numbered", key="id")
     keyed = tmp_path / "keyed.csv"
     keyed.write_text('code,n\n"a",1\n"b",2\n', encoding="utf-8")
     succeeded(run(project, home, "onboard", "dataset", "keyless", str(keyed), "--key", "code"))

@@ -168,3 +168,14 @@ def test_a_higher_reject_threshold_lets_it_through_and_retention_prunes(world: d
     assert gone.returncode == 2 and "no gold version" in gone.stderr
     states = {d["name"]: d["state"] for d in json.loads(ok(run(home, "deliveries", "--json")))}
     assert states["bad.jsonl"] == "admitted", "a quarantined delivery is judged again by every build"
+
+
+def test_a_failure_names_what_its_expectation_looks_at() -> None:
+    """A failed expectation is named by its column(s), or `table` for one about the whole table (it read
+    `(None, None)` before)."""
+    from orchestration.quality.gates import _columns
+
+    assert _columns({"column": "amount", "min_value": 0}) == "amount"
+    assert _columns({"column_list": ["grade", "issued"]}) == "grade, issued"
+    assert _columns({"column_A": "tweet_count", "column_B": "silver_count"}) == "tweet_count, silver_count"
+    assert _columns({"min_value": 1}) == "table"

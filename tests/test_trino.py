@@ -341,8 +341,8 @@ def test_a_dataset_onboarded_here_gives_duckdbs_rows_and_profiles_on_trino(stack
     run("duckdb", "onboard", "dataset", "loans", str(loans), "--partition-by", "issued", "--key", "loan_id")
     run("duckdb", "onboard", "dataset", "papers", str(papers), "--key", "id")
     staging = (project / "models" / "staging" / "datasets" / "loans" / "stg_datasets__loans.sql").read_text()
-    assert "dataset_timestamp('c010', with_zone=true) }} as signed" in staging
-    assert "dataset_timestamp('c011', with_zone=false) }} as opened" in staging
+    assert """dataset_timestamp("nullif(c010, '')", with_zone=true) }} as signed""" in staging
+    assert """dataset_timestamp("nullif(c011, '')", with_zone=false) }} as opened""" in staging
     run("trino", "land", "dataset", "loans", str(loans))
     run("trino", "land", "dataset", "papers", str(papers))
     built = run("trino", "build", "--source", "datasets")

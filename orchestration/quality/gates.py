@@ -191,6 +191,17 @@ def _observed(result: Any, named: list[dict[str, Any]] = ()) -> str:
     return repr(details)[:200]
 
 
+def _columns(kwargs: dict[str, Any]) -> str:
+    """What an expectation looks at, as a failure names it: its column(s), or the table."""
+    if kwargs.get("column"):
+        return str(kwargs["column"])
+    if kwargs.get("column_list"):
+        return ", ".join(map(str, kwargs["column_list"]))
+    if kwargs.get("column_A"):
+        return f"{kwargs['column_A']}, {kwargs.get('column_B')}"
+    return "table"
+
+
 def _example(row: dict[str, Any]) -> str:
     """One unexpected row GE named: its value(s), then where it was delivered (`record`: the file's data row,
     header not counted, or its JSON record, from 1)."""
@@ -371,11 +382,7 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str, docs: bool = Tru
         failures.append(
             Failure(
                 expectation=config.type,
-                column=str(
-                    config.kwargs.get("column")
-                    or config.kwargs.get("column_list")
-                    or f"{config.kwargs.get('column_A')}, {config.kwargs.get('column_B')}"
-                ),
+                column=_columns(config.kwargs),
                 observed=_observed(result, named),
                 notes=(config.meta or {}).get("notes", ""),
                 deliveries=list(dict.fromkeys(str(row["delivery_id"]) for row in named)),

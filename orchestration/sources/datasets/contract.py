@@ -635,8 +635,13 @@ def infer(
                     cols = [replace(c, optional=bool(profile[table.table][c.column]["nulls"])) for c in cols]
                 typed_tables.append(Table(table.table, table.array, cols))
             sample_rows = con.execute(f"select count(*) from {samples[name]}").fetchall()[0][0]
-            # A CSV's `""` key is no key either (a text key keeps it as the empty text; a typed one is null).
-            keyed = [i for i, c in enumerate(typed_tables[0].columns, 1) if c.column == key and kind == "csv"]
+            # A CSV's `""` key is no key either: a typed key's profile counts it as missing already, a text
+            # key keeps it as the empty text.
+            keyed = [
+                i
+                for i, c in enumerate(typed_tables[0].columns, 1)
+                if c.column == key and c.type == "VARCHAR" and kind == "csv"
+            ]
             blank_keys = sum(
                 con.execute(f"select count(*) from {samples[name]} where v{i} = ''").fetchall()[0][0] for i in keyed
             )
