@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from orchestration.core import build_lock, uptodate
 from orchestration.core.notify import notify_failure
-from orchestration.core.source import Source, registry
+from orchestration.core.source import IN_SILVER, Source, registry
 from orchestration.core.text import printable
 from orchestration.monitoring import store
 from orchestration.settings import Paths, load
@@ -67,7 +67,8 @@ def _set_aside_hint(paths: Paths, dataset: str, shown: list[str]) -> str:
     with their files), or, when none was named, find the delivery among those listed."""
     from orchestration.core import deliveries
 
-    names = {d.delivery_id: d.name for d in deliveries.for_source(paths, f"dataset:{dataset}")}
+    landed = deliveries.for_source(paths, f"dataset:{dataset}")
+    names = {d.delivery_id: d.name for d in landed}
     known = [d for d in shown if d in names]
     named = [f"{d} ({names[d]})" for d in known]
     if not named:
@@ -79,6 +80,9 @@ def _set_aside_hint(paths: Paths, dataset: str, shown: list[str]) -> str:
         command = f"`medallion quarantine drop {known[0]}` sets it aside"
     else:
         command = "`medallion quarantine drop ID` sets each aside"
+    if not any(d.state in IN_SILVER and d.delivery_id not in known for d in landed):
+        # Dropping them all would leave the tables empty, which `drop` refuses.
+        command = f"land a corrected file first; then {command}"
     return (
         f"    the failing rows shown come from {'delivery' if len(named) == 1 else 'deliveries'} {', '.join(named)}: "
         f"{command} (kept as delivered; the next build leaves its rows out)"

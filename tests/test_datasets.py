@@ -423,6 +423,23 @@ def test_a_delivery_failing_the_gate_is_set_aside_and_the_build_goes_on(
         model.write_text(generated, encoding="utf-8")
 
 
+def test_a_failing_only_delivery_is_named_with_what_to_land_first(
+    project: Path, built: tuple[Path, Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """When the delivery a failed gate names is the only one silver takes, dropping it would leave the table
+    empty (a drop refuses that): the build says to land a corrected file first."""
+    home = tmp_path / "home"
+    bad = tmp_path / "loans-bad.csv"
+    write_loans(bad, [["1", "999999999", "A", "2", "007", "2021-01-01", "5.5", "too much", "x"]])
+    delivery_id = re.search(r" as (\S+) ", succeeded(run(project, home, "land", "dataset", "loans", str(bad)))).group(1)
+    failed = run(project, home, "build", "--source", "datasets")
+    assert failed.returncode == 1, failed.stdout
+    assert (
+        f"come from delivery {delivery_id} (loans-bad.csv): land a corrected file first; then "
+        f"`medallion quarantine drop {delivery_id}` sets it aside" in failed.stdout
+    ), failed.stdout
+
+
 def test_a_failing_processed_query_leaves_the_zone_as_it_was(
     project: Path, built: tuple[Path, Path, dict[str, str]], tmp_path: Path
 ) -> None:
