@@ -757,7 +757,8 @@ def test_a_quoted_empty_field_is_empty_text_and_an_empty_one_is_missing(project:
     keyed.write_text('code,n\n"a",1\n"b",2\n', encoding="utf-8")
     succeeded(run(project, home, "onboard", "dataset", "keyless", str(keyed), "--key", "code"))
     landed = run(project, home, "land", "dataset", "keyless", str(no_key))
-    assert landed.returncode == 1 and "code: the key, missing in 1 row(s)" in landed.stderr, landed.stderr
+    assert landed.returncode == 1 and "code: the key, missing in 1 row(s) (the first: row 1)" in landed.stderr
+    assert "--force" not in landed.stderr  # onboarding again cannot help a row without its key
 
 
 def test_a_dataset_onboarded_before_quoted_empty_fields_were_text_keeps_reading_them_as_null(tmp_path: Path) -> None:
@@ -780,3 +781,96 @@ def test_a_dataset_onboarded_before_quoted_empty_fields_were_text_keeps_reading_
         assert delivered(con, fresh, sample)["old"].fetchall() == [(1, "1", ""), (2, "2", "x")]
     finally:
         con.close()
+
+
+def test_onboarding_again_keeps_the_key_and_layout_and_refuses_to_change_what_bronze_relies_on(
+    tmp_path: Path,
+) -> None:
+    """Onboarding a changed file again (what a refused landing suggests) keeps the dataset's key and partition
+    column unless given anew: dropping them silently would give back every re-sent row. A key whose type would
+    widen (`' 1'` and `1` one BIGINT, two texts), and a new key for a dataset whose child tables bronze holds by
+    the old one, are refused."""
+    from orchestration.sources.datasets.contract import DatasetError
+    from orchestration.sources.datasets.onboard import onboard
+
+    project = tmp_path / "project"
+    first, wider, lettered = tmp_path / "w1.csv", tmp_path / "w3.csv", tmp_path / "w4.csv"
+    first.write_text("id,day,amt\n1,2024-01-01,10\n2,2024-01-02,20\n", encoding="utf-8")
+    wider.write_text("id,day,amt,fee\n1,2024-01-01,10,1\n", encoding="utf-8")
+    lettered.write_text("id,day,amt\nA1,2024-01-01,10\n", encoding="utf-8")
+    onboard("w", first, partition_by="day", key="id", project=project)
+    again, _ = onboard("w", wider, force=True, project=project)
+    assert (again.key, again.partition_by) == ("id", "day")
+    assert "fee" in [c.column for c in again.parent.columns]
+    with pytest.raises(DatasetError, match="the dataset's key was BIGINT, the new file makes it VARCHAR"):
+        onboard("w", lettered, force=True, project=project)
+    nested = tmp_path / "k.json"
+    nested.write_text(
+        '[{"id": 1, "venue": {"id": 10}, "items": [{"k": 1}]}, {"id": 2, "venue": {"id": 11}, "items": []}]',
+        encoding="utf-8",
+    )
+    onboard("kk", nested, key="venue_id", project=project)
+    with pytest.raises(DatasetError, match=r"dataset kk is keyed by venue_id.*cannot change"):
+        onboard("kk", nested, key="id", force=True, project=project)
+
+
+def test_a_damaged_archive_is_refused_naming_it(tmp_path: Path) -> None:
+    """A gzip cut short, a zip that is not one, a member whose checksum fails: a clear refusal naming the file,
+    at onboarding and at landing, not a traceback."""
+    import zipfile
+
+    from orchestration.sources.datasets.contract import DatasetError, check, infer
+
+    plain = tmp_path / "n.csv"
+    plain.write_text("id,n\n" + "".join(f"{i},{i * 7}\n" for i in range(3000)), encoding="utf-8")
+    contract = infer(plain, "n")
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(gzip.compress(plain.read_bytes())[:3000])
+    not_zip = tmp_path / "half.zip"
+    with zipfile.ZipFile(tmp_path / "whole.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(plain, "n.csv")
+    not_zip.write_bytes((tmp_path / "whole.zip").read_bytes()[:2000])
+    bad_crc = tmp_path / "crc.zip"
+    whole = bytearray((tmp_path / "whole.zip").read_bytes())
+    whole[100] ^= 0xFF  # one byte of the compressed member flipped
+    bad_crc.write_bytes(bytes(whole))
+    for damaged, kind in ((cut, "gzip"), (not_zip, "zip"), (bad_crc, "zip")):
+        with pytest.raises(DatasetError, match=rf"{damaged.name}: a damaged {kind} file"):
+            infer(damaged, "n")
+        with pytest.raises(DatasetError, match=rf"{damaged.name}: a damaged {kind} file"):
+            check(contract, damaged)
+
+
+def test_a_json_delivery_is_judged_by_its_fields_not_by_what_its_records_happen_to_hold(
+    project: Path, tmp_path: Path
+) -> None:
+    """A one-record delivery holds less variety than the sample: a field the contract keeps as JSON text
+    (objects in some records, text in others) may hold only objects, an array of objects may be empty in every
+    record, an object may be null in every record. Each lands and builds; a new field or a changed kind is
+    still refused."""
+    sample = tmp_path / "mixed.json"
+    sample.write_text(
+        json.dumps(
+            [
+                {"id": 1, "v": {"a": 1}, "venue": {"name": "x"}, "items": [{"k": "a"}]},
+                {"id": 2, "v": "txt", "venue": {"name": "y"}, "items": []},
+                {"id": 6, "v": "txt", "venue": None, "items": []},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    only_objects, only_empty, new_field = (tmp_path / f"{n}.json" for n in ("objects", "empty", "new-field"))
+    only_objects.write_text(
+        json.dumps([{"id": 3, "v": {"a": 2}, "venue": {"name": "z"}, "items": [{"k": "b"}]}]), encoding="utf-8"
+    )
+    only_empty.write_text(json.dumps([{"id": 4, "v": "t", "venue": None, "items": []}]), encoding="utf-8")
+    new_field.write_text(json.dumps([{"id": 5, "v": "t", "venue": None, "items": [], "z": 1}]), encoding="utf-8")
+    home, refused = refused_landing(project, tmp_path, "mixed", sample, new_field, "--key", "id")
+    assert refused.returncode == 1 and "added: /z" in refused.stderr, refused.stderr
+    for delivery in (sample, only_objects, only_empty):
+        succeeded(run(project, home, "land", "dataset", "mixed", str(delivery)))
+    succeeded(run(project, home, "build", "--source", "datasets"))
+    rows = warehouse_rows(home, "select id, v, venue_name from silver.int_datasets__mixed order by id")
+    assert rows == [(1, '{"a":1}', "x"), (2, "txt", "y"), (3, '{"a":2}', "z"), (4, "t", None), (6, "txt", None)]
+    items = warehouse_rows(home, "select parent_id, k from silver.int_datasets__mixed__items order by all")
+    assert items == [(1, "a"), (3, "b")]

@@ -18,9 +18,11 @@ delivery binds names, paths and dialect as parameters.
 from __future__ import annotations
 
 import codecs
+import gzip
 import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -114,6 +116,16 @@ def scratch() -> duckdb.DuckDBPyConnection:
 
 class DatasetError(Exception):
     """A dataset file that cannot be read, or a delivery that does not match its dataset."""
+
+
+# What Python's gzip and zip readers raise on a damaged archive (cut short, a bad checksum, not one at all).
+DAMAGED = (EOFError, zlib.error, zipfile.BadZipFile, gzip.BadGzipFile)
+
+
+def _damaged(name: str, path: Path, exc: Exception) -> DatasetError:
+    with path.open("rb") as handle:
+        zipped = isinstance(exc, zipfile.BadZipFile) or handle.read(2) == b"PK"
+    return DatasetError(f"{name}: a damaged {'zip' if zipped else 'gzip'} file ({exc}); nothing was read from it")
 
 
 def _short(exc: Exception) -> str:
@@ -578,6 +590,13 @@ def infer(
 ) -> Contract:
     """The contract a dataset would have if `path` were its first delivery (a CSV's `""` read as
     `quoted_empty` says: `text`, or `null` for a dataset onboarded before that was the way; see `csv_rows`)."""
+    try:
+        return _infer(path, dataset, partition_by, key, quoted_empty)
+    except DAMAGED as exc:
+        raise _damaged(path.name, path, exc) from None
+
+
+def _infer(path: Path, dataset: str, partition_by: str | None, key: str | None, quoted_empty: str) -> Contract:
     name = dataset_name(dataset)
     kind, _ = file_format(path)
     with readable_file(path) as readable:
@@ -686,6 +705,38 @@ def _json_layout(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     raise DatasetError(f"{path}: JSON must be an array of records or one record per line")
 
 
+def _value_at(shape: dict[str, Any], path: list[str]) -> Any:
+    """What json_group_structure says of the value at `path` (a type name, an object, an array)."""
+    value: Any = shape
+    for part in path:
+        value = value[part]
+    return value
+
+
+def _only_null(value: Any) -> bool:
+    """A field that held only null, or only empty arrays (or arrays of nulls), in every record."""
+    return value == "NULL" or (isinstance(value, list) and all(v == "NULL" for v in value))
+
+
+def _delivered_as(column: str, found: dict[str, Any]) -> bool:
+    """Whether a contract column the delivery has no leaf for is there all the same: inside an object that was
+    null in every record (its fields are null), or as an object where the contract keeps its JSON text."""
+    return any(column.startswith(f + "/") and _only_null(v) for f, v in found.items()) or any(
+        f.startswith(column + "/") for f in found
+    )
+
+
+def _known(pointer: str, value: Any, columns: list[str], arrays: list[str]) -> bool:
+    """Whether a delivered leaf is one the contract knows: a column, a field inside a column that keeps an
+    object's JSON text, or a null (or empty array) where the contract has an object's fields or an array of
+    objects (`arrays`: a table of its own)."""
+    return (
+        pointer in columns
+        or any(pointer.startswith(c + "/") for c in columns)
+        or (_only_null(value) and (pointer in arrays or any(c.startswith(pointer + "/") for c in columns)))
+    )
+
+
 def _shape_at(shape: dict[str, Any], path: list[str]) -> dict[str, Any]:
     value: Any = shape
     for part in path:
@@ -729,10 +780,17 @@ class Drift:
     added: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     retyped: list[str] = field(default_factory=list)  # "name: TYPE expected, 3 values are not (e.g. 'x')"
-    unfit: list[str] = field(default_factory=list)  # values of the right type a target cannot hold
+    # What onboarding again cannot answer: values of the right type a target cannot hold, rows without the
+    # key, a file of another format.
+    unfit: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.added or self.missing or self.retyped or self.unfit)
+
+    @property
+    def changed_shape(self) -> bool:
+        """Whether the dataset's shape changed (onboarding the file again would take it)."""
+        return bool(self.added or self.missing or self.retyped)
 
     def lines(self) -> list[str]:
         out = []
@@ -799,14 +857,22 @@ def check(contract: Contract, path: Path, display: str | None = None) -> tuple[D
     """How a delivery differs from its dataset's contract (columns added or missing, columns whose values are
     no longer all of the contract's type), and its rows. `path` is the delivery as landed (.gz and .zip are
     read); `display` names it in messages."""
-    display = display or path.name
+    try:
+        return _check(contract, path, display or path.name)
+    except DAMAGED as exc:
+        raise _damaged(display or path.name, path, exc) from None
+
+
+def _check(contract: Contract, path: Path, display: str) -> tuple[Drift, int]:
     drift = Drift()
     con = scratch()
     try:
         with readable_file(path) as readable:
             kind = file_format(path)[0]
             if kind != contract.format:
-                drift.retyped.append(f"the file is {kind}, the dataset is {contract.format}")
+                drift.unfit.append(
+                    f"the file is {kind}, the dataset is {contract.format} (a {kind} file needs a dataset of its own)"
+                )
                 return drift, 0
             if kind == "csv":
                 encoding = _encoding(readable)
@@ -827,20 +893,31 @@ def check(contract: Contract, path: Path, display: str | None = None) -> tuple[D
             else:
                 shape = _json_shape(con, readable, contract.options, every=True)
                 scalars, arrays = _leaves(shape, [])
-                have = {_pointer(p) for p in scalars}
+                have = {_pointer(p): _value_at(shape, p) for p in scalars}
                 have_arrays = {_pointer(a): a for a in arrays}
+                known_arrays = {t.array for t in contract.tables}
                 for table in contract.tables:
                     if table.array is None:
                         found = have
                     elif table.array in have_arrays:
                         element = _shape_at(shape, have_arrays[table.array])
-                        found = {_pointer(p) for p in _leaves(element, [], tables=False)[0]}
+                        found = {_pointer(p): _value_at(element, p) for p in _leaves(element, [], tables=False)[0]}
+                    elif _only_null(have.get(table.array)):  # no record has an element: nothing to compare
+                        continue
                     else:
-                        found = set()
+                        found = {}
+                    columns = [c.name for c in table.columns]
+                    # The parent's arrays of objects are tables of their own (an array inside an element is text).
+                    inside = [a for a in known_arrays if a] if table.array is None else []
                     prefix = "" if table.array is None else table.array
-                    drift.missing += [prefix + c.name for c in table.columns if c.name not in found and not c.optional]
-                    drift.added += sorted(prefix + name for name in found - {c.name for c in table.columns})
-                known_arrays = {t.array for t in contract.tables}
+                    drift.missing += [
+                        prefix + c.name
+                        for c in table.columns
+                        if c.name not in found and not c.optional and not _delivered_as(c.name, found)
+                    ]
+                    drift.added += sorted(
+                        prefix + name for name in found if not _known(name, found[name], columns, inside)
+                    )
                 drift.added += sorted(a for a in have_arrays if a not in known_arrays)
             if drift.added or drift.missing:
                 return drift, 0
@@ -854,10 +931,11 @@ def check(contract: Contract, path: Path, display: str | None = None) -> tuple[D
                 # every delivery a third of the check.)
                 key = next((i for i, c in enumerate(table.columns, 1) if c.column == contract.key), None)
                 keyed = table.array is None and key is not None
-                nulls = "0"
+                nulls = "0, null"
                 if keyed:  # a CSV's `""` key is no key either (a text key keeps it as the empty text)
                     key_value = f"nullif({bronze_name(key)}, '')" if contract.format == "csv" else bronze_name(key)
-                    nulls = f"count(*) filter (where {key_value} is null)"
+                    missing = f"filter (where {key_value} is null)"
+                    nulls = f"count(*) {missing}, min(record_number) {missing}"
                 parts = "".join(
                     f", count(*) filter (where {b} is not null and not {has_type(c.type, b)})" for b, c in columns
                 )
@@ -877,8 +955,12 @@ def check(contract: Contract, path: Path, display: str | None = None) -> tuple[D
                 if table.array is None:
                     rows = row[0]
                     if row[1]:
-                        drift.retyped.append(f"{table.columns[key - 1].name}: the key, missing in {row[1]:,} row(s)")
-                wrong = [(b, col, row[2 + i]) for i, (b, col) in enumerate(columns) if row[2 + i]]
+                        where = "row" if contract.format == "csv" else "record"
+                        drift.unfit.append(
+                            f"{table.columns[key - 1].name}: the key, missing in {row[1]:,} {where}(s) "
+                            f"(the first: {where} {row[2]:,})"
+                        )
+                wrong = [(b, col, row[3 + i]) for i, (b, col) in enumerate(columns) if row[3 + i]]
                 if wrong:
                     examples = con.execute(
                         "select "

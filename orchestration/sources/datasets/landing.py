@@ -99,12 +99,15 @@ def land(contract: Contract, location: str, paths: Paths, limits: Limits, progre
         except DatasetError as exc:
             raise LandingError(str(exc).replace(str(tmp), display)) from None
         if drift:
+            hint = (
+                "\n  (a dataset that changed shape is onboarded again: "
+                f"`medallion onboard dataset {contract.dataset} FILE --force`)"
+                if drift.changed_shape
+                else ""
+            )
             raise LandingError(
                 f"{display}: does not match dataset {contract.dataset} (datasets/{contract.dataset}.yml); "
-                "not landed:\n  "
-                + "\n  ".join(drift.lines())
-                + "\n  (a dataset that changed shape is onboarded again: "
-                f"`medallion onboard dataset {contract.dataset} FILE --force`)"
+                "not landed:\n  " + "\n  ".join(drift.lines()) + hint
             )
         with folder_lock(ledger.folder):
             known = deliveries(paths, contract.dataset)

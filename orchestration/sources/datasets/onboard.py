@@ -575,6 +575,33 @@ def _profiles_sql(all_contracts: list[Contract]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _same_key(previous: Contract, key: str | None) -> None:
+    """A dataset with child tables keeps its key: bronze holds each element's parent by it (`parent_key`),
+    so another key would join earlier deliveries' elements to the wrong parents."""
+    if key is None or key == previous.key or len(previous.tables) == 1:
+        return
+    raise DatasetError(
+        f"--key {key}: dataset {previous.dataset} is keyed by {previous.key or 'nothing'}, and bronze holds the "
+        "parent of each element of its arrays by that key; a dataset's key cannot change: onboard the file as "
+        "a new dataset (another name)"
+    )
+
+
+def _same_key_type(previous: Contract, found: Contract) -> None:
+    """A key whose type onboarding again widened would make earlier deliveries' keys differ from the same keys
+    delivered later (`" 1"` and `1` are one BIGINT, two texts): refused."""
+    if found.key is None or found.key != previous.key:
+        return
+    before = next(c for c in previous.parent.columns if c.column == previous.key)
+    after = next(c for c in found.parent.columns if c.column == found.key)
+    if before.type != after.type:
+        raise DatasetError(
+            f"--key {found.key}: the dataset's key was {before.type}, the new file makes it {after.type}; keys "
+            "compared as another type would no longer match earlier deliveries' (as text, ' 1' and '1' differ): "
+            "correct the file, or onboard it as a new dataset (another name)"
+        )
+
+
 def onboard(
     name: str,
     path: Path,
@@ -593,6 +620,10 @@ def onboard(
     # A CSV dataset reads `""` the way it always has (see `csv_rows`; one onboarded before there was a choice
     # reads it as null): the sample is profiled so too.
     quoted_empty = previous.options.get("quoted_empty", "null") if previous and previous.format == "csv" else "text"
+    if previous is not None:  # onboarded again: the key and the layout stay unless given anew
+        _same_key(previous, key)
+        key = previous.key if key is None else key
+        partition_by = previous.partition_by if partition_by is None else partition_by
     found = infer(path, name, partition_by, key, quoted_empty)
     if previous is not None:
         if previous.format != found.format:
@@ -601,6 +632,7 @@ def onboard(
             )
         found = evolve(previous, found)
         check_layout(found.parent, found.partition_by, found.key)  # a widened type may no longer fit them
+        _same_key_type(previous, found)
     staging = project / "models" / "staging" / "datasets" / found.dataset
     intermediate = project / "models" / "intermediate" / "datasets" / found.dataset
     files: list[tuple[Path, str]] = [
