@@ -66,6 +66,7 @@ def _set_aside_hint(paths: Paths, dataset: str, shown: list[str]) -> str:
     """What to run about a dataset's failed gate: drop the deliveries whose rows the failures showed (named
     with their files), or, when none was named, find the delivery among those listed."""
     from orchestration.core import deliveries
+    from orchestration.quality.gates import EXAMPLE_ROWS
 
     landed = deliveries.for_source(paths, f"dataset:{dataset}")
     names = {d.delivery_id: d.name for d in landed}
@@ -84,7 +85,8 @@ def _set_aside_hint(paths: Paths, dataset: str, shown: list[str]) -> str:
         # Dropping them all would leave the tables empty, which `drop` refuses.
         command = f"land a corrected file first; then {command}"
     return (
-        f"    the failing rows shown come from {'delivery' if len(named) == 1 else 'deliveries'} {', '.join(named)}: "
+        f"    the first failing rows (up to {EXAMPLE_ROWS} per expectation) come from "
+        f"{'delivery' if len(named) == 1 else 'deliveries'} {', '.join(named)}: "
         f"{command} (kept as delivered; the next build leaves its rows out)"
     )
 

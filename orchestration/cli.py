@@ -156,7 +156,16 @@ def _land_dataset(args: argparse.Namespace, paths: Paths) -> int:
             continue
         d = result.delivery
         if result.skipped:
-            print(f"{location}: already landed as {d.delivery_id} (same bytes); nothing to do")
+            from orchestration.core import deliveries
+
+            known = deliveries.for_source(paths, f"dataset:{dataset.dataset}")
+            state = next((x.state for x in known if x.delivery_id == d.delivery_id), None)
+            dropped = (
+                f"; it is {state}: `medallion quarantine release {d.delivery_id}` takes it back"
+                if state == "dropped"
+                else ""
+            )
+            print(f"{location}: already landed as {d.delivery_id} (same bytes){dropped}; nothing to do")
         else:
             print(f"{location}: landed {d.rows:,} rows of {dataset.dataset} as {d.delivery_id} ({d.landed_path})")
     return 1 if failed else 0
@@ -173,6 +182,13 @@ def cmd_onboard(args: argparse.Namespace) -> int:
         return 2
     tables = ", ".join(f"{t.table} ({len(t.columns)} columns)" for t in found.tables)
     print(f"dataset {found.dataset}: {found.format}, {found.sample_rows:,} rows read; tables: {tables}")
+    folders = (found.profile.get(found.dataset, {}).get(found.partition_by or "") or {}).get("distinct") or 0
+    if folders > 1000 and folders * 10 > found.sample_rows:
+        print(
+            f"warning: --partition-by {found.partition_by}: {folders:,} values in {found.sample_rows:,} rows, a "
+            "folder of a few rows each; partition by a column with fewer values (a month, a region)",
+            file=sys.stderr,
+        )
     kept = [w for w in written if w.state == "kept"]
     for w in written:
         shown = w.path.relative_to(Path.cwd()) if w.path.is_relative_to(Path.cwd()) else w.path

@@ -390,6 +390,8 @@ def test_a_delivery_failing_the_gate_is_set_aside_and_the_build_goes_on(
     assert float(profile_of(home, "loans", "loans")["amount"][4]) == 2600
     dropped = succeeded(run(project, home, "quarantine", "drop", delivery_id[:20], "--note", "amount typo"))
     assert f"{delivery_id} (loans-bad.csv) dropped" in dropped
+    resent = succeeded(run(project, home, "land", "dataset", "loans", str(bad)))  # the same bytes again
+    assert f"already landed as {delivery_id} (same bytes); it is dropped: `medallion quarantine release" in resent
     listed = json.loads(succeeded(run(project, home, "deliveries", "--source", "dataset", "--json")))
     assert [(d["source"], d["state"]) for d in listed] == [("dataset:loans", "admitted"), ("dataset:loans", "dropped")]
     again = run(project, home, "quarantine", "drop", delivery_id)
@@ -544,6 +546,19 @@ def test_bad_onboarding_input_is_named(project: Path, tmp_path: Path) -> None:
     assert wrong.returncode == 2 and "not a CSV" in wrong.stderr
     unknown = run(project, home, "land", "dataset", "nothing_here", str(sample))
     assert unknown.returncode == 2 and "no dataset 'nothing_here' is onboarded" in unknown.stderr
+    folder = run(project, home, "onboard", "dataset", "folder", str(tmp_path))
+    assert folder.returncode == 2 and f"{tmp_path}: a folder, not a file" in folder.stderr
+    # A unique column as the partition: onboarding warns of a folder per row.
+    ids = tmp_path / "ids.csv"
+    ids.write_text("id,n\n" + "".join(f"{i},{i % 7}\n" for i in range(1500)), encoding="utf-8")
+    warned = run(project, home, "onboard", "dataset", "ids", str(ids), "--partition-by", "id")
+    assert warned.returncode == 0 and "warning: --partition-by id: 1,500 values in 1,500 rows" in warned.stderr
+    # A header's trailing delimiter, at landing: a column with no name, said so.
+    succeeded(run(project, home, "onboard", "dataset", "sample", str(sample)))
+    trailing = tmp_path / "trailing.csv"
+    trailing.write_text("a,b,\n1,2,\n", encoding="utf-8")
+    refused = run(project, home, "land", "dataset", "sample", str(trailing))
+    assert refused.returncode == 1 and "added: (a column with no name)" in refused.stderr, refused.stderr
 
 
 def test_onboarding_types_and_names_only_what_every_target_reads(tmp_path: Path) -> None:

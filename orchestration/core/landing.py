@@ -355,7 +355,7 @@ def delivered_file(location: str, paths: Paths, progress: bool, limits: Limits) 
         return downloaded, downloaded
     path = Path(location)
     if not path.is_file():
-        raise LandingError(f"{readable(location)}: no such file")
+        raise LandingError(f"{readable(location)}: {'a folder, not a file' if path.is_dir() else 'no such file'}")
     return path, None
 
 

@@ -361,10 +361,15 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str, docs: bool = Tru
             expectation_parameters=parameters(paths), run_id=validation_run, result_format=result_format
         )
         if not outcome.success and result_format == "BOOLEAN_ONLY":
-            # A table that keeps its rows' lineage names the delivery and record of each example.
+            # A table that keeps its rows' lineage names the delivery and record of each example, and the
+            # deliveries of the first EXAMPLE_ROWS failing rows (not only the three shown).
             summary: Any = "SUMMARY"
             if lineage := _lineage_columns(datasource.get_engine(), f"{QUALITY_SCHEMA}.{view}"):
-                summary = {"result_format": "SUMMARY", "unexpected_index_column_names": lineage}
+                summary = {
+                    "result_format": "SUMMARY",
+                    "unexpected_index_column_names": lineage,
+                    "partial_unexpected_count": EXAMPLE_ROWS,
+                }
             outcome = definition.run(
                 expectation_parameters=parameters(paths), run_id=validation_run, result_format=summary
             )
@@ -405,6 +410,7 @@ def run_suite(suite_file: SuiteFile, paths: Paths, run_id: str, docs: bool = Tru
 
 # Lineage columns a silver table may keep (the datasets' processed tables do): a failed example names them.
 LINEAGE = ("delivery_id", "record_number")
+EXAMPLE_ROWS = 200  # failing rows whose deliveries a failed expectation names
 
 
 def _lineage_columns(engine: Any, relation: str) -> list[str]:

@@ -795,7 +795,7 @@ class Drift:
     def lines(self) -> list[str]:
         out = []
         if self.added:
-            out.append(f"added: {', '.join(self.added)}")
+            out.append(f"added: {', '.join(name or '(a column with no name)' for name in self.added)}")
         if self.missing:
             out.append(f"missing: {', '.join(self.missing)}")
         out += [f"retyped: {r}" for r in self.retyped]

@@ -612,7 +612,7 @@ def onboard(
 ) -> tuple[Contract, list[Written]]:
     """Infer the dataset from `path` and write its project files (see the module's docstring)."""
     if not path.is_file():
-        raise DatasetError(f"{path}: no such file")
+        raise DatasetError(f"{path}: {'a folder, not a file' if path.is_dir() else 'no such file'}")
     existing = contract_path(project, dataset_name(name))
     previous = None
     if existing.exists():  # onboarded before: bronze may hold deliveries numbered by its columns
