@@ -875,8 +875,8 @@ def test_a_json_delivery_is_judged_by_its_fields_not_by_what_its_records_happen_
         encoding="utf-8",
     )
     only_objects, only_empty, new_field = (tmp_path / f"{n}.json" for n in ("objects", "empty", "new-field"))
-    only_objects.write_text(
-        json.dumps([{"id": 3, "v": {"a": 2}, "venue": {"name": "z"}, "items": [{"k": "b"}]}]), encoding="utf-8"
+    only_objects.write_text(  # a null element is no row; the next keeps its place (ordinal 2)
+        json.dumps([{"id": 3, "v": {"a": 2}, "venue": {"name": "z"}, "items": [None, {"k": "b"}]}]), encoding="utf-8"
     )
     only_empty.write_text(json.dumps([{"id": 4, "v": "t", "venue": None, "items": []}]), encoding="utf-8")
     new_field.write_text(json.dumps([{"id": 5, "v": "t", "venue": None, "items": [], "z": 1}]), encoding="utf-8")
@@ -887,5 +887,31 @@ def test_a_json_delivery_is_judged_by_its_fields_not_by_what_its_records_happen_
     succeeded(run(project, home, "build", "--source", "datasets"))
     rows = warehouse_rows(home, "select id, v, venue_name from silver.int_datasets__mixed order by id")
     assert rows == [(1, '{"a":1}', "x"), (2, "txt", "y"), (3, '{"a":2}', "z"), (4, "t", None), (6, "txt", None)]
-    items = warehouse_rows(home, "select parent_id, k from silver.int_datasets__mixed__items order by all")
-    assert items == [(1, "a"), (3, "b")]
+    items = warehouse_rows(home, "select parent_id, ordinal, k from silver.int_datasets__mixed__items order by all")
+    assert items == [(1, 1, "a"), (3, 2, "b")]
+    # Only a field the sample held in several kinds takes an object: a text field that became one is refused.
+    from orchestration.sources.datasets.contract import check, infer
+
+    named, renamed = tmp_path / "named.json", tmp_path / "renamed.json"
+    named.write_text(json.dumps([{"id": 1, "name": "a"}]), encoding="utf-8")
+    renamed.write_text(json.dumps([{"id": 2, "name": {"first": "b"}}]), encoding="utf-8")
+    assert check(infer(named, "named"), renamed)[0].lines() == ["added: /name/first", "missing: /name"]
+
+
+def test_rows_of_deliveries_from_before_a_key_was_chosen_are_not_lost(project: Path, tmp_path: Path) -> None:
+    """A dataset onboarded again with a key its earlier deliveries lack: their rows have no key, and the build
+    says so (the key's not-null test) rather than leave them out of the processed zone without a word. A key
+    kept from the contract that the new file lacks is named as the dataset's."""
+    home = tmp_path / "home"
+    first, keyed, keyless = tmp_path / "a.csv", tmp_path / "e.csv", tmp_path / "b.csv"
+    first.write_text("id,region,amt\n1,eu,3\n2,us,4\n", encoding="utf-8")
+    keyed.write_text("id,region,amt,code\n5,eu,3,A\n6,us,4,B\n", encoding="utf-8")
+    keyless.write_text("region,amt,code\neu,3,C\n", encoding="utf-8")
+    succeeded(run(project, home, "onboard", "dataset", "shop", str(first), "--key", "id", "--partition-by", "region"))
+    succeeded(run(project, home, "land", "dataset", "shop", str(first)))
+    refused = run(project, home, "onboard", "dataset", "shop", str(keyless), "--force")
+    assert refused.returncode == 2 and "(--key id is the dataset's, kept from datasets/shop.yml" in refused.stderr
+    succeeded(run(project, home, "onboard", "dataset", "shop", str(keyed), "--key", "code", "--force"))
+    succeeded(run(project, home, "land", "dataset", "shop", str(keyed)))
+    failed = run(project, home, "build", "--source", "datasets")
+    assert failed.returncode == 1 and "not_null_int_datasets__shop_code" in failed.stdout, failed.stdout

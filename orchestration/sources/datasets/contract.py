@@ -140,6 +140,9 @@ class Column:
     column: str  # snake_case, as the models name it
     type: str  # one of TYPES
     optional: bool = False  # a delivery may lack it (it was in earlier deliveries, not in the latest sample)
+    # JSON only: the sample held values of several kinds here (an object in one record, text in another), so
+    # the column keeps each value's JSON text, and a delivery holding only objects there still fits.
+    mixed: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,10 @@ class Contract:
     def to_meta(self) -> dict[str, Any]:
         meta = asdict(self)
         meta.pop("profile")
+        for table in meta["tables"]:  # `mixed` is written only where it is true (contracts from before lack it)
+            for column in table["columns"]:
+                if not column["mixed"]:
+                    del column["mixed"]
         return meta
 
     @classmethod
@@ -580,9 +587,12 @@ def _json_kind(shape: dict[str, Any], path: list[str]) -> str:
     return "OTHER"
 
 
-def _table_columns(paths: list[list[str]], reserved: set[str]) -> list[Column]:
+def _table_columns(paths: list[list[str]], reserved: set[str], shape: dict[str, Any]) -> list[Column]:
     names = column_names(["_".join(p) for p in paths], reserved)
-    return [Column(_pointer(p), n, "VARCHAR") for p, n in zip(paths, names, strict=True)]
+    return [
+        Column(_pointer(p), n, "VARCHAR", mixed=_value_at(shape, p) == "JSON")
+        for p, n in zip(paths, names, strict=True)
+    ]
 
 
 def infer(
@@ -627,7 +637,7 @@ def _infer(path: Path, dataset: str, partition_by: str | None, key: str | None, 
                 shape = _json_shape(con, readable, options)
                 scalars, arrays = _leaves(shape, [])
                 reserved = {*LINEAGE_NAMES, *([f"parent_{snake(key)}"] if key else [])}
-                tables = [Table(name, None, _table_columns(scalars, reserved))]
+                tables = [Table(name, None, _table_columns(scalars, reserved, shape))]
                 candidates = {name: [JSON_CANDIDATES[_json_kind(shape, p)] for p in scalars]}
                 samples = {}
                 records = json_records(con, readable, options).limit(SAMPLE_ROWS)
@@ -639,7 +649,7 @@ def _infer(path: Path, dataset: str, partition_by: str | None, key: str | None, 
                 for i, (array, child_name) in enumerate(zip(arrays, child_names, strict=True), start=1):
                     element = _shape_at(shape, array)
                     child_scalars, _ = _leaves(element, [], tables=False)
-                    child = Table(child_name, _pointer(array), _table_columns(child_scalars, reserved))
+                    child = Table(child_name, _pointer(array), _table_columns(child_scalars, reserved, element))
                     tables.append(child)
                     candidates[child.table] = [JSON_CANDIDATES[_json_kind(element, p)] for p in child_scalars]
                     con.register(f"elements_{i}", elements(con, "records", child.array))
@@ -648,7 +658,7 @@ def _infer(path: Path, dataset: str, partition_by: str | None, key: str | None, 
             typed_tables, profile = [], {}
             for table in tables:
                 types = _column_types(con, samples[table.table], candidates[table.table], blanks=kind == "csv")
-                cols = [Column(c.name, c.column, t) for c, t in zip(table.columns, types, strict=True)]
+                cols = [replace(c, type=t) for c, t in zip(table.columns, types, strict=True)]
                 profile[table.table] = _profile(con, samples[table.table], cols)
                 if kind == "json":  # a field some records of the sample lack (or hold null) may be in none
                     cols = [replace(c, optional=bool(profile[table.table][c.column]["nulls"])) for c in cols]
@@ -718,22 +728,24 @@ def _only_null(value: Any) -> bool:
     return value == "NULL" or (isinstance(value, list) and all(v == "NULL" for v in value))
 
 
-def _delivered_as(column: str, found: dict[str, Any]) -> bool:
+def _delivered_as(column: Column, found: dict[str, Any]) -> bool:
     """Whether a contract column the delivery has no leaf for is there all the same: inside an object that was
-    null in every record (its fields are null), or as an object where the contract keeps its JSON text."""
-    return any(column.startswith(f + "/") and _only_null(v) for f, v in found.items()) or any(
-        f.startswith(column + "/") for f in found
+    null in every record (its fields are null), or, for a column of mixed kinds (`Column.mixed`, kept as JSON
+    text), as an object."""
+    return any(column.name.startswith(f + "/") and _only_null(v) for f, v in found.items()) or (
+        column.mixed and any(f.startswith(column.name + "/") for f in found)
     )
 
 
-def _known(pointer: str, value: Any, columns: list[str], arrays: list[str]) -> bool:
-    """Whether a delivered leaf is one the contract knows: a column, a field inside a column that keeps an
-    object's JSON text, or a null (or empty array) where the contract has an object's fields or an array of
+def _known(pointer: str, value: Any, columns: list[Column], arrays: list[str]) -> bool:
+    """Whether a delivered leaf is one the contract knows: a column, a field inside a column of mixed kinds
+    (its JSON text), or a null (or empty array) where the contract has an object's fields or an array of
     objects (`arrays`: a table of its own)."""
+    names = [c.name for c in columns]
     return (
-        pointer in columns
-        or any(pointer.startswith(c + "/") for c in columns)
-        or (_only_null(value) and (pointer in arrays or any(c.startswith(pointer + "/") for c in columns)))
+        pointer in names
+        or any(c.mixed and pointer.startswith(c.name + "/") for c in columns)
+        or (_only_null(value) and (pointer in arrays or any(n.startswith(pointer + "/") for n in names)))
     )
 
 
@@ -746,11 +758,13 @@ def _shape_at(shape: dict[str, Any], path: list[str]) -> dict[str, Any]:
 
 def elements(con: duckdb.DuckDBPyConnection, records: str, array: str, key: str | None = None) -> Any:
     """The elements of the array at JSON pointer `array` of each record: (record_number, parent_key, ordinal,
-    element), `parent_key` being the record's value at the JSON pointer `key` (null without one)."""
+    element), `parent_key` being the record's value at the JSON pointer `key` (null without one). A null
+    element holds no field: it is no row (the ordinals of the others keep their places)."""
     return con.sql(
         f"select record_number, json_extract_string(record, $key) as parent_key, ordinality as ordinal, element "
         f"from {records}, "
-        "unnest(coalesce(try_cast(json_extract(record, $array) as json[]), [])) with ordinality as e(element)",
+        "unnest(coalesce(try_cast(json_extract(record, $array) as json[]), [])) with ordinality as e(element) "
+        "where element is not null",
         params={"array": array, "key": key or "/\u0000no key"},
     )
 
@@ -906,17 +920,16 @@ def _check(contract: Contract, path: Path, display: str) -> tuple[Drift, int]:
                         continue
                     else:
                         found = {}
-                    columns = [c.name for c in table.columns]
                     # The parent's arrays of objects are tables of their own (an array inside an element is text).
                     inside = [a for a in known_arrays if a] if table.array is None else []
                     prefix = "" if table.array is None else table.array
                     drift.missing += [
                         prefix + c.name
                         for c in table.columns
-                        if c.name not in found and not c.optional and not _delivered_as(c.name, found)
+                        if c.name not in found and not c.optional and not _delivered_as(c, found)
                     ]
                     drift.added += sorted(
-                        prefix + name for name in found if not _known(name, found[name], columns, inside)
+                        prefix + name for name in found if not _known(name, found[name], table.columns, inside)
                     )
                 drift.added += sorted(a for a in have_arrays if a not in known_arrays)
             if drift.added or drift.missing:
@@ -1053,13 +1066,13 @@ def evolve(previous: Contract, found: Contract) -> Contract:
         for col in old.columns:
             now = fresh_columns.pop(col.name, None)
             if now is None:
-                columns.append(Column(col.name, col.column, col.type, optional=True))
+                columns.append(replace(col, optional=True))
             else:
-                columns.append(Column(col.name, col.column, _wider(col.type, now.type)))
+                columns.append(Column(col.name, col.column, _wider(col.type, now.type), mixed=col.mixed or now.mixed))
         taken = {c.column for c in columns}
         added = list(fresh_columns.values())
         names = _unique([c.column for c in added], taken | set(LINEAGE_NAMES))
-        columns += [Column(c.name, n, c.type) for c, n in zip(added, names, strict=True)]
+        columns += [Column(c.name, n, c.type, mixed=c.mixed) for c, n in zip(added, names, strict=True)]
         tables.append(Table(old.table, old.array, columns))
     tables += list(new_tables.values())
     options = dict(found.options)

@@ -333,9 +333,10 @@ def _intermediate_sql(c: Contract, table: Table) -> str:
             "select",
             ",\n".join(f"    delivered.{name}" for name in names),
             f"from {{{{ ref('{staging_name(table)}') }}}} as delivered",
+            # A row is its delivery and record (not its key, which may be null in a delivery from before the
+            # key was chosen: an equality on it would drop that row).
             "inner join ranked",
-            f"    on delivered.{c.key} = ranked.{c.key}",
-            "        and delivered.delivery_seq = ranked.delivery_seq",
+            "    on delivered.delivery_seq = ranked.delivery_seq",
             "        and delivered.record_number = ranked.record_number",
             "where ranked.dataset_row_rank = 1",
         ]
@@ -620,11 +621,26 @@ def onboard(
     # A CSV dataset reads `""` the way it always has (see `csv_rows`; one onboarded before there was a choice
     # reads it as null): the sample is profiled so too.
     quoted_empty = previous.options.get("quoted_empty", "null") if previous and previous.format == "csv" else "text"
+    kept = []
     if previous is not None:  # onboarded again: the key and the layout stay unless given anew
         _same_key(previous, key)
+        kept = [
+            f"--{o} {v}"
+            for o, v, given in (("key", previous.key, key), ("partition-by", previous.partition_by, partition_by))
+            if v and given is None
+        ]
         key = previous.key if key is None else key
         partition_by = previous.partition_by if partition_by is None else partition_by
-    found = infer(path, name, partition_by, key, quoted_empty)
+    try:
+        found = infer(path, name, partition_by, key, quoted_empty)
+    except DatasetError as exc:
+        carried = [k for k in kept if str(exc).startswith(k.split(" ")[0] + " ")]
+        if not carried:
+            raise
+        raise DatasetError(
+            f"{exc} ({carried[0]} is the dataset's, kept from {existing.relative_to(project)}: give another to "
+            "change it)"
+        ) from None
     if previous is not None:
         if previous.format != found.format:
             raise DatasetError(
