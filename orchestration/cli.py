@@ -168,6 +168,8 @@ def _land_dataset(args: argparse.Namespace, paths: Paths) -> int:
             print(f"{location}: already landed as {d.delivery_id} (same bytes){dropped}; nothing to do")
         else:
             print(f"{location}: landed {d.rows:,} rows of {dataset.dataset} as {d.delivery_id} ({d.landed_path})")
+        for note in result.notes:
+            print(f"  note: {note}")
     return 1 if failed else 0
 
 

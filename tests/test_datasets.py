@@ -915,3 +915,19 @@ def test_rows_of_deliveries_from_before_a_key_was_chosen_are_not_lost(project: P
     succeeded(run(project, home, "land", "dataset", "shop", str(keyed)))
     failed = run(project, home, "build", "--source", "datasets")
     assert failed.returncode == 1 and "not_null_int_datasets__shop_code" in failed.stdout, failed.stdout
+
+
+def test_a_key_repeated_within_a_delivery_is_said_at_landing(project: Path, tmp_path: Path) -> None:
+    """A file may carry a key's rows in order (an update after the first): it lands, the last row of each key is
+    the one silver keeps, and `land` says so, counting keys as the models compare them (` 5` and `5` are one)."""
+    sample, repeated = tmp_path / "keys.csv", tmp_path / "keys-repeated.csv"
+    sample.write_text("id,n\n1,1\n2,2\n", encoding="utf-8")
+    repeated.write_text("id,n\n5,3\n 5,9\n6,1\n6,2\n7,3\n", encoding="utf-8")
+    home = tmp_path / "home"
+    succeeded(run(project, home, "onboard", "dataset", "keys", str(sample), "--key", "id"))
+    landed = succeeded(run(project, home, "land", "dataset", "keys", str(repeated)))
+    assert "note: id: 2 row(s) repeat a key an earlier row of this file has (e.g. ' 5')" in landed, landed
+    assert "note:" not in succeeded(run(project, home, "land", "dataset", "keys", str(sample)))
+    succeeded(run(project, home, "build", "--source", "datasets"))
+    rows = warehouse_rows(home, "select id, n from silver.int_datasets__keys order by id")
+    assert rows == [(1, 1), (2, 2), (5, 9), (6, 2), (7, 3)]

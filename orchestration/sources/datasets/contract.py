@@ -797,6 +797,7 @@ class Drift:
     # What onboarding again cannot answer: values of the right type a target cannot hold, rows without the
     # key, a file of another format.
     unfit: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the delivery holds that a user should know; no refusal
 
     def __bool__(self) -> bool:
         return bool(self.added or self.missing or self.retyped or self.unfit)
@@ -944,10 +945,13 @@ def _check(contract: Contract, path: Path, display: str) -> tuple[Drift, int]:
                 # every delivery a third of the check.)
                 key = next((i for i, c in enumerate(table.columns, 1) if c.column == contract.key), None)
                 keyed = table.array is None and key is not None
-                nulls = "0"
+                nulls = "0, 0"
                 if keyed:  # a CSV's `""` key is no key either (a text key keeps it as the empty text)
                     key_value = f"nullif({bronze_name(key)}, '')" if contract.format == "csv" else bronze_name(key)
-                    nulls = f"count(*) filter (where {key_value} is null)"
+                    # The key as the models compare it (`" 1"` and `1` are one BIGINT): a key delivered twice.
+                    kind = table.columns[key - 1].type
+                    same = key_value if kind == "VARCHAR" else f"try_cast(trim({key_value}) as {kind})"
+                    nulls = f"count(*) filter (where {key_value} is null), count({same}) - count(distinct {same})"
                 parts = "".join(
                     f", count(*) filter (where {b} is not null and not {has_type(c.type, b)})" for b, c in columns
                 )
@@ -975,7 +979,17 @@ def _check(contract: Contract, path: Path, display: str) -> tuple[Drift, int]:
                             f"{table.columns[key - 1].name}: the key, missing in {row[1]:,} {where}(s) "
                             f"(the first: {where} {first:,})"
                         )
-                wrong = [(b, col, row[2 + i]) for i, (b, col) in enumerate(columns) if row[2 + i]]
+                    if row[2]:  # not refused (a file may carry a key's updates in order), said
+                        example = con.execute(
+                            f"select min({key_value}) from checked where {same} is not null group by {same} "
+                            "having count(*) > 1 limit 1"
+                        ).fetchall()
+                        shown = f" (e.g. {example[0][0]!r})" if example else ""
+                        drift.notes.append(
+                            f"{table.columns[key - 1].name}: {row[2]:,} row(s) repeat a key an earlier row of this "
+                            f"file has{shown}; the last row of each key is the one kept"
+                        )
+                wrong = [(b, col, row[3 + i]) for i, (b, col) in enumerate(columns) if row[3 + i]]
                 if wrong:
                     examples = con.execute(
                         "select "

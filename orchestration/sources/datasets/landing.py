@@ -65,6 +65,7 @@ def _landed_name(display: str) -> str:
 class Landed:
     delivery: DatasetDelivery
     skipped: bool  # the same bytes were landed before
+    notes: tuple[str, ...] = ()  # what the check saw that a user should know (no refusal)
 
 
 def land(contract: Contract, location: str, paths: Paths, limits: Limits, progress: bool = False) -> Landed:
@@ -130,7 +131,7 @@ def land(contract: Contract, location: str, paths: Paths, limits: Limits, progre
             )
             place_and_record(tmp, target, lambda: ledger.append(asdict(delivery)))
             tmp = None
-        return Landed(delivery, skipped=False)
+        return Landed(delivery, skipped=False, notes=tuple(drift.notes))
     except OSError as exc:
         raise LandingError(f"{origin}: cannot read: {exc.strerror or exc}") from exc
     finally:
