@@ -178,7 +178,15 @@ def cmd_onboard(args: argparse.Namespace) -> int:
     from orchestration.sources.datasets.onboard import onboard
 
     try:
-        found, written = onboard(args.name, Path(args.file), args.partition_by, args.key, args.force)
+        found, written = onboard(
+            args.name,
+            Path(args.file),
+            args.partition_by,
+            args.key,
+            args.force,
+            no_key=args.no_key,
+            no_partition=args.no_partition,
+        )
     except DatasetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -606,8 +614,16 @@ def parser() -> argparse.ArgumentParser:
     onboard.add_argument("what", choices=["dataset"])
     onboard.add_argument("name", help="the dataset's name (snake_case), e.g. credit_risk")
     onboard.add_argument("file", help="a sample: CSV (any dialect) or JSON (array or lines); .gz and .zip too")
-    onboard.add_argument("--partition-by", help="the column the processed zone is partitioned by (Hive-style)")
-    onboard.add_argument("--key", help="the column that identifies a row: tested unique, latest delivery wins")
+    layout = onboard.add_mutually_exclusive_group()
+    layout.add_argument("--partition-by", help="the column the processed zone is partitioned by (Hive-style)")
+    layout.add_argument(
+        "--no-partition", action="store_true", help="onboarding again: drop the partition column the dataset has"
+    )
+    keys = onboard.add_mutually_exclusive_group()
+    keys.add_argument("--key", help="the column that identifies a row: tested unique, latest delivery wins")
+    keys.add_argument(
+        "--no-key", action="store_true", help="onboarding again: drop the dataset's key (every delivered row is kept)"
+    )
     onboard.add_argument("--force", action="store_true", help="replace files edited since they were onboarded")
     onboard.set_defaults(func=cmd_onboard)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 from conftest import succeeded, warehouse_rows
 
 REPO = Path(__file__).resolve().parent.parent
@@ -634,14 +635,17 @@ def test_a_processed_zone_is_swapped_whole_and_only_in_its_place(
 
 def test_which_texts_read_as_numbers() -> None:
     """The texts a BIGINT or DOUBLE column accepts (at onboarding and at every landing): no leading zero, no
-    `inf`/`nan`, a whole number of at most 15 digits for a double (a double would round more), nothing that
-    overflows or underflows. Checked value by value, so the fast path for plain numbers cannot drift."""
+    `inf`/`nan`, a whole number of at most 15 digits for a double and at most 17 significant digits in all (a
+    double would round more), nothing that overflows or underflows. Checked value by value, so the fast path
+    for plain numbers cannot drift."""
     from orchestration.sources.datasets.contract import has_type
 
     values = ["1", "-1", "+1", "007", "0", "-0", "0.0", "1.5", "-12.25", "1e5", "1e400", "1e-400", "0e0",
               "123456789012345", "1234567890123456", "1234567890123456.5", " 12 ", "inf", "nan", "1_000", ".5",
               "5.", "9223372036854775807", "9223372036854775808", "123456789012345678", "-", "", "١٢", "0.000",
-              "1.0e-5", "12\n"]  # fmt: skip
+              "1.0e-5", "12\n", "0.10000000000000000001", "1.2345678901234567891", "0.30000000000000004",
+              "-1.2345678901234567", "1.50000000000000000000", "12345678901234567e3",
+              "123456789012345678e3"]  # fmt: skip
     accepted = {
         kind: [v for v in values if duckdb.execute("select " + has_type(kind, "$1"), [v]).fetchone()[0]]
         for kind in ("BIGINT", "DOUBLE")
@@ -652,7 +656,8 @@ def test_which_texts_read_as_numbers() -> None:
     ]  # fmt: skip
     assert accepted["DOUBLE"] == [
         "1", "-1", "+1", "0", "-0", "0.0", "1.5", "-12.25", "1e5", "0e0", "123456789012345", "1234567890123456.5",
-        " 12 ", ".5", "5.", "0.000", "1.0e-5",
+        " 12 ", ".5", "5.", "0.000", "1.0e-5", "0.30000000000000004", "-1.2345678901234567", "1.50000000000000000000",
+        "12345678901234567e3",
     ]  # fmt: skip
 
 
@@ -915,6 +920,39 @@ def test_rows_of_deliveries_from_before_a_key_was_chosen_are_not_lost(project: P
     succeeded(run(project, home, "land", "dataset", "shop", str(keyed)))
     failed = run(project, home, "build", "--source", "datasets")
     assert failed.returncode == 1 and "not_null_int_datasets__shop_code" in failed.stdout, failed.stdout
+
+
+def test_onboarding_again_can_drop_the_key_and_the_partition_column(project: Path, tmp_path: Path) -> None:
+    """`--no-key` and `--no-partition` drop what the contract kept: every delivered row is then kept (no
+    latest-per-key) and the processed zone is one folder. A key kept from the contract that the new file
+    lacks is named as the dataset's, with how to drop it; a dataset with child tables keeps its key."""
+    home = tmp_path / "home"
+    first, second, keyless = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
+    first.write_text("id,region,amt\n1,eu,3\n2,us,4\n", encoding="utf-8")
+    second.write_text("id,region,amt\n1,eu,5\n", encoding="utf-8")
+    keyless.write_text("region,amt\neu,7\n", encoding="utf-8")
+    succeeded(run(project, home, "onboard", "dataset", "till", str(first), "--key", "id", "--partition-by", "region"))
+    for delivery in (first, second):
+        succeeded(run(project, home, "land", "dataset", "till", str(delivery)))
+    refused = run(project, home, "onboard", "dataset", "till", str(keyless), "--force")
+    assert refused.returncode == 2, refused.stderr
+    assert "(--key id is the dataset's, kept from datasets/till.yml: give another, or --no-key)" in refused.stderr
+    succeeded(run(project, home, "onboard", "dataset", "till", str(keyless), "--no-key", "--no-partition", "--force"))
+    meta = yaml.safe_load((project / "datasets" / "till.yml").read_text(encoding="utf-8"))["contract"]
+    assert meta.get("key") is None and meta.get("partition_by") is None, meta
+    succeeded(run(project, home, "land", "dataset", "till", str(keyless)))
+    succeeded(run(project, home, "build", "--source", "datasets"))
+    rows = warehouse_rows(home, "select id, region, amt from silver.int_datasets__till order by all")
+    assert rows == [(1, "eu", 3), (1, "eu", 5), (2, "us", 4), (None, "eu", 7)]
+    zone = home / "lake" / "processed" / "till" / "till"
+    assert list(zone.glob("*.parquet")) and not list(zone.glob("region=*")), sorted(zone.iterdir())
+    nested = tmp_path / "nested.json"
+    nested.write_text(json.dumps([{"id": 1, "items": [{"k": "a"}]}]), encoding="utf-8")
+    succeeded(run(project, home, "onboard", "dataset", "nest", str(nested), "--key", "id"))
+    kept = run(project, home, "onboard", "dataset", "nest", str(nested), "--no-key", "--force")
+    assert kept.returncode == 2 and "--no-key: dataset nest is keyed by id" in kept.stderr, kept.stderr
+    both = run(project, home, "onboard", "dataset", "nest", str(nested), "--key", "id", "--no-key")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr, both.stderr
 
 
 def test_a_key_repeated_within_a_delivery_is_said_at_landing(project: Path, tmp_path: Path) -> None:

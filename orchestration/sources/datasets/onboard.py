@@ -44,6 +44,7 @@ from orchestration.sources.datasets.contract import (
     NUMERIC,
     Contract,
     DatasetError,
+    LayoutError,
     Table,
     blank_is_missing,
     bronze_name,
@@ -578,13 +579,13 @@ def _profiles_sql(all_contracts: list[Contract]) -> str:
 
 def _same_key(previous: Contract, key: str | None) -> None:
     """A dataset with child tables keeps its key: bronze holds each element's parent by it (`parent_key`),
-    so another key would join earlier deliveries' elements to the wrong parents."""
-    if key is None or key == previous.key or len(previous.tables) == 1:
+    so another key, or none, would join earlier deliveries' elements to the wrong parents."""
+    if key == previous.key or len(previous.tables) == 1:
         return
     raise DatasetError(
-        f"--key {key}: dataset {previous.dataset} is keyed by {previous.key or 'nothing'}, and bronze holds the "
-        "parent of each element of its arrays by that key; a dataset's key cannot change: onboard the file as "
-        "a new dataset (another name)"
+        f"{f'--key {key}' if key else '--no-key'}: dataset {previous.dataset} is keyed by "
+        f"{previous.key or 'nothing'}, and bronze holds the parent of each element of its arrays by that key; a "
+        "dataset's key cannot change: onboard the file as a new dataset (another name)"
     )
 
 
@@ -610,8 +611,12 @@ def onboard(
     key: str | None = None,
     force: bool = False,
     project: Path = PROJECT_DIR,
+    no_key: bool = False,
+    no_partition: bool = False,
 ) -> tuple[Contract, list[Written]]:
-    """Infer the dataset from `path` and write its project files (see the module's docstring)."""
+    """Infer the dataset from `path` and write its project files (see the module's docstring). Onboarded
+    again, a dataset keeps its key and partition column unless given anew, or dropped (`no_key`,
+    `no_partition`)."""
     if not path.is_file():
         raise DatasetError(f"{path}: {'a folder, not a file' if path.is_dir() else 'no such file'}")
     existing = contract_path(project, dataset_name(name))
@@ -621,34 +626,33 @@ def onboard(
     # A CSV dataset reads `""` the way it always has (see `csv_rows`; one onboarded before there was a choice
     # reads it as null): the sample is profiled so too.
     quoted_empty = previous.options.get("quoted_empty", "null") if previous and previous.format == "csv" else "text"
-    kept = []
-    if previous is not None:  # onboarded again: the key and the layout stay unless given anew
+    carried: set[str] = set()  # the options kept from the contract, not given
+    if previous is not None:  # onboarded again: the key and the layout stay unless given anew or dropped
+        if not no_key:
+            carried |= {"--key"} if previous.key and key is None else set()
+            key = previous.key if key is None else key
+        if not no_partition:
+            carried |= {"--partition-by"} if previous.partition_by and partition_by is None else set()
+            partition_by = previous.partition_by if partition_by is None else partition_by
         _same_key(previous, key)
-        kept = [
-            f"--{o} {v}"
-            for o, v, given in (("key", previous.key, key), ("partition-by", previous.partition_by, partition_by))
-            if v and given is None
-        ]
-        key = previous.key if key is None else key
-        partition_by = previous.partition_by if partition_by is None else partition_by
     try:
         found = infer(path, name, partition_by, key, quoted_empty)
-    except DatasetError as exc:
-        carried = [k for k in kept if str(exc).startswith(k.split(" ")[0] + " ")]
-        if not carried:
+        if previous is not None:
+            if previous.format != found.format:
+                raise DatasetError(
+                    f"{path}: a {found.format} file; dataset {found.dataset} is {previous.format} (choose another name)"
+                )
+            found = evolve(previous, found)
+            check_layout(found.parent, found.partition_by, found.key)  # a widened type may no longer fit them
+            _same_key_type(previous, found)
+    except LayoutError as exc:
+        if exc.option not in carried:
             raise
+        drop = "--no-key" if exc.option == "--key" else "--no-partition"
         raise DatasetError(
-            f"{exc} ({carried[0]} is the dataset's, kept from {existing.relative_to(project)}: give another to "
-            "change it)"
+            f"{exc} ({exc.option} {exc.value} is the dataset's, kept from {existing.relative_to(project)}: give "
+            f"another, or {drop})"
         ) from None
-    if previous is not None:
-        if previous.format != found.format:
-            raise DatasetError(
-                f"{path}: a {found.format} file; dataset {found.dataset} is {previous.format} (choose another name)"
-            )
-        found = evolve(previous, found)
-        check_layout(found.parent, found.partition_by, found.key)  # a widened type may no longer fit them
-        _same_key_type(previous, found)
     staging = project / "models" / "staging" / "datasets" / found.dataset
     intermediate = project / "models" / "intermediate" / "datasets" / found.dataset
     files: list[tuple[Path, str]] = [
