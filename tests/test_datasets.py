@@ -661,6 +661,60 @@ def test_which_texts_read_as_numbers() -> None:
     ]  # fmt: skip
 
 
+def test_a_json_file_is_shaped_from_a_record_of_each_structure_not_held_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A JSON file's shape is merged from the first record of each structure, not from one JSON array of every
+    record held in memory (DuckDB's json_group_structure needed over 512 MB for these 60 MB): it onboards and
+    lands under a 128 MB limit, with its fields in the order they first come."""
+    from orchestration.sources.datasets.contract import check, infer
+
+    monkeypatch.setenv("MEDALLION_DUCKDB_MEMORY", "128MB")
+    big = tmp_path / "big.json"
+    text = "x" * 3000
+    with big.open("w", encoding="utf-8") as out:
+        out.write("[\n")
+        for n in range(20_000):
+            record = {"id": n, "text": text, "tags": [{"t": "a"}]} if n % 2 else {"id": n, "note": None, "text": text}
+            out.write(("," if n else "") + json.dumps(record) + "\n")
+        out.write("]\n")
+    contract = infer(big, "big")
+    assert [c.column for c in contract.parent.columns] == ["id", "note", "text"]
+    assert [t.table for t in contract.tables] == ["big", "big__tags"]
+    drift, rows = check(contract, big)
+    assert not drift and rows == 20_000
+
+
+def test_a_json_number_a_double_would_round_is_refused_naming_its_record(tmp_path: Path) -> None:
+    """DuckDB's JSON reader makes a number with a fraction a double before any test sees its text: one of more
+    than 17 significant digits would land rounded. Onboarding and landing refuse it, naming the first record;
+    the same digits in a string, and a whole number however long (read as written), pass."""
+    from orchestration.sources.datasets.contract import DatasetError, check, infer
+
+    sample, delivery = tmp_path / "amounts.jsonl", tmp_path / "amounts-2.jsonl"
+    sample.write_text(
+        '{"id": 1, "amount": 0.5, "note": "q\\"0.10000000000000000001", "big": 123456789012345678901234}\n'
+        '{"id": 2, "amount": 1.25, "note": "a", "big": 1}\n',
+        encoding="utf-8",
+    )
+    contract = infer(sample, "amounts")
+    assert {c.column: c.type for c in contract.parent.columns}["amount"] == "DOUBLE"
+    assert not check(contract, sample)[0]
+    delivery.write_text(
+        '{"id": 3, "amount": 0.30000000000000004, "note": "b", "big": 2}\n'
+        '{"id": 4, "amount": 0.10000000000000000001, "note": "c", "big": 3}\n',
+        encoding="utf-8",
+    )
+    drift = check(contract, delivery)[0]
+    assert drift.lines() == [
+        "1 record(s) hold a number of more than 17 significant digits, which DuckDB's JSON reader would round to "
+        "a double (the first: record 2, 0.10000000000000000001); deliver such numbers as JSON strings to keep "
+        "every digit"
+    ]
+    with pytest.raises(DatasetError, match=r"amounts-2\.jsonl: 1 record.* record 2, 0\.10000000000000000001"):
+        infer(delivery, "amounts")
+
+
 def test_onboarding_again_refuses_a_key_its_widened_type_cannot_be(project: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     first, second, extreme = tmp_path / "first.csv", tmp_path / "second.csv", tmp_path / "extreme.csv"

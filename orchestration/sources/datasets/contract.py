@@ -40,9 +40,17 @@ _TIME = "[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]+)?)?"
 # An offset of at most 14 hours (the widest any zone has) and 59 minutes: `+05:75` or `+99` is no offset.
 _OFFSET = "(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)"
 # No leading zero either; a whole number of more than 15 digits is no DOUBLE (a double would round it).
-_DIGITS = 17  # significant digits a double's shortest text can have
 _WHOLE = "(0|[1-9][0-9]*)"
 _NUMBER = f"[+-]?((0|[1-9][0-9]{{{{0,14}}}})|({_WHOLE}[.][0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?|{_WHOLE}[eE][+-]?[0-9]+)"
+_DIGITS = 17  # the significant digits a double's shortest text can have
+
+
+def _significant_digits(number: str) -> str:
+    """SQL: how many significant digits the number text `number` has (sign, point, exponent and the zeros
+    around its digits left out: `-0.0120e5` has 2)."""
+    return f"length(trim(replace(regexp_extract({number}, '^[+-]?([0-9.]*)', 1), '.', ''), '0'))"
+
+
 VALUE_TESTS: dict[str, str] = {
     # No leading zero: `007` or a ZIP code stays text (as a number it would lose its zeros). A plain number
     # of at most 18 digits fits a BIGINT: it passes without the cast (the check costs half the time).
@@ -59,7 +67,7 @@ VALUE_TESTS: dict[str, str] = {
     "DOUBLE": (
         "case when length({v}) <= 18 and regexp_full_match({v}, '-?[1-9][0-9]{{0,14}}([.][0-9]+)?') then true "
         f"else regexp_full_match(trim({{v}}), '{_NUMBER}') "
-        f"and length(trim(replace(regexp_extract(trim({{v}}), '^[+-]?([0-9.]*)', 1), '.', ''), '0')) <= {_DIGITS} "
+        f"and {_significant_digits('trim({v})')} <= {_DIGITS} "
         "and case when try_cast(trim({v}) as double) = 0 "
         "then not regexp_matches(trim({v}), '^[^eE]*[1-9]') else isfinite(try_cast(trim({v}) as double)) end end"
     ),
@@ -477,6 +485,31 @@ def json_records(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, 
     )
 
 
+def long_json_number(con: duckdb.DuckDBPyConnection, records: str) -> tuple[int, int, str] | None:
+    """A JSON number with a fraction or exponent and more significant digits than a double keeps, in the
+    records of `records` (`record`, `record_number`): DuckDB's JSON reader makes it a double before any test
+    sees its text (`0.10000000000000000001` is read as 0.1). Returns (records with one, the first, its
+    number), or None. Whole numbers are read as written, however long."""
+    found = con.execute(
+        # Only a record with 18 digits and points in a row can hold one; its tokens are its strings (skipped,
+        # escapes and all) and its numbers.
+        "with tokens as (select record_number, unnest(regexp_extract_all(record, "
+        """'"(?:[^"\\\\]|\\\\.)*"|-?[0-9][0-9.eE+-]*')) as token """
+        f"from {records} where regexp_matches(record, '[0-9][0-9.]{{17}}')) "
+        "select count(distinct record_number), min(record_number), arg_min(token, record_number) from tokens "
+        f"where regexp_matches(token, '^-?[0-9].*[.eE]') and {_significant_digits('token')} > {_DIGITS}"
+    ).fetchall()[0]
+    return None if not found[0] else found
+
+
+def _long_number_problem(records: int, first: int, number: str) -> str:
+    return (
+        f"{records:,} record(s) hold a number of more than {_DIGITS} significant digits, which DuckDB's JSON reader "
+        f"would round to a double (the first: record {first:,}, {number[:60]}); deliver such numbers as JSON "
+        "strings to keep every digit"
+    )
+
+
 # ---- inferring a contract ---------------------------------------------------------------------------------
 
 
@@ -552,8 +585,13 @@ def _json_shape(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, A
     import json
 
     con.register("shape_records", json_records(con, path, options))
+    # DuckDB's json_group_structure is json_structure(json_group_array(...)): one JSON array of every record,
+    # in memory (50,000 records of the papers example took over 1 GB). The structure is merged from the first
+    # record of each structure instead, in the order they come: the same result (fields first seen first).
     structure = con.execute(
-        "select json_group_structure(record) from (select record from shape_records limit $n)",
+        "select json_structure(to_json(list(record order by first))) -> 0 from ("
+        "select arg_min(record, record_number) as record, min(record_number) as first "
+        "from (select record, record_number from shape_records limit $n) group by json_structure(record))",
         {"n": 2**62 if every else SAMPLE_ROWS},
     ).fetchall()[0][0]
     if structure is None:
@@ -655,6 +693,8 @@ def _infer(path: Path, dataset: str, partition_by: str | None, key: str | None, 
                 samples = {}
                 records = json_records(con, readable, options).limit(SAMPLE_ROWS)
                 con.register("records", records)
+                if long := long_json_number(con, "records"):
+                    raise DatasetError(f"{path.name}: {_long_number_problem(*long)}")
                 _register_json_sample(con, "sample_0", "records", tables[0].columns)
                 samples[name] = "sample_0"
                 # `b.c` and `b_c` would both be `<name>__b_c`: each array gets a table name of its own.
@@ -950,6 +990,9 @@ def _check(contract: Contract, path: Path, display: str) -> tuple[Drift, int]:
                         prefix + name for name in found if not _known(name, found[name], table.columns, inside)
                     )
                 drift.added += sorted(a for a in have_arrays if a not in known_arrays)
+                con.register("checked_records", json_records(con, readable, contract.options))
+                if long := long_json_number(con, "checked_records"):
+                    drift.unfit.append(_long_number_problem(*long))
             if drift.added or drift.missing:
                 return drift, 0
             relations = delivered(con, contract, readable, as_typed=True)
