@@ -661,6 +661,24 @@ def test_which_texts_read_as_numbers() -> None:
     ]  # fmt: skip
 
 
+def test_a_delivery_escaping_quotes_another_way_is_refused_naming_its_line(tmp_path: Path) -> None:
+    """A dataset whose sample doubles a quote inside a field (`""`) and a delivery escaping it with a backslash
+    (`\\"`): the landing names the line and how the dataset writes a quote, not DuckDB's sniffer report."""
+    from orchestration.sources.datasets.contract import DatasetError, check, infer
+
+    sample, delivery = tmp_path / "notes.csv", tmp_path / "notes-2.csv"
+    sample.write_text('id,name,note\n1,"a ""quoted"" word",x\n2,plain,y\n', encoding="utf-8")
+    delivery.write_text('id,name,note\n3,plain,x\n4,"a \\"quoted\\" word",y\n', encoding="utf-8")
+    contract = infer(sample, "notes")
+    assert (contract.options["quote"], contract.options["escape"]) == ('"', '"')
+    with pytest.raises(DatasetError) as refused:
+        check(contract, delivery)
+    assert str(refused.value) == (
+        "notes-2.csv: line 3: a quote out of place (',' expected after '\"'); in this dataset a field is quoted "
+        'with " and a quote inside one is written ""'
+    )
+
+
 def test_a_json_file_is_shaped_from_a_record_of_each_structure_not_held_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

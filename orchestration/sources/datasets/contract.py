@@ -411,13 +411,10 @@ def csv_header(
     try:
         first = csv_rows(con, path, options, header=False).limit(1).fetchall()
     except duckdb.Error:
-        ragged = _ragged_line(path, options)
-        if ragged is None:
+        problem = unreadable_line(path, options)
+        if problem is None:
             raise
-        line, fields, expected = ragged
-        raise DatasetError(
-            f"{display or path.name}: line {line} has {fields} field(s), the header {expected}"
-        ) from None
+        raise DatasetError(f"{display or path.name}: {problem}") from None
     if not first:
         raise DatasetError(f"{path}: the file is empty")
     return [value if value is not None else "" for value in first[0]]
@@ -450,6 +447,41 @@ def _ragged_line(path: Path, options: dict[str, Any]) -> tuple[int, int, int] | 
             if record and len(record) != len(header):
                 return start + 1, len(record), len(header)
             start = reader.line_num
+    return None
+
+
+def unreadable_line(path: Path, options: dict[str, Any]) -> str | None:
+    """What the first line DuckDB could not read in the dialect of `options` has wrong, naming it: another
+    number of fields than the header, or a quote out of place (a delivery escaping quotes as `\\"` where the
+    dataset doubles them, `""`, or the other way round). None when Python's reader finds nothing either."""
+    import csv
+
+    ragged = _ragged_line(path, options)
+    if ragged is not None:
+        line, fields, expected = ragged
+        return f"line {line} has {fields} field(s), the header {expected}"
+    quote, escape = options["quote"], options["escape"]
+    if not quote:
+        return None
+    opener = gzip.open if _compression(path) == "gzip" else open
+    with opener(path, "rt", newline="", encoding=options["encoding"], errors="replace") as file:
+        reader = csv.reader(
+            file,
+            delimiter=options["delim"],
+            quotechar=quote,
+            doublequote=escape == quote,
+            escapechar=None if escape == quote else escape,
+            strict=True,
+        )
+        try:
+            for _ in reader:
+                pass
+        except csv.Error as exc:
+            written = quote * 2 if escape == quote else f"{escape}{quote}"
+            return (
+                f"line {reader.line_num}: a quote out of place ({exc}); in this dataset a field is quoted with "
+                f"{quote} and a quote inside one is written {written}"
+            )
     return None
 
 
@@ -1067,6 +1099,12 @@ def _check(contract: Contract, path: Path, display: str) -> tuple[Drift, int]:
             if contract.format == "json":
                 drift.retyped += _json_kinds(con, contract)
     except duckdb.Error as exc:
+        problem = None
+        if contract.format == "csv":
+            with readable_file(path) as readable:
+                problem = unreadable_line(readable, contract.options)
+        if problem is not None:
+            raise DatasetError(f"{display}: {problem}") from None
         raise DatasetError(f"{display}: could not be read as this dataset's {contract.format}: {_short(exc)}") from None
     finally:
         con.close()
