@@ -635,9 +635,9 @@ def test_a_processed_zone_is_swapped_whole_and_only_in_its_place(
 
 def test_which_texts_read_as_numbers() -> None:
     """The texts a BIGINT or DOUBLE column accepts (at onboarding and at every landing): no leading zero, no
-    `inf`/`nan`, a whole number of at most 15 digits for a double and at most 17 significant digits in all (a
-    double would round more), nothing that overflows or underflows. Checked value by value, so the fast path
-    for plain numbers cannot drift."""
+    `inf`/`nan`, a whole number of at most 15 digits for a double and a double's own digits (up to 15, or 16-17
+    that the double prints back: a double would round others), nothing that overflows or underflows. Checked
+    value by value, so the fast path for plain numbers cannot drift."""
     from orchestration.sources.datasets.contract import has_type
 
     values = ["1", "-1", "+1", "007", "0", "-0", "0.0", "1.5", "-12.25", "1e5", "1e400", "1e-400", "0e0",
@@ -645,7 +645,8 @@ def test_which_texts_read_as_numbers() -> None:
               "5.", "9223372036854775807", "9223372036854775808", "123456789012345678", "-", "", "١٢", "0.000",
               "1.0e-5", "12\n", "0.10000000000000000001", "1.2345678901234567891", "0.30000000000000004",
               "-1.2345678901234567", "1.50000000000000000000", "12345678901234567e3",
-              "123456789012345678e3"]  # fmt: skip
+              "123456789012345678e3", "1.0000000000000001", "0.10000000000000001", "0.12345678901234567",
+              "9007199254740993.0", "9007199254740992.0", "1234567.12345678"]  # fmt: skip
     accepted = {
         kind: [v for v in values if duckdb.execute("select " + has_type(kind, "$1"), [v]).fetchone()[0]]
         for kind in ("BIGINT", "DOUBLE")
@@ -657,7 +658,7 @@ def test_which_texts_read_as_numbers() -> None:
     assert accepted["DOUBLE"] == [
         "1", "-1", "+1", "0", "-0", "0.0", "1.5", "-12.25", "1e5", "0e0", "123456789012345", "1234567890123456.5",
         " 12 ", ".5", "5.", "0.000", "1.0e-5", "0.30000000000000004", "-1.2345678901234567", "1.50000000000000000000",
-        "12345678901234567e3",
+        "12345678901234567e3", "9007199254740992.0", "1234567.12345678",
     ]  # fmt: skip
 
 
@@ -677,6 +678,11 @@ def test_a_delivery_escaping_quotes_another_way_is_refused_naming_its_line(tmp_p
         "notes-2.csv: line 3: a quote out of place (',' expected after '\"'); in this dataset a field is quoted "
         'with " and a quote inside one is written ""'
     )
+    # A quote never closed is named where it opened; a field longer than Python's csv takes by default (128 KiB)
+    # is read on to the line at fault.
+    delivery.write_text(f'id,name,note\n3,{"x" * 200_000},x\n4,"open,y\n5,c,z\n', encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"notes-2\.csv: line 3: a quoted field never closed"):
+        check(contract, delivery)
 
 
 def test_a_json_file_is_shaped_from_a_record_of_each_structure_not_held_whole(
@@ -704,9 +710,10 @@ def test_a_json_file_is_shaped_from_a_record_of_each_structure_not_held_whole(
 
 
 def test_a_json_number_a_double_would_round_is_refused_naming_its_record(tmp_path: Path) -> None:
-    """DuckDB's JSON reader makes a number with a fraction a double before any test sees its text: one of more
-    than 17 significant digits would land rounded. Onboarding and landing refuse it, naming the first record;
-    the same digits in a string, and a whole number however long (read as written), pass."""
+    """DuckDB's JSON reader makes a number with a fraction a double before any test sees its text: one no double
+    holds exactly (more than 17 significant digits, or 16-17 the double prints otherwise) would land rounded.
+    Onboarding and landing refuse it, naming the first record; the same digits in a string, and a whole number
+    however long (read as written), pass."""
     from orchestration.sources.datasets.contract import DatasetError, check, infer
 
     sample, delivery = tmp_path / "amounts.jsonl", tmp_path / "amounts-2.jsonl"
@@ -720,16 +727,16 @@ def test_a_json_number_a_double_would_round_is_refused_naming_its_record(tmp_pat
     assert not check(contract, sample)[0]
     delivery.write_text(
         '{"id": 3, "amount": 0.30000000000000004, "note": "b", "big": 2}\n'
-        '{"id": 4, "amount": 0.10000000000000000001, "note": "c", "big": 3}\n',
+        '{"id": 4, "amount": 0.10000000000000000001, "note": "c", "big": 3}\n'
+        '{"id": 5, "amount": 1.0000000000000001, "note": "d", "big": 4}\n',
         encoding="utf-8",
     )
     drift = check(contract, delivery)[0]
     assert drift.lines() == [
-        "1 record(s) hold a number of more than 17 significant digits, which DuckDB's JSON reader would round to "
-        "a double (the first: record 2, 0.10000000000000000001); deliver such numbers as JSON strings to keep "
-        "every digit"
+        "2 record(s) hold a number DuckDB's JSON reader would round to a double (the first: record 2, "
+        "0.10000000000000000001); deliver such numbers as JSON strings to keep every digit"
     ]
-    with pytest.raises(DatasetError, match=r"amounts-2\.jsonl: 1 record.* record 2, 0\.10000000000000000001"):
+    with pytest.raises(DatasetError, match=r"amounts-2\.jsonl: 2 record.* record 2, 0\.10000000000000000001"):
         infer(delivery, "amounts")
 
 
@@ -1023,6 +1030,10 @@ def test_onboarding_again_can_drop_the_key_and_the_partition_column(project: Pat
     succeeded(run(project, home, "onboard", "dataset", "nest", str(nested), "--key", "id"))
     kept = run(project, home, "onboard", "dataset", "nest", str(nested), "--no-key", "--force")
     assert kept.returncode == 2 and "--no-key: dataset nest is keyed by id" in kept.stderr, kept.stderr
+    nested.write_text(json.dumps([{"code": 1, "items": [{"k": "a"}]}]), encoding="utf-8")
+    lacking = run(project, home, "onboard", "dataset", "nest", str(nested), "--force")
+    assert lacking.returncode == 2, lacking.stderr
+    assert "so it cannot change: deliver files that have id, or onboard this one as a new dataset" in lacking.stderr
     both = run(project, home, "onboard", "dataset", "nest", str(nested), "--key", "id", "--no-key")
     assert both.returncode == 2 and "not allowed with argument" in both.stderr, both.stderr
 

@@ -45,10 +45,21 @@ _NUMBER = f"[+-]?((0|[1-9][0-9]{{{{0,14}}}})|({_WHOLE}[.][0-9]*|[.][0-9]+)([eE][
 _DIGITS = 17  # the significant digits a double's shortest text can have
 
 
-def _significant_digits(number: str) -> str:
-    """SQL: how many significant digits the number text `number` has (sign, point, exponent and the zeros
-    around its digits left out: `-0.0120e5` has 2)."""
-    return f"length(trim(replace(regexp_extract({number}, '^[+-]?([0-9.]*)', 1), '.', ''), '0'))"
+def _digits(number: str) -> str:
+    """SQL: the significant digits of the number text `number` (sign, point, exponent and the zeros around its
+    digits left out: `-0.0120e5` has `12`)."""
+    return f"trim(replace(regexp_extract({number}, '^[+-]?([0-9.]*)', 1), '.', ''), '0')"
+
+
+def exact_double(number: str) -> str:
+    """SQL: whether the number text `number` is a double's exactly, as the double prints it back. Up to 15
+    significant digits always are; 16 or 17 only when the double's shortest text has the same digits
+    (`0.30000000000000004` is, `1.0000000000000001` reads as 1.0); more never are."""
+    digits = _digits(number)
+    return (
+        f"(length({digits}) <= 15 or (length({digits}) <= {_DIGITS} "
+        f"and {digits} = {_digits(f'cast(try_cast({number} as double) as varchar)')}))"
+    )
 
 
 VALUE_TESTS: dict[str, str] = {
@@ -59,15 +70,15 @@ VALUE_TESTS: dict[str, str] = {
         "regexp_full_match(trim({v}), '[+-]?(0|[1-9][0-9]{{0,18}})') and try_cast(trim({v}) as bigint) is not null "
         "end"
     ),
-    # A finite double, and zero only when the text is a zero: `1e400` would become inf, `1e-400` 0. At most
-    # 17 significant digits, as many as a double prints: `0.10000000000000000001` would become 0.1. (The
-    # CASE runs the pattern on zeros only: a third of the check's time otherwise.) A plain decimal with a
-    # non-zero first digit, at most 15 before the point and 18 characters in all is all of that: it skips
-    # the rest (2.2 s -> 0.9 s on the loan book's 22 double columns).
+    # A finite double, and zero only when the text is a zero: `1e400` would become inf, `1e-400` 0. The
+    # double's own digits (`exact_double`): `0.10000000000000000001` or `1.0000000000000001` would become
+    # 0.1 or 1.0. (The CASE runs the pattern on zeros only: a third of the check's time otherwise.) A plain
+    # decimal with a non-zero first digit, at most 15 before the point and 16 characters in all (15 digits)
+    # is all of that: it skips the rest (2.2 s -> 0.9 s on the loan book's 22 double columns).
     "DOUBLE": (
-        "case when length({v}) <= 18 and regexp_full_match({v}, '-?[1-9][0-9]{{0,14}}([.][0-9]+)?') then true "
+        "case when length({v}) <= 16 and regexp_full_match({v}, '-?[1-9][0-9]{{0,14}}([.][0-9]+)?') then true "
         f"else regexp_full_match(trim({{v}}), '{_NUMBER}') "
-        f"and {_significant_digits('trim({v})')} <= {_DIGITS} "
+        f"and {exact_double('trim({v})')} "
         "and case when try_cast(trim({v}) as double) = 0 "
         "then not regexp_matches(trim({v}), '^[^eE]*[1-9]') else isfinite(try_cast(trim({v}) as double)) end end"
     ),
@@ -420,12 +431,20 @@ def csv_header(
     return [value if value is not None else "" for value in first[0]]
 
 
+def _csv_module() -> Any:
+    """Python's csv module, taking a field of any length (it refuses one over 128 KiB; DuckDB reads it)."""
+    import csv
+    import sys
+
+    csv.field_size_limit(sys.maxsize)
+    return csv
+
+
 def _ragged_line(path: Path, options: dict[str, Any]) -> tuple[int, int, int] | None:
     """The first line (1-based, as an editor counts) whose record has another number of fields than the
     header, with both counts; None when every record has as many. DuckDB's reader only says it could not
     read the file."""
-    import csv
-    import gzip
+    csv = _csv_module()
 
     quote, escape = options["quote"], options["escape"]
     # DuckDB reads a .gz as it is; so must this.
@@ -452,17 +471,16 @@ def _ragged_line(path: Path, options: dict[str, Any]) -> tuple[int, int, int] | 
 
 def unreadable_line(path: Path, options: dict[str, Any]) -> str | None:
     """What the first line DuckDB could not read in the dialect of `options` has wrong, naming it: another
-    number of fields than the header, or a quote out of place (a delivery escaping quotes as `\\"` where the
-    dataset doubles them, `""`, or the other way round). None when Python's reader finds nothing either."""
-    import csv
-
-    ragged = _ragged_line(path, options)
-    if ragged is not None:
-        line, fields, expected = ragged
-        return f"line {line} has {fields} field(s), the header {expected}"
+    number of fields than the header, a quote out of place (a delivery escaping quotes as `\\"` where the
+    dataset doubles them, `""`, or the other way round), or a quoted field never closed. None when Python's
+    reader finds nothing either."""
     quote, escape = options["quote"], options["escape"]
     if not quote:
-        return None
+        ragged = _ragged_line(path, options)
+        return None if ragged is None else f"line {ragged[0]} has {ragged[1]} field(s), the header {ragged[2]}"
+    csv = _csv_module()
+    written = quote * 2 if escape == quote else f"{escape}{quote}"
+    dialect = f"in this dataset a field is quoted with {quote} and a quote inside one is written {written}"
     opener = gzip.open if _compression(path) == "gzip" else open
     with opener(path, "rt", newline="", encoding=options["encoding"], errors="replace") as file:
         reader = csv.reader(
@@ -473,15 +491,19 @@ def unreadable_line(path: Path, options: dict[str, Any]) -> str | None:
             escapechar=None if escape == quote else escape,
             strict=True,
         )
+        header: list[str] | None = None
+        started = 1  # the line the record being read starts on
         try:
-            for _ in reader:
-                pass
+            for record in reader:
+                if header is None:
+                    header = record
+                elif record and len(record) != len(header):
+                    return f"line {started} has {len(record)} field(s), the header {len(header)}"
+                started = reader.line_num + 1
         except csv.Error as exc:
-            written = quote * 2 if escape == quote else f"{escape}{quote}"
-            return (
-                f"line {reader.line_num}: a quote out of place ({exc}); in this dataset a field is quoted with "
-                f"{quote} and a quote inside one is written {written}"
-            )
+            if "unexpected end of data" in str(exc):  # a quote opened and never closed: name where it opened
+                return f"line {started}: a quoted field never closed (the file ends inside it); {dialect}"
+            return f"line {reader.line_num}: a quote out of place ({exc}); {dialect}"
     return None
 
 
@@ -518,27 +540,26 @@ def json_records(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, 
 
 
 def long_json_number(con: duckdb.DuckDBPyConnection, records: str) -> tuple[int, int, str] | None:
-    """A JSON number with a fraction or exponent and more significant digits than a double keeps, in the
+    """A JSON number with a fraction or exponent that no double holds exactly (`exact_double`), in the
     records of `records` (`record`, `record_number`): DuckDB's JSON reader makes it a double before any test
     sees its text (`0.10000000000000000001` is read as 0.1). Returns (records with one, the first, its
     number), or None. Whole numbers are read as written, however long."""
     found = con.execute(
-        # Only a record with 18 digits and points in a row can hold one; its tokens are its strings (skipped,
-        # escapes and all) and its numbers.
+        # Only a record with 16 digits and points in a row can hold one (16 significant digits or more); its
+        # tokens are its strings (skipped, escapes and all) and its numbers.
         "with tokens as (select record_number, unnest(regexp_extract_all(record, "
         """'"(?:[^"\\\\]|\\\\.)*"|-?[0-9][0-9.eE+-]*')) as token """
-        f"from {records} where regexp_matches(record, '[0-9][0-9.]{{17}}')) "
+        f"from {records} where regexp_matches(record, '[0-9][0-9.]{{15}}')) "
         "select count(distinct record_number), min(record_number), arg_min(token, record_number) from tokens "
-        f"where regexp_matches(token, '^-?[0-9].*[.eE]') and {_significant_digits('token')} > {_DIGITS}"
+        f"where regexp_matches(token, '^-?[0-9].*[.eE]') and not {exact_double('token')}"
     ).fetchall()[0]
     return None if not found[0] else found
 
 
 def _long_number_problem(records: int, first: int, number: str) -> str:
     return (
-        f"{records:,} record(s) hold a number of more than {_DIGITS} significant digits, which DuckDB's JSON reader "
-        f"would round to a double (the first: record {first:,}, {number[:60]}); deliver such numbers as JSON "
-        "strings to keep every digit"
+        f"{records:,} record(s) hold a number DuckDB's JSON reader would round to a double (the first: record "
+        f"{first:,}, {number[:60]}); deliver such numbers as JSON strings to keep every digit"
     )
 
 

@@ -648,11 +648,14 @@ def onboard(
     except LayoutError as exc:
         if exc.option not in carried:
             raise
+        kept = f"{exc.option} {exc.value} is the dataset's, kept from {existing.relative_to(project)}"
+        if exc.option == "--key" and len(previous.tables) > 1:  # bronze holds each element's parent by it
+            raise DatasetError(
+                f"{exc} ({kept}; its arrays' elements are joined to their parents by it, so it cannot change: "
+                f"deliver files that have {exc.value}, or onboard this one as a new dataset)"
+            ) from None
         drop = "--no-key" if exc.option == "--key" else "--no-partition"
-        raise DatasetError(
-            f"{exc} ({exc.option} {exc.value} is the dataset's, kept from {existing.relative_to(project)}: give "
-            f"another, or {drop})"
-        ) from None
+        raise DatasetError(f"{exc} ({kept}: give another, or {drop})") from None
     staging = project / "models" / "staging" / "datasets" / found.dataset
     intermediate = project / "models" / "intermediate" / "datasets" / found.dataset
     files: list[tuple[Path, str]] = [
