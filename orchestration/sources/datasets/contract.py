@@ -18,8 +18,10 @@ delivery binds names, paths and dialect as parameters.
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
 import re
+import sys
 import tempfile
 import zipfile
 import zlib
@@ -433,41 +435,40 @@ def csv_header(
     return [value if value is not None else "" for value in first[0]]
 
 
-def _csv_module() -> Any:
-    """Python's csv module, taking a field of any length (it refuses one over 128 KiB; DuckDB reads it)."""
-    import csv
-    import sys
-
+@contextmanager
+def _csv_records(path: Path, options: dict[str, Any], strict: bool) -> Iterator[Any]:
+    """Python's csv reader over `path` in the dialect of `options`, taking a field of any length (by default
+    it refuses one over 128 KiB; DuckDB reads it). A .gz is read decompressed, as DuckDB reads it."""
     csv.field_size_limit(sys.maxsize)
-    return csv
+    quote, escape = options["quote"], options["escape"]
+    opener = gzip.open if _compression(path) == "gzip" else open
+    with opener(path, "rt", newline="", encoding=options["encoding"], errors="replace") as file:
+        yield csv.reader(
+            file,
+            delimiter=options["delim"],
+            quotechar=quote or None,
+            doublequote=escape == quote,
+            escapechar=None if escape == quote else escape,
+            strict=strict,
+        )
 
 
 def _ragged_line(path: Path, options: dict[str, Any]) -> tuple[int, int, int] | None:
     """The first line (1-based, as an editor counts) whose record has another number of fields than the
     header, with both counts; None when every record has as many. DuckDB's reader only says it could not
     read the file."""
-    csv = _csv_module()
-
-    quote, escape = options["quote"], options["escape"]
-    # DuckDB reads a .gz as it is; so must this.
-    opener = gzip.open if _compression(path) == "gzip" else open
-    with opener(path, "rt", newline="", encoding=options["encoding"], errors="replace") as file:
-        reader = csv.reader(
-            file,
-            delimiter=options["delim"],
-            quotechar=quote or None,
-            doublequote=escape == quote,
-            escapechar=None if escape == quote else escape,
-            strict=False,
-        )
-        header = next(reader, None)
-        if header is None:
-            return None
-        start = reader.line_num
-        for record in reader:
-            if record and len(record) != len(header):
-                return start + 1, len(record), len(header)
+    with _csv_records(path, options, strict=False) as reader:
+        try:
+            header = next(reader, None)
+            if header is None:
+                return None
             start = reader.line_num
+            for record in reader:
+                if record and len(record) != len(header):
+                    return start + 1, len(record), len(header)
+                start = reader.line_num
+        except csv.Error:  # not a count of fields this reader can tell
+            return None
     return None
 
 
@@ -480,19 +481,9 @@ def unreadable_line(path: Path, options: dict[str, Any]) -> str | None:
     if not quote:
         ragged = _ragged_line(path, options)
         return None if ragged is None else f"line {ragged[0]} has {ragged[1]} field(s), the header {ragged[2]}"
-    csv = _csv_module()
     written = quote * 2 if escape == quote else f"{escape}{quote}"
     dialect = f"in this dataset a field is quoted with {quote} and a quote inside one is written {written}"
-    opener = gzip.open if _compression(path) == "gzip" else open
-    with opener(path, "rt", newline="", encoding=options["encoding"], errors="replace") as file:
-        reader = csv.reader(
-            file,
-            delimiter=options["delim"],
-            quotechar=quote,
-            doublequote=escape == quote,
-            escapechar=None if escape == quote else escape,
-            strict=True,
-        )
+    with _csv_records(path, options, strict=True) as reader:
         header: list[str] | None = None
         started = 1  # the line the record being read starts on
         try:
