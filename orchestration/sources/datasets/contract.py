@@ -1087,8 +1087,10 @@ def _check(contract: Contract, path: Path, display: str) -> tuple[Drift, int]:
                         )
                     if row[2]:  # not refused (a file may carry a key's updates in order), said
                         example = con.execute(
+                            # The smallest, so that a file always gets the same example (groups come in any
+                            # order).
                             f"select min({key_value}) from checked where {same} is not null group by {same} "
-                            "having count(*) > 1 limit 1"
+                            "having count(*) > 1 order by 1 limit 1"
                         ).fetchall()
                         shown = f" (e.g. {example[0][0]!r})" if example else ""
                         drift.notes.append(
