@@ -44,7 +44,6 @@ _OFFSET = "(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)"
 # No leading zero either; a whole number of more than 15 digits is no DOUBLE (a double would round it).
 _WHOLE = "(0|[1-9][0-9]*)"
 _NUMBER = f"[+-]?((0|[1-9][0-9]{{{{0,14}}}})|({_WHOLE}[.][0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?|{_WHOLE}[eE][+-]?[0-9]+)"
-_DIGITS = 17  # the significant digits a double's shortest text can have
 
 
 def _digits(number: str) -> str:
@@ -55,13 +54,11 @@ def _digits(number: str) -> str:
 
 def exact_double(number: str) -> str:
     """SQL: whether the number text `number` is a double's exactly, as the double prints it back. Up to 15
-    significant digits always are; 16 or 17 only when the double's shortest text has the same digits
-    (`0.30000000000000004` is, `1.0000000000000001` reads as 1.0); more never are."""
+    significant digits always are; more only when the double's shortest text has the same digits
+    (`0.30000000000000004` is, `1.0000000000000001` reads as 1.0). That text has at most 17 digits, so a
+    number of more never is."""
     digits = _digits(number)
-    return (
-        f"(length({digits}) <= 15 or (length({digits}) <= {_DIGITS} "
-        f"and {digits} = {_digits(f'cast(try_cast({number} as double) as varchar)')}))"
-    )
+    return f"(length({digits}) <= 15 or {digits} = {_digits(f'cast(try_cast({number} as double) as varchar)')})"
 
 
 VALUE_TESTS: dict[str, str] = {
@@ -453,37 +450,13 @@ def _csv_records(path: Path, options: dict[str, Any], strict: bool) -> Iterator[
         )
 
 
-def _ragged_line(path: Path, options: dict[str, Any]) -> tuple[int, int, int] | None:
-    """The first line (1-based, as an editor counts) whose record has another number of fields than the
-    header, with both counts; None when every record has as many. DuckDB's reader only says it could not
-    read the file."""
-    with _csv_records(path, options, strict=False) as reader:
-        try:
-            header = next(reader, None)
-            if header is None:
-                return None
-            start = reader.line_num
-            for record in reader:
-                if record and len(record) != len(header):
-                    return start + 1, len(record), len(header)
-                start = reader.line_num
-        except csv.Error:  # not a count of fields this reader can tell
-            return None
-    return None
-
-
-def unreadable_line(path: Path, options: dict[str, Any]) -> str | None:
-    """What the first line DuckDB could not read in the dialect of `options` has wrong, naming it: another
-    number of fields than the header, a quote out of place (a delivery escaping quotes as `\\"` where the
-    dataset doubles them, `""`, or the other way round), or a quoted field never closed. None when Python's
-    reader finds nothing either."""
-    quote, escape = options["quote"], options["escape"]
-    if not quote:
-        ragged = _ragged_line(path, options)
-        return None if ragged is None else f"line {ragged[0]} has {ragged[1]} field(s), the header {ragged[2]}"
-    written = quote * 2 if escape == quote else f"{escape}{quote}"
-    dialect = f"in this dataset a field is quoted with {quote} and a quote inside one is written {written}"
-    with _csv_records(path, options, strict=True) as reader:
+def _first_fault(path: Path, options: dict[str, Any], quoting: bool) -> tuple[int, str, bool] | None:
+    """The first line (1-based, as an editor counts) Python's reader finds wrong in the dialect of `options`:
+    (the line, what it has wrong, whether that is its quoting). A record of another number of fields than the
+    header is named by the line it starts on. With `quoting`, a quote out of place (a delivery escaping quotes
+    as `\\"` where the dataset doubles them, `""`, or the other way round) or a quoted field never closed is
+    a fault too; without it, a file this reader cannot read has none it can name (None)."""
+    with _csv_records(path, options, strict=quoting) as reader:
         header: list[str] | None = None
         started = 1  # the line the record being read starts on
         try:
@@ -491,13 +464,30 @@ def unreadable_line(path: Path, options: dict[str, Any]) -> str | None:
                 if header is None:
                     header = record
                 elif record and len(record) != len(header):
-                    return f"line {started} has {len(record)} field(s), the header {len(header)}"
+                    return started, f"has {len(record)} field(s), the header {len(header)}", False
                 started = reader.line_num + 1
         except csv.Error as exc:
+            if not quoting:
+                return None
             if "unexpected end of data" in str(exc):  # a quote opened and never closed: name where it opened
-                return f"line {started}: a quoted field never closed (the file ends inside it); {dialect}"
-            return f"line {reader.line_num}: a quote out of place ({exc}); {dialect}"
+                return started, "a quoted field never closed (the file ends inside it)", True
+            return reader.line_num, f"a quote out of place ({exc})", True
     return None
+
+
+def unreadable_line(path: Path, options: dict[str, Any]) -> str | None:
+    """What the first line DuckDB could not read in the dialect of `options` has wrong, naming it
+    (`_first_fault`), and for a quote how this dataset quotes. None when Python's reader finds nothing either."""
+    quote, escape = options["quote"], options["escape"]
+    fault = _first_fault(path, options, quoting=bool(quote))
+    if fault is None:
+        return None
+    line, problem, quoting = fault
+    if not quoting:
+        return f"line {line} {problem}"
+    written = quote * 2 if escape == quote else f"{escape}{quote}"
+    dialect = f"in this dataset a field is quoted with {quote} and a quote inside one is written {written}"
+    return f"line {line}: {problem}; {dialect}"
 
 
 def _refuse_ragged(path: Path, options: dict[str, Any]) -> None:
@@ -509,13 +499,12 @@ def _refuse_ragged(path: Path, options: dict[str, Any]) -> None:
         return
     counts = {d: first.count(d) for d in (",", ";", "\t", "|") if d in first}
     for delim in sorted(counts, key=counts.__getitem__, reverse=True):
-        ragged = _ragged_line(path, {**options, "delim": delim})
-        if ragged is None:  # every line has the header's fields with this one: not a ragged file
+        fault = _first_fault(path, {**options, "delim": delim}, quoting=False)
+        if fault is None:  # every line has the header's fields with this one: not a ragged file
             return
-        line, fields, expected = ragged
+        line, problem, _ = fault
         raise DatasetError(
-            f"{path}: line {line} has {fields} field(s), the header {expected} (with {delim!r} between "
-            "fields): every line of a CSV needs as many"
+            f"{path}: line {line} {problem} (with {delim!r} between fields): every line of a CSV needs as many"
         )
 
 
