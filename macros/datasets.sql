@@ -80,13 +80,18 @@
 
 {#- The profile of tables: one row per column (but the lineage columns) with its rows, missing and distinct
     values, min and max as text, and the mean of a number. `tables` is a list of (dataset, table, relation);
-    each relation is read in one pass (one aggregate over all its columns, unnested to a row per column). -#}
-{% macro dataset_profiles(tables) -%}
+    each relation is read in one pass per `batch` columns (one aggregate over them, unnested to a row per
+    column). Each exact distinct count holds a hash table of its own for the whole pass: DuckDB ran out of a
+    1 GB limit at 200 of them over 2,000 rows, so a wide table is read in several passes (a columnar table
+    reads only the pass's columns each time). -#}
+{% macro dataset_profiles(tables, batch=50) -%}
     {%- set selects = [] -%}
     {%- if execute -%}
         {#- A dataset nothing was landed for has no table yet: it has no profile either. -#}
         {%- for dataset, table, relation in tables if adapter.get_relation(relation.database, relation.schema, relation.identifier) is not none -%}
-            {%- do selects.append(adapter.dispatch('dataset_profile_of')(dataset, table, relation, dataset_profile_columns(relation))) -%}
+            {%- for columns in dataset_profile_columns(relation) | batch(batch) -%}
+                {%- do selects.append(adapter.dispatch('dataset_profile_of')(dataset, table, relation, columns)) -%}
+            {%- endfor -%}
         {%- endfor -%}
     {%- endif %}
     with

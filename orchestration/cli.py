@@ -192,6 +192,13 @@ def cmd_onboard(args: argparse.Namespace) -> int:
         return 2
     tables = ", ".join(f"{t.table} ({len(t.columns)} columns)" for t in found.tables)
     print(f"dataset {found.dataset}: {found.format}, {found.sample_rows:,} rows read; tables: {tables}")
+    for table in found.tables:
+        for column in table.columns:
+            if fields := found.profile.get(table.table, {}).get(column.column, {}).get("map_fields"):
+                print(
+                    f"  note: {table.table}.{column.column} ({column.name}) is an object of {fields:,} fields across "
+                    "the records (a map keyed by ids or dates): kept as one column of its JSON text"
+                )
     folders = (found.profile.get(found.dataset, {}).get(found.partition_by or "") or {}).get("distinct") or 0
     if folders > 1000 and folders * 10 > found.sample_rows:
         print(

@@ -1052,3 +1052,34 @@ def test_a_key_repeated_within_a_delivery_is_said_at_landing(project: Path, tmp_
     succeeded(run(project, home, "build", "--source", "datasets"))
     rows = warehouse_rows(home, "select id, n from silver.int_datasets__keys order by id")
     assert rows == [(1, 1), (2, 2), (5, 9), (6, 2), (7, 3)]
+
+
+def test_a_wide_table_and_a_map_keyed_by_ids_onboard_land_and_build(project: Path, tmp_path: Path) -> None:
+    """A CSV of 220 columns is onboarded and profiled (each exact distinct count holds memory of its own for a
+    whole pass: 200 of them in one ran out of DuckDB's 1 GB limit, at onboarding and in the build). A JSON
+    object whose keys are ids is one column of each record's JSON text, not a column per id, and a later
+    delivery with other keys (or an object inside) still fits it."""
+    home = tmp_path / "home"
+    wide, votes, later = tmp_path / "wide.csv", tmp_path / "votes.jsonl", tmp_path / "later.jsonl"
+    with wide.open("w", encoding="utf-8") as out:
+        out.write("id," + ",".join(f"m{j}" for j in range(220)) + "\n")
+        out.writelines(f"{i}," + ",".join(str(i * (j + 1)) for j in range(220)) + "\n" for i in range(2000))
+    records = [{"id": i, "votes": {f"user{i}": i % 5, f"user{i + 1}": 1}} for i in range(150)]
+    votes.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    more = [{"id": 1000, "votes": {"ann": 2}}, {"id": 1001, "votes": {"bob": {"up": 1}}}]
+    later.write_text("".join(json.dumps(r) + "\n" for r in more), encoding="utf-8")
+
+    out = succeeded(run(project, home, "onboard", "dataset", "wide", str(wide), "--key", "id"))
+    assert "wide (221 columns)" in out
+    out = succeeded(run(project, home, "onboard", "dataset", "votes", str(votes), "--key", "id"))
+    assert "votes (2 columns)" in out and "votes.votes (/votes) is an object of 151 fields" in out, out
+    for name, path in [("wide", wide), ("votes", votes), ("votes", later)]:
+        succeeded(run(project, home, "land", "dataset", name, str(path)))
+    succeeded(run(project, home, "build", "--source", "datasets"))
+
+    profile = profile_of(home, "wide", "wide")
+    assert len(profile) == 221
+    assert profile["m0"][:5] == (2000, 0, 2000, "0", "1999")
+    assert profile["m219"][:5] == (2000, 0, 2000, "0", str(1999 * 220))
+    kept = warehouse_rows(home, "select id, votes from silver.int_datasets__votes order by id")
+    assert {i: json.loads(v) for i, v in kept} == {r["id"]: r["votes"] for r in records + more}

@@ -126,6 +126,9 @@ NUMERIC = ("BIGINT", "DOUBLE")
 LINEAGE_NAMES = ("delivery_id", "delivery_seq", "record_number", "ordinal", "dataset_row_rank")
 MAX_PARTITION_BYTES = 200  # a partition value as a folder name, with `<column>=` before it
 SAMPLE_ROWS = 1_000_000  # a column's type is read from at most this many rows (all of them for a delivery)
+PROFILE_BATCH = 50  # columns profiled in one pass (as `dataset_profiles` in macros/datasets.sql does)
+MAX_OBJECT_FIELDS = 100  # a nested JSON object of more fields is a map, kept as JSON text (`map_object`)
+MAX_COLUMNS = 1000  # the most columns a JSON record (or an array's element) makes
 
 
 def scratch() -> duckdb.DuckDBPyConnection:
@@ -579,14 +582,19 @@ def _profile(con: duckdb.DuckDBPyConnection, relation: str, columns: list[Column
     values of a text column with at most 12 of them: what a drafted suite expects."""
     if not columns:
         return {}
-    parts = []
-    for i, col in enumerate(columns, start=1):
-        value = typed(col.type, f"v{i}")
-        parts.append(
-            f"count(*) - count({value}), count(distinct {value}), min({value})::varchar, max({value})::varchar"
-        )
-    row = con.execute(f"select count(*), {', '.join(parts)} from {relation}").fetchall()[0]
-    total, values = row[0], row[1:]
+    values: list[Any] = []
+    # A pass per PROFILE_BATCH columns: each exact distinct count holds a hash table of its own for the whole
+    # pass (200 of them over 2,000 rows ran out of DuckDB's 1 GB limit).
+    for first in range(1, len(columns) + 1, PROFILE_BATCH):
+        parts = []
+        for i, col in enumerate(columns[first - 1 : first - 1 + PROFILE_BATCH], start=first):
+            value = typed(col.type, f"v{i}")
+            parts.append(
+                f"count(*) - count({value}), count(distinct {value}), min({value})::varchar, max({value})::varchar"
+            )
+        row = con.execute(f"select count(*), {', '.join(parts)} from {relation}").fetchall()[0]
+        total = row[0]
+        values += row[1:]
     out: dict[str, dict[str, Any]] = {}
     for i, col in enumerate(columns, start=1):
         nulls, distinct, low, high = values[(i - 1) * 4 : i * 4]
@@ -643,12 +651,15 @@ def _pointer(parts: list[str]) -> str:
 
 
 def _leaves(shape: dict[str, Any], prefix: list[str], tables: bool = True) -> tuple[list[list[str]], list[list[str]]]:
-    """(scalar paths, array-of-object paths) of an object's structure; nested objects are flattened. With
-    `tables` False (inside an array's element), an array of objects is a scalar too: its JSON text."""
+    """(scalar paths, array-of-object paths) of an object's structure; nested objects are flattened, but for
+    one of over MAX_OBJECT_FIELDS fields, a scalar (its JSON text). With `tables` False (inside an array's
+    element), an array of objects is a scalar too: its JSON text."""
     scalars, arrays = [], []
     for key, value in shape.items():
         path = [*prefix, key]
-        if isinstance(value, dict):
+        if map_object(value):
+            scalars.append(path)  # a map keyed by ids or dates: one column, its JSON text
+        elif isinstance(value, dict):
             inner_scalars, inner_arrays = _leaves(value, path, tables)
             scalars += inner_scalars
             arrays += inner_arrays
@@ -673,10 +684,27 @@ def _json_kind(shape: dict[str, Any], path: list[str]) -> str:
     return "OTHER"
 
 
+def map_object(value: Any) -> bool:
+    """Whether a structure is an object of over MAX_OBJECT_FIELDS fields across the records: a map keyed by
+    ids or dates (`{"votes": {"u123": 1, ...}}`), not a record's fields. It is one column of its JSON text
+    (`Column.mixed`: a delivery with few of its keys, expanded into fields, still fits), not a column per
+    key: a column per id made onboarding run for minutes and the table grow with every delivery."""
+    return isinstance(value, dict) and len(value) > MAX_OBJECT_FIELDS
+
+
+def _map_fields(shape: dict[str, Any], paths: list[list[str]], columns: list[Column]) -> dict[str, int]:
+    """The columns of a table that are maps (`map_object`), with the fields each had across the sample."""
+    return {
+        c.column: len(_value_at(shape, p))
+        for p, c in zip(paths, columns, strict=True)
+        if map_object(_value_at(shape, p))
+    }
+
+
 def _table_columns(paths: list[list[str]], reserved: set[str], shape: dict[str, Any]) -> list[Column]:
     names = column_names(["_".join(p) for p in paths], reserved)
     return [
-        Column(_pointer(p), n, "VARCHAR", mixed=_value_at(shape, p) == "JSON")
+        Column(_pointer(p), n, "VARCHAR", mixed=_value_at(shape, p) == "JSON" or map_object(_value_at(shape, p)))
         for p, n in zip(paths, names, strict=True)
     ]
 
@@ -698,6 +726,7 @@ def _infer(path: Path, dataset: str, partition_by: str | None, key: str | None, 
     with readable_file(path) as readable:
         if _is_empty(readable):
             raise DatasetError(f"{path}: the file is empty")
+    maps: dict[str, dict[str, int]] = {}  # per JSON table, its maps' columns with their fields
     con = scratch()
     try:
         with readable_file(path) as readable:
@@ -724,6 +753,7 @@ def _infer(path: Path, dataset: str, partition_by: str | None, key: str | None, 
                 scalars, arrays = _leaves(shape, [])
                 reserved = {*LINEAGE_NAMES, *([f"parent_{snake(key)}"] if key else [])}
                 tables = [Table(name, None, _table_columns(scalars, reserved, shape))]
+                maps[name] = _map_fields(shape, scalars, tables[0].columns)
                 candidates = {name: [JSON_CANDIDATES[_json_kind(shape, p)] for p in scalars]}
                 samples = {}
                 records = json_records(con, readable, options).limit(SAMPLE_ROWS)
@@ -739,15 +769,26 @@ def _infer(path: Path, dataset: str, partition_by: str | None, key: str | None, 
                     child_scalars, _ = _leaves(element, [], tables=False)
                     child = Table(child_name, _pointer(array), _table_columns(child_scalars, reserved, element))
                     tables.append(child)
+                    maps[child.table] = _map_fields(element, child_scalars, child.columns)
                     candidates[child.table] = [JSON_CANDIDATES[_json_kind(element, p)] for p in child_scalars]
                     con.register(f"elements_{i}", elements(con, "records", child.array))
                     _register_json_sample(con, f"sample_{i}", f"elements_{i}", child.columns, source_column="element")
                     samples[child.table] = f"sample_{i}"
+                for table in tables:
+                    if len(table.columns) > MAX_COLUMNS:
+                        raise DatasetError(
+                            f"{path.name}: the {'records' if table.array is None else table.array + ' elements'} "
+                            f"have {len(table.columns):,} fields in all, more than the {MAX_COLUMNS:,} columns a "
+                            "table takes: when their names are ids or dates, deliver them inside an object (a map, "
+                            "kept as one column of JSON text) or as an array of objects (a table of its own)"
+                        )
             typed_tables, profile = [], {}
             for table in tables:
                 types = _column_types(con, samples[table.table], candidates[table.table], blanks=kind == "csv")
                 cols = [replace(c, type=t) for c, t in zip(table.columns, types, strict=True)]
                 profile[table.table] = _profile(con, samples[table.table], cols)
+                for column, fields in maps.get(table.table, {}).items():
+                    profile[table.table][column]["map_fields"] = fields
                 if kind == "json":  # a field some records of the sample lack (or hold null) may be in none
                     cols = [replace(c, optional=bool(profile[table.table][c.column]["nulls"])) for c in cols]
                 typed_tables.append(Table(table.table, table.array, cols))
