@@ -84,7 +84,7 @@
     column). Each exact distinct count holds a hash table of its own for the whole pass: DuckDB ran out of a
     1 GB limit at 200 of them over 2,000 rows, so a wide table is read in several passes (a columnar table
     reads only the pass's columns each time). -#}
-{% macro dataset_profiles(tables, batch=50) -%}
+{% macro dataset_profiles(tables, batch=75) -%}
     {%- set selects = [] -%}
     {%- if execute -%}
         {#- A dataset nothing was landed for has no table yet: it has no profile either. -#}

@@ -126,7 +126,7 @@ NUMERIC = ("BIGINT", "DOUBLE")
 LINEAGE_NAMES = ("delivery_id", "delivery_seq", "record_number", "ordinal", "dataset_row_rank")
 MAX_PARTITION_BYTES = 200  # a partition value as a folder name, with `<column>=` before it
 SAMPLE_ROWS = 1_000_000  # a column's type is read from at most this many rows (all of them for a delivery)
-PROFILE_BATCH = 50  # columns profiled in one pass (as `dataset_profiles` in macros/datasets.sql does)
+PROFILE_BATCH = 75  # columns profiled in one pass (as `dataset_profiles` in macros/datasets.sql does)
 MAX_OBJECT_FIELDS = 100  # a nested JSON object of more fields is a map, kept as JSON text (`map_object`)
 MAX_COLUMNS = 1000  # the most columns a JSON record (or an array's element) makes
 

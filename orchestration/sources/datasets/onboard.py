@@ -565,7 +565,7 @@ def _profiles_sql(all_contracts: list[Contract]) -> str:
         "",
         "-- One row per column of every table of every onboarded dataset: rows, missing and distinct",
         "-- values, min and max (as text) and the mean of a number, each table read in one pass per",
-        "-- 50 columns (`macros/datasets.sql`).",
+        "-- 75 columns (`macros/datasets.sql`).",
         "-- Rewritten by `medallion onboard dataset` as datasets are onboarded.",
         "",
     ]
