@@ -174,7 +174,7 @@ def _land_dataset(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_onboard(args: argparse.Namespace) -> int:
-    from orchestration.sources.datasets.contract import DatasetError
+    from orchestration.sources.datasets.contract import MAX_OBJECT_FIELDS, DatasetError
     from orchestration.sources.datasets.onboard import onboard
 
     try:
@@ -194,10 +194,10 @@ def cmd_onboard(args: argparse.Namespace) -> int:
     print(f"dataset {found.dataset}: {found.format}, {found.sample_rows:,} rows read; tables: {tables}")
     for table in found.tables:
         for column in table.columns:
-            if fields := found.profile.get(table.table, {}).get(column.column, {}).get("map_fields"):
+            if found.profile.get(table.table, {}).get(column.column, {}).get("map"):
                 print(
-                    f"  note: {table.table}.{column.column} ({column.name}) is an object of {fields:,} fields across "
-                    "the records (a map keyed by ids or dates): kept as one column of its JSON text"
+                    f"  note: {table.table}.{column.column} ({column.name}) is an object of over {MAX_OBJECT_FIELDS} "
+                    "fields across the records (a map keyed by ids or dates): kept as one column of its JSON text"
                 )
     folders = (found.profile.get(found.dataset, {}).get(found.partition_by or "") or {}).get("distinct") or 0
     if folders > 1000 and folders * 10 > found.sample_rows:

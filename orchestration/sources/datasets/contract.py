@@ -129,6 +129,7 @@ SAMPLE_ROWS = 1_000_000  # a column's type is read from at most this many rows (
 PROFILE_BATCH = 75  # columns profiled in one pass (as `dataset_profiles` in macros/datasets.sql does)
 MAX_OBJECT_FIELDS = 100  # a nested JSON object of more fields is a map, kept as JSON text (`map_object`)
 MAX_COLUMNS = 1000  # the most columns a JSON record (or an array's element) makes
+SHAPE_BATCH = 10_000  # distinct JSON structures merged at a time (`_json_shape`)
 
 
 def scratch() -> duckdb.DuckDBPyConnection:
@@ -624,26 +625,83 @@ def _sniff_csv(con: duckdb.DuckDBPyConnection, path: Path, encoding: str) -> dic
 
 
 def _json_shape(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any], every: bool = False) -> Any:
-    """The structure of the records (of the first SAMPLE_ROWS, or of `every` one)."""
+    """The structure of the records (of the first SAMPLE_ROWS, or of `every` one), as DuckDB's
+    json_group_structure gives it (fields in the order they first come), its maps cut to their first fields
+    (`_pruned`).
+
+    json_group_structure is json_structure(json_group_array(...)): one JSON array of every record, in memory
+    (50,000 records of the papers example took over 1 GB). Here each distinct structure is kept once, as its
+    text, with the record it first comes in; they are merged in that order SHAPE_BATCH at a time, the shape so
+    far carried into the next batch as two records that have it (`_witnesses`). A file whose records nearly
+    all differ (a map keyed by ids in each, optional fields left out) is then held as its structures' texts,
+    which DuckDB spills to disk, not as one value. One difference: a field that is `{}` in every record of a
+    batch and an object in a later one is JSON text, not the object's fields (the text keeps everything)."""
     import json
 
     con.register("shape_records", json_records(con, path, options))
-    # DuckDB's json_group_structure is json_structure(json_group_array(...)): one JSON array of every record,
-    # in memory (50,000 records of the papers example took over 1 GB). The structure is merged from the first
-    # record of each structure instead, in the order they come: the same result (fields first seen first).
-    structure = con.execute(
-        "select json_structure(to_json(list(record order by first))) -> 0 from ("
-        "select arg_min(record, record_number) as record, min(record_number) as first "
-        "from (select record, record_number from shape_records limit $n) group by json_structure(record))",
+    structures = con.execute(
+        "select structure from (select json_structure(record) as structure, min(record_number) as first "
+        "from (select record, record_number from shape_records limit $n) group by structure) order by first",
         {"n": 2**62 if every else SAMPLE_ROWS},
-    ).fetchall()[0][0]
-    if structure is None:
+    )
+    merging = con.cursor()  # the structures are read while batches are merged
+    shape: Any = None
+    try:
+        while batch := structures.fetchmany(SHAPE_BATCH):
+            carried = [] if shape is None else _witnesses(shape)
+            records = carried + [w for (structure,) in batch for w in _witnesses(json.loads(structure))]
+            merged = merging.execute("select json_structure($1::json)", ["[" + ",".join(records) + "]"]).fetchone()
+            shape = _pruned(json.loads(merged[0])[0])
+    finally:
+        merging.close()
+    if shape is None:
         raise DatasetError(f"{path}: no records")
-    shape = json.loads(structure)
     if not isinstance(shape, dict):
         kind = "array" if isinstance(shape, list) else "value"
         raise DatasetError(f"{path}: each record must be a JSON object, not a JSON {kind}")
     return shape
+
+
+# A value of each kind json_structure names, in two records (`_witnesses`): HUGEINT is what UBIGINT and
+# BIGINT merge into, JSON what text and a number (any two kinds that do not merge) do.
+_WITNESS = {
+    "NULL": (None, None),
+    "BOOLEAN": (True, True),
+    "UBIGINT": (1, 1),
+    "BIGINT": (-1, -1),
+    "HUGEINT": (1, -1),
+    "DOUBLE": (0.5, 0.5),
+    "VARCHAR": ("x", "x"),
+    "JSON": ("x", 1),
+}
+
+
+def _witnesses(structure: Any) -> list[str]:
+    """Two JSON records whose merged structure is `structure` (a json_structure result, parsed)."""
+    import json
+
+    def value(part: Any, which: int) -> Any:
+        if isinstance(part, dict):
+            return {key: value(inner, which) for key, inner in part.items()}
+        if isinstance(part, list):
+            return [value(part[0], which)]
+        return _WITNESS.get(part, _WITNESS["JSON"])[which]
+
+    return [json.dumps(value(structure, 0)), json.dumps(value(structure, 1))]
+
+
+def _pruned(structure: Any, fields: bool = True) -> Any:
+    """`structure` with each map (`map_object`) cut to its first MAX_OBJECT_FIELDS + 1 fields: still a map,
+    and a map keyed by ids no longer grows with every record merged. A record's (or an array element's) own
+    fields (`fields`) are never cut."""
+    if isinstance(structure, dict):
+        items = list(structure.items())
+        if not fields and map_object(structure):
+            items = items[: MAX_OBJECT_FIELDS + 1]
+        return {key: _pruned(inner, fields=False) for key, inner in items}
+    if isinstance(structure, list):
+        return [_pruned(structure[0], fields=True)]
+    return structure
 
 
 def _pointer(parts: list[str]) -> str:
@@ -692,13 +750,9 @@ def map_object(value: Any) -> bool:
     return isinstance(value, dict) and len(value) > MAX_OBJECT_FIELDS
 
 
-def _map_fields(shape: dict[str, Any], paths: list[list[str]], columns: list[Column]) -> dict[str, int]:
-    """The columns of a table that are maps (`map_object`), with the fields each had across the sample."""
-    return {
-        c.column: len(_value_at(shape, p))
-        for p, c in zip(paths, columns, strict=True)
-        if map_object(_value_at(shape, p))
-    }
+def _map_columns(shape: dict[str, Any], paths: list[list[str]], columns: list[Column]) -> set[str]:
+    """The columns of a table that are maps (`map_object`)."""
+    return {c.column for p, c in zip(paths, columns, strict=True) if map_object(_value_at(shape, p))}
 
 
 def _table_columns(paths: list[list[str]], reserved: set[str], shape: dict[str, Any]) -> list[Column]:
@@ -726,7 +780,7 @@ def _infer(path: Path, dataset: str, partition_by: str | None, key: str | None, 
     with readable_file(path) as readable:
         if _is_empty(readable):
             raise DatasetError(f"{path}: the file is empty")
-    maps: dict[str, dict[str, int]] = {}  # per JSON table, its maps' columns with their fields
+    maps: dict[str, set[str]] = {}  # per JSON table, its columns that are maps
     con = scratch()
     try:
         with readable_file(path) as readable:
@@ -753,7 +807,7 @@ def _infer(path: Path, dataset: str, partition_by: str | None, key: str | None, 
                 scalars, arrays = _leaves(shape, [])
                 reserved = {*LINEAGE_NAMES, *([f"parent_{snake(key)}"] if key else [])}
                 tables = [Table(name, None, _table_columns(scalars, reserved, shape))]
-                maps[name] = _map_fields(shape, scalars, tables[0].columns)
+                maps[name] = _map_columns(shape, scalars, tables[0].columns)
                 candidates = {name: [JSON_CANDIDATES[_json_kind(shape, p)] for p in scalars]}
                 samples = {}
                 records = json_records(con, readable, options).limit(SAMPLE_ROWS)
@@ -769,7 +823,7 @@ def _infer(path: Path, dataset: str, partition_by: str | None, key: str | None, 
                     child_scalars, _ = _leaves(element, [], tables=False)
                     child = Table(child_name, _pointer(array), _table_columns(child_scalars, reserved, element))
                     tables.append(child)
-                    maps[child.table] = _map_fields(element, child_scalars, child.columns)
+                    maps[child.table] = _map_columns(element, child_scalars, child.columns)
                     candidates[child.table] = [JSON_CANDIDATES[_json_kind(element, p)] for p in child_scalars]
                     con.register(f"elements_{i}", elements(con, "records", child.array))
                     _register_json_sample(con, f"sample_{i}", f"elements_{i}", child.columns, source_column="element")
@@ -787,8 +841,8 @@ def _infer(path: Path, dataset: str, partition_by: str | None, key: str | None, 
                 types = _column_types(con, samples[table.table], candidates[table.table], blanks=kind == "csv")
                 cols = [replace(c, type=t) for c, t in zip(table.columns, types, strict=True)]
                 profile[table.table] = _profile(con, samples[table.table], cols)
-                for column, fields in maps.get(table.table, {}).items():
-                    profile[table.table][column]["map_fields"] = fields
+                for column in maps.get(table.table, set()):
+                    profile[table.table][column]["map"] = True
                 if kind == "json":  # a field some records of the sample lack (or hold null) may be in none
                     cols = [replace(c, optional=bool(profile[table.table][c.column]["nulls"])) for c in cols]
                 typed_tables.append(Table(table.table, table.array, cols))
