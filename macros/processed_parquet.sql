@@ -7,6 +7,10 @@
     whole result as a table in the warehouse file and copies that out: on the 887,000-row loan book, 2 s of
     the step. A query that fails leaves the old zone in place, as `external` does.
 
+    The partition column is written into the files too, and the view reads it from them, not from the folder
+    names: read back from a folder name, DuckDB guessed its type (a text column of `2021-1-2` came back as
+    the DATE 2021-01-02, a text store number as a BIGINT) and folder names are escaped (`a%20b`).
+
     A query with no rows still gives the view its columns: one row of nulls is written and the view reads
     none. `location` is a path in the home (`dataset_location`), never delivered text. The files are
     swapped outside DuckDB's transaction: if the view's statement failed after it on a first run, there is
@@ -20,7 +24,7 @@
     {%- set existing_relation = load_cached_relation(this) -%}
     {%- set write_options -%}
         format parquet, compression {{ options.get('codec', 'zstd') }}
-        {%- if partition_by %}, partition_by ({{ adapter.quote(partition_by) }}), overwrite true{% endif %}
+        {%- if partition_by %}, partition_by ({{ adapter.quote(partition_by) }}), write_partition_columns true, overwrite true{% endif %}
     {%- endset -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
@@ -52,7 +56,7 @@
         create or replace view {{ target_relation }} as
         select * from read_parquet(
             {{ processed_path_literal(location ~ ('/*/*.parquet' if partition_by else '')) }},
-            hive_partitioning = {{ 'true' if partition_by else 'false' }}
+            hive_partitioning = false
         )
         {%- if written == 0 %}
         where false

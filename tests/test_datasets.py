@@ -711,9 +711,9 @@ def test_a_json_file_is_shaped_from_a_record_of_each_structure_not_held_whole(
 
 def test_a_json_number_a_double_would_round_is_refused_naming_its_record(tmp_path: Path) -> None:
     """DuckDB's JSON reader makes a number with a fraction a double before any test sees its text: one no double
-    holds exactly (more than 17 significant digits, or 16-17 the double prints otherwise) would land rounded.
-    Onboarding and landing refuse it, naming the first record; the same digits in a string, and a whole number
-    however long (read as written), pass."""
+    holds exactly (more than 17 significant digits, or 16-17 the double prints otherwise) would land rounded,
+    `1e-400` as 0. Onboarding and landing refuse it, naming the first record; the same digits in a string, a
+    whole number however long (read as written) and `1.5e300` pass."""
     from orchestration.sources.datasets.contract import DatasetError, check, infer
 
     sample, delivery = tmp_path / "amounts.jsonl", tmp_path / "amounts-2.jsonl"
@@ -728,15 +728,17 @@ def test_a_json_number_a_double_would_round_is_refused_naming_its_record(tmp_pat
     delivery.write_text(
         '{"id": 3, "amount": 0.30000000000000004, "note": "b", "big": 2}\n'
         '{"id": 4, "amount": 0.10000000000000000001, "note": "c", "big": 3}\n'
-        '{"id": 5, "amount": 1.0000000000000001, "note": "d", "big": 4}\n',
+        '{"id": 5, "amount": 1.0000000000000001, "note": "d", "big": 4}\n'
+        '{"id": 6, "amount": 1e-400, "note": "e", "big": 5}\n'
+        '{"id": 7, "amount": 1.5e300, "note": "f", "big": 6}\n',
         encoding="utf-8",
     )
     drift = check(contract, delivery)[0]
     assert drift.lines() == [
-        "2 record(s) hold a number DuckDB's JSON reader would round to a double (the first: record 2, "
-        "0.10000000000000000001); deliver such numbers as JSON strings to keep every digit"
+        "3 record(s) hold a number DuckDB's JSON reader would change, rounded to a double or beyond its range "
+        "(the first: record 2, 0.10000000000000000001); deliver such numbers as JSON strings to keep every digit"
     ]
-    with pytest.raises(DatasetError, match=r"amounts-2\.jsonl: 2 record.* record 2, 0\.10000000000000000001"):
+    with pytest.raises(DatasetError, match=r"amounts-2\.jsonl: 3 record.* record 2, 0\.10000000000000000001"):
         infer(delivery, "amounts")
 
 
@@ -798,14 +800,16 @@ def test_a_json_field_the_sample_did_not_always_have_may_be_absent(project: Path
 
 
 def test_a_partition_value_too_long_for_a_folder_name_is_refused(project: Path, tmp_path: Path) -> None:
-    """A partition value names a folder: one over 200 bytes (100 CJK characters are 300) would fail every
-    later build of the processed zone on DuckDB, so the landing refuses it, naming the column."""
+    """A partition value names a folder, `region=<value>`, escaped as DuckDB writes it: one whose name would be
+    over 255 bytes would fail every later build of the processed zone on DuckDB, so the landing refuses it,
+    naming the column. 100 CJK characters are 300 bytes, 900 escaped; `a b ` 45 times is 180 bytes, 360
+    escaped (it landed before, counted as 180)."""
     good, long = tmp_path / "regions.csv", tmp_path / "regions-long.csv"
     good.write_text("id,region\n1,north\n2,south\n", encoding="utf-8")
-    long.write_text(f"id,region\n3,{'北' * 100}\n4,east\n", encoding="utf-8")
+    long.write_text(f"id,region\n3,{'北' * 100}\n4,east\n5,{'a b ' * 45}\n", encoding="utf-8")
     home, refused = refused_landing(project, tmp_path, "regions", good, long, "--partition-by", "region")
     assert refused.returncode == 1, refused
-    assert "region: 1 value(s) too long to name a partition folder (over 200 bytes" in refused.stderr, refused.stderr
+    assert "region: 2 value(s) too long to name a partition folder (over 248 bytes" in refused.stderr, refused.stderr
     succeeded(run(project, home, "land", "dataset", "regions", str(good)))
 
 
@@ -1110,10 +1114,13 @@ def test_a_json_shape_merged_in_batches_is_duckdbs_own(tmp_path: Path, monkeypat
         return {"null": None, "bool": True, "small": 7, "negative": -3, "double": 0.25, "text": "s"}.get(kind, 2**64)
 
     path = tmp_path / "records.jsonl"
+    reference = duckdb.connect()
     for _ in range(60):
         records = [{rng.choice("abcdefg"): value(1) for _ in range(rng.randrange(1, 5))} for _ in range(20)]
         path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-        whole = duckdb.sql(f"select json_group_structure(json) from read_json_objects('{path}')").fetchall()[0][0]
+        whole = reference.execute(
+            "select json_group_structure(json) from read_json_objects($1)", [str(path)]
+        ).fetchall()[0][0]
         for batch in (1, 3):
             monkeypatch.setattr(contract, "SHAPE_BATCH", batch)
             con = contract.scratch()
@@ -1122,3 +1129,115 @@ def test_a_json_shape_merged_in_batches_is_duckdbs_own(tmp_path: Path, monkeypat
             finally:
                 con.close()
             assert json.dumps(shape) == json.dumps(json.loads(whole)), (batch, records)
+
+
+def test_every_line_of_a_csv_is_a_record_and_every_value_kept_whole(tmp_path: Path) -> None:
+    """A `#` is no comment (DuckDB's sniffer took it for one: a line starting with it was dropped and every
+    value cut at it); a timestamp with digits past a microsecond stays text (a TIMESTAMP would drop them)."""
+    from orchestration.sources.datasets.contract import DatasetError, check, infer
+
+    sample, later, hashed = tmp_path / "notes.csv", tmp_path / "notes-2.csv", tmp_path / "hashed.csv"
+    sample.write_text("id,note,at\n1,issue #42 fixed,2021-01-01 10:00:00.123456\n2,x,2021-01-02 10:00:00\n")
+    contract = infer(sample, "notes")
+    assert [c.type for c in contract.parent.columns] == ["BIGINT", "VARCHAR", "TIMESTAMP"]
+    assert (
+        contract.profile["notes"]["note"]["max"] == "x"
+        and contract.profile["notes"]["note"]["min"] == "issue #42 fixed"
+    )
+    later.write_text("id,note,at\n#3,y,2021-01-03 10:00:00\n4,z # not a comment,2021-01-04 10:00:00\n")
+    drift, rows = check(contract, later)
+    assert rows == 2 and drift.lines() == ["retyped: id: BIGINT expected, 1 value(s) are not (e.g. '#3')"], (
+        drift.lines()
+    )
+    hashed.write_text("id,n,note\n1,1,a\n#2,2\n3,3,b\n")
+    with pytest.raises(DatasetError, match=r"line 3 has 2 field\(s\), the header 3"):
+        infer(hashed, "hashed")
+    precise = tmp_path / "precise.csv"
+    precise.write_text("id,at\n1,2021-01-01 10:00:00.1234567\n")
+    assert [c.type for c in infer(precise, "precise").parent.columns] == ["BIGINT", "VARCHAR"]
+
+
+def test_the_whole_file_is_in_the_datasets_encoding(tmp_path: Path) -> None:
+    """The encoding is judged over the whole file, not its first megabyte: a Latin-1 line past it in a UTF-8
+    dataset is refused naming its line (it landed, and every build failed reading it), a UTF-8 file for a
+    Latin-1 dataset is refused (`é` would be `Ã©`), and a UTF-16 file is refused at onboarding."""
+    from orchestration.sources.datasets.contract import DatasetError, check, infer
+
+    ascii_rows = "".join(f"{i},name {i}\n" for i in range(1, 80_001)).encode()
+    utf8, mixed, latin = tmp_path / "people.csv", tmp_path / "people-2.csv", tmp_path / "latin.csv"
+    utf8.write_bytes(b"id,name\n1,Zo\xc3\xab\n")
+    mixed.write_bytes(b"id,name\n" + ascii_rows + b"80001,caf\xe9\n")
+    contract = infer(utf8, "people")
+    assert contract.options["encoding"] == "utf-8"
+    drift = check(contract, mixed)[0]
+    assert drift.lines() == [
+        "retyped: line 80002 is not UTF-8, the dataset is utf-8 (deliver the whole file in one encoding)"
+    ]
+    latin.write_bytes(b"id,name\n1,caf\xe9\n")
+    assert infer(mixed, "mixed").options["encoding"] == "latin-1"  # its first megabyte is ASCII
+    later_utf8 = tmp_path / "latin-2.csv"
+    later_utf8.write_bytes(b"id,name\n" + ascii_rows + b"80001,caf\xc3\xa9\n")
+    drift = check(infer(latin, "latin"), later_utf8)[0]
+    assert drift.lines() == ["retyped: the file is utf-8, the dataset latin-1"]
+    wide = tmp_path / "wide.csv"
+    wide.write_bytes("id,name\n1,café\n".encode("utf-16"))
+    with pytest.raises(DatasetError, match="the file is UTF-16 or UTF-32"):
+        infer(wide, "wide")
+    # Windows-1252's € and curly quotes (0x80-0x9f) are no Latin-1 to DuckDB, which read no such file.
+    windows = tmp_path / "windows.csv"
+    windows.write_bytes(b"id,name\n1,caf\xe9\n2,\x93quoted\x94 \x80\n")
+    with pytest.raises(
+        DatasetError, match=r"line 3 has a byte of 0x80-0x9f, Windows-1252 text .* save the file as UTF-8"
+    ):
+        infer(windows, "windows")
+    assert check(infer(latin, "latin"), windows)[0].lines()[0].startswith("retyped: line 3 has a byte of 0x80-0x9f")
+
+
+def test_a_file_with_mixed_line_ends_and_json_records_over_lines(tmp_path: Path) -> None:
+    """Lines ending both in CRLF and in LF are named (DuckDB's sniffer said only that it found no dialect);
+    JSON records pretty-printed one after another are read (DuckDB called such a file malformed at its
+    second line); a record nested over 128 levels is named as such, not as DuckDB's internal error."""
+    from orchestration.sources.datasets.contract import DatasetError, check, infer
+
+    mixed, pretty, deep = tmp_path / "mixed.csv", tmp_path / "pretty.json", tmp_path / "deep.jsonl"
+    mixed.write_bytes(b"id,t\r\n1,a\r\n2,b\n3,c\r\n")
+    with pytest.raises(
+        DatasetError, match="line 1 ends in CRLF, line 3 in LF: save the file with one kind of line end"
+    ):
+        infer(mixed, "mixed")
+    pretty.write_text(
+        json.dumps({"id": 1, "tags": [{"t": "a"}]}, indent=2) + "\n" + json.dumps({"id": 2}, indent=2) + "\n"
+    )
+    contract = infer(pretty, "pretty")
+    assert contract.options["format"] == "unstructured" and [t.table for t in contract.tables] == [
+        "pretty",
+        "pretty__tags",
+    ]
+    drift, rows = check(contract, pretty)
+    assert not drift and rows == 2
+    deep.write_text('{"id": 1, "n": ' + "[" * 200 + "]" * 200 + "}\n")
+    with pytest.raises(DatasetError, match="a record nests arrays or objects over 128 levels deep"):
+        infer(deep, "deep")
+
+
+def test_a_text_partition_column_reads_back_as_delivered_and_a_dropped_delivery_is_not_read(
+    project: Path, tmp_path: Path
+) -> None:
+    """The processed zone's partition column is read from its files, not guessed from folder names: a text
+    `2021-1-2` stays that text (it came back as the DATE 2021-01-02). A delivery set aside before bronze read
+    it is never read: one bronze cannot read no longer fails every build once dropped."""
+    home = tmp_path / "home"
+    first, second = tmp_path / "regions.csv", tmp_path / "regions-2.csv"
+    first.write_text("id,region,amount\n1,2021-1-2,10\n2,2021-01-03,20\n3,2021-1-2,30\n", encoding="utf-8")
+    second.write_text("id,region,amount\n4,7,40\n", encoding="utf-8")
+    succeeded(
+        run(project, home, "onboard", "dataset", "regions", str(first), "--key", "id", "--partition-by", "region")
+    )
+    succeeded(run(project, home, "land", "dataset", "regions", str(first)))
+    landed = succeeded(run(project, home, "land", "dataset", "regions", str(second)))
+    delivery, raw = re.search(r"as (\S+) \((lake/raw/\S+)\)", landed).groups()
+    (home / raw).write_bytes(b"id,region,amount\n4,caf\xe9,40\n")  # unreadable as the dataset's UTF-8
+    succeeded(run(project, home, "quarantine", "drop", delivery))
+    succeeded(run(project, home, "build", "--source", "datasets"))
+    rows = warehouse_rows(home, "select id, region, typeof(region) from silver.int_datasets__regions order by id")
+    assert rows == [(1, "2021-1-2", "VARCHAR"), (2, "2021-01-03", "VARCHAR"), (3, "2021-1-2", "VARCHAR")]

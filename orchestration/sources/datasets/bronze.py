@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from orchestration.core import bronze
+from orchestration.core import deliveries as ledger
+from orchestration.core.source import DROPPED
 from orchestration.settings import Paths
 from orchestration.sources.datasets.contract import Contract, Table, bronze_name, delivered, readable_file, scratch
 from orchestration.sources.datasets.landing import DatasetDelivery, deliveries
@@ -48,7 +50,9 @@ def load(paths: Paths, contract: Contract) -> dict[str, tuple[int, int]]:
     returns {table: (new deliveries, new rows)}. The processed zone's folders are made here too (DuckDB
     writes a file into a folder, not the folder)."""
     warehouse = current(paths)
-    landed = deliveries(paths, contract.dataset)
+    # A delivery set aside before bronze read it is not read: one that cannot be would fail every build.
+    dropped = {d.delivery_id for d in ledger.for_source(paths, f"dataset:{contract.dataset}") if d.state == DROPPED}
+    landed = [entry for entry in deliveries(paths, contract.dataset) if entry.delivery_id not in dropped]
     out = {}
     for table in contract.tables:
         (paths.home / "lake" / "processed" / contract.dataset / table.table).mkdir(parents=True, exist_ok=True)

@@ -38,7 +38,8 @@ import duckdb
 # Years 0001-9999 and hours 00-23: DuckDB would also read year 0000 (as 1 BC) and hour 24 (the next day),
 # which BigQuery's cast refuses; a column holding them stays text.
 _DAY = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{{2}}|[1-9][0-9]{{3}})-[0-9]{{2}}-[0-9]{{2}}"
-_TIME = "[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]+)?)?"
+# At most six digits of a second (microseconds, what every target keeps): `.1234567` stays text.
+_TIME = "[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{{1,6}})?)?"
 # An offset of at most 14 hours (the widest any zone has) and 59 minutes: `+05:75` or `+99` is no offset.
 _OFFSET = "(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)"
 # No leading zero either; a whole number of more than 15 digits is no DOUBLE (a double would round it).
@@ -124,7 +125,7 @@ JSON_CANDIDATES = {
 NUMERIC = ("BIGINT", "DOUBLE")
 # Names the models give their lineage columns; a delivered column of the same name is renamed `<name>_value`.
 LINEAGE_NAMES = ("delivery_id", "delivery_seq", "record_number", "ordinal", "dataset_row_rank")
-MAX_PARTITION_BYTES = 200  # a partition value as a folder name, with `<column>=` before it
+MAX_PARTITION_BYTES = 255  # a partition folder's name, `<column>=<value escaped>` (a file name's most)
 SAMPLE_ROWS = 1_000_000  # a column's type is read from at most this many rows (all of them for a delivery)
 PROFILE_BATCH = 75  # columns profiled in one pass (as `dataset_profiles` in macros/datasets.sql does)
 MAX_OBJECT_FIELDS = 100  # a nested JSON object of more fields is a map, kept as JSON text (`map_object`)
@@ -197,7 +198,8 @@ class Table:
 class Contract:
     dataset: str
     format: str  # csv | json
-    options: dict[str, Any]  # csv: delim, quote, escape, header, encoding; json: format (array | newline_delimited)
+    # csv: delim, quote, escape, header, encoding; json: format (array | newline_delimited | unstructured)
+    options: dict[str, Any]
     tables: list[Table]
     partition_by: str | None = None
     key: str | None = None
@@ -353,8 +355,6 @@ def _compression(path: Path) -> str:
 
 def _head(path: Path, size: int = 1 << 20) -> bytes:
     """The first `size` bytes of the file's content (decompressed when it is gzip)."""
-    import gzip
-
     opener = gzip.open if _compression(path) == "gzip" else open
     with opener(path, "rb") as handle:
         return handle.read(size)
@@ -364,21 +364,72 @@ def _is_empty(path: Path) -> bool:
     return not _head(path, 64).strip()
 
 
-def _ascii(path: Path) -> bool:
-    """Whether the file's first megabyte is plain ASCII (the same text in UTF-8 and in Latin-1)."""
-    return _head(path).isascii()
+def _utf8_scan(path: Path) -> tuple[int | None, bool]:
+    """(the first line, 1-based, that is not UTF-8, or None; whether any byte is beyond ASCII) over the whole
+    file (decompressed when it is gzip), 16 MiB at a time. DuckDB checks the encoding of the columns a query
+    reads only: a line in another encoding past the first megabyte landed and failed every build after."""
+    opener = gzip.open if _compression(path) == "gzip" else open
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines, beyond_ascii = 1, False
+    with opener(path, "rb") as handle:
+        while True:
+            chunk = handle.read(1 << 24)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                return lines + exc.object.count(b"\n", 0, exc.start), True
+            if not chunk:
+                return None, beyond_ascii
+            lines += chunk.count(b"\n")
+            beyond_ascii = beyond_ascii or not chunk.isascii()
+
+
+def _c1_line(path: Path) -> int | None:
+    """The first line (1-based) with a byte of 0x80-0x9f, read as Latin-1: Windows-1252's €, curly quotes and
+    dashes, which DuckDB's Latin-1 does not read ("File is not latin-1 encoded"). None when there is none."""
+    opener = gzip.open if _compression(path) == "gzip" else open
+    lines = 1
+    with opener(path, "rb") as handle:
+        while chunk := handle.read(1 << 24):
+            if found := re.search(rb"[\x80-\x9f]", chunk):
+                return lines + chunk.count(b"\n", 0, found.start())
+            lines += chunk.count(b"\n")
+    return None
 
 
 def _encoding(path: Path) -> str:
-    """utf-8 when the first megabyte decodes as UTF-8, else latin-1 (what DuckDB's reader knows)."""
-    head = _head(path)
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return "latin-1"
-    return "utf-8"
+    """utf-8 when the whole file decodes as UTF-8, else latin-1 (what DuckDB's reader knows; any bytes are
+    Latin-1). A UTF-16 or UTF-32 file (its byte order mark) is refused: DuckDB read one as a single column
+    of garbage, or not at all."""
+    head = _head(path, 4)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        raise DatasetError(f"{path.name}: the file is UTF-16 or UTF-32 (its first bytes say so); save it as UTF-8")
+    if _utf8_scan(path)[0] is None:
+        return "utf-8"
+    if (line := _c1_line(path)) is not None:
+        raise DatasetError(
+            f"{path.name}: line {line} has a byte of 0x80-0x9f, Windows-1252 text (its €, curly quotes or dashes), "
+            "which DuckDB's Latin-1 does not read; save the file as UTF-8"
+        )
+    return "latin-1"
+
+
+def _encoding_fault(path: Path, encoding: str) -> str | None:
+    """What in the whole file is not the dataset's `encoding`: for utf-8, the first line that is not UTF-8;
+    for latin-1, a file that is all UTF-8 beyond ASCII (each such letter would be read as two, `é` as
+    `Ã©`). None when it fits. (A Latin-1 file with some UTF-8 letters in it is not told apart.)"""
+    bad_line, beyond_ascii = _utf8_scan(path)
+    if encoding == "utf-8" and bad_line is not None:
+        return f"line {bad_line} is not UTF-8, the dataset is utf-8 (deliver the whole file in one encoding)"
+    if encoding == "latin-1" and bad_line is None and beyond_ascii:
+        return "the file is utf-8, the dataset latin-1"
+    if encoding == "latin-1" and bad_line is not None and (line := _c1_line(path)) is not None:
+        return (
+            f"line {line} has a byte of 0x80-0x9f, Windows-1252 text (its €, curly quotes or dashes), which DuckDB's "
+            "Latin-1 does not read; deliver Latin-1 without them, or onboard the dataset again from the file saved "
+            "as UTF-8"
+        )
+    return None
 
 
 def csv_rows(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any], header: bool) -> Any:
@@ -395,6 +446,9 @@ def csv_rows(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]
         # skip = 0: the header is the first line. Left to the sniffer, a ragged line made it skip the lines
         # before it and read a later row as the header.
         "null_padding = false, strict_mode = true, skip = 0, "
+        # No comment lines: left to the sniffer, a `#` made it drop the lines starting with one and cut every
+        # value at one (`issue #42 fixed` was `issue `). Every line of a CSV is a record.
+        "comment = '', "
         # The raw zone's folders are named like Hive partitions (landed_date=...): not a column of the file.
         "hive_partitioning = false)",
         params={
@@ -479,13 +533,30 @@ def _first_fault(path: Path, options: dict[str, Any], quoting: bool) -> tuple[in
     return None
 
 
+def _mixed_line_ends(path: Path) -> str | None:
+    """Lines ending both in CRLF and in LF, named by the first of each (DuckDB's strict reader, which names a
+    ragged line, reads no such file, and its sniffer says only that it found no dialect). A line end inside
+    a quoted field counts too: asked only once DuckDB could not read the file and nothing else was found."""
+    text = _head(path, 1 << 26)
+    first = text.find(b"\n")
+    if first < 0:
+        return None
+    crlf = text[first - 1 : first] == b"\r"
+    other = re.search(rb"(?<!\r)\n" if crlf else rb"\r\n", text)
+    if other is None:
+        return None
+    kinds = ("CRLF", "LF") if crlf else ("LF", "CRLF")
+    line = text.count(b"\n", 0, other.start()) + 1
+    return f"line 1 ends in {kinds[0]}, line {line} in {kinds[1]}: save the file with one kind of line end"
+
+
 def unreadable_line(path: Path, options: dict[str, Any]) -> str | None:
     """What the first line DuckDB could not read in the dialect of `options` has wrong, naming it
     (`_first_fault`), and for a quote how this dataset quotes. None when Python's reader finds nothing either."""
     quote, escape = options["quote"], options["escape"]
     fault = _first_fault(path, options, quoting=bool(quote))
     if fault is None:
-        return None
+        return _mixed_line_ends(path)
     line, problem, quoting = fault
     if not quoting:
         return f"line {line} {problem}"
@@ -526,26 +597,28 @@ def json_records(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, 
 
 
 def long_json_number(con: duckdb.DuckDBPyConnection, records: str) -> tuple[int, int, str] | None:
-    """A JSON number with a fraction or exponent that no double holds exactly (`exact_double`), in the
-    records of `records` (`record`, `record_number`): DuckDB's JSON reader makes it a double before any test
-    sees its text (`0.10000000000000000001` is read as 0.1). Returns (records with one, the first, its
-    number), or None. Whole numbers are read as written, however long."""
+    """A JSON number with a fraction or exponent that is no double's (the CSV's DOUBLE test: held exactly,
+    finite, zero only when written as zero), in the records of `records` (`record`, `record_number`):
+    DuckDB's JSON reader makes it a double before any test sees its text (`0.10000000000000000001` is read
+    as 0.1, `1e-400` as 0). Returns (records with one, the first, its number), or None. Whole numbers are
+    read as written, however long."""
     found = con.execute(
-        # Only a record with 16 digits and points in a row can hold one (16 significant digits or more); its
-        # tokens are its strings (skipped, escapes and all) and its numbers.
+        # Only a record with 16 digits and points in a row (16 significant digits or more) or an exponent of
+        # three digits can hold one; its tokens are its strings (skipped, escapes and all) and its numbers.
         "with tokens as (select record_number, unnest(regexp_extract_all(record, "
         """'"(?:[^"\\\\]|\\\\.)*"|-?[0-9][0-9.eE+-]*')) as token """
-        f"from {records} where regexp_matches(record, '[0-9][0-9.]{{15}}')) "
+        f"from {records} where regexp_matches(record, '[0-9][0-9.]{{15}}|[eE][+-]?[0-9]{{3}}')) "
         "select count(distinct record_number), min(record_number), arg_min(token, record_number) from tokens "
-        f"where regexp_matches(token, '^-?[0-9].*[.eE]') and not {exact_double('token')}"
+        f"where regexp_matches(token, '^-?[0-9].*[.eE]') and not ({has_type('DOUBLE', 'token')})"
     ).fetchall()[0]
     return None if not found[0] else found
 
 
 def _long_number_problem(records: int, first: int, number: str) -> str:
     return (
-        f"{records:,} record(s) hold a number DuckDB's JSON reader would round to a double (the first: record "
-        f"{first:,}, {number[:60]}); deliver such numbers as JSON strings to keep every digit"
+        f"{records:,} record(s) hold a number DuckDB's JSON reader would change, rounded to a double or beyond "
+        f"its range (the first: record {first:,}, {number[:60]}); deliver such numbers as JSON strings to keep "
+        "every digit"
     )
 
 
@@ -611,11 +684,12 @@ def _profile(con: duckdb.DuckDBPyConnection, relation: str, columns: list[Column
 def _sniff_csv(con: duckdb.DuckDBPyConnection, path: Path, encoding: str) -> dict[str, Any]:
     try:
         sniffed = con.execute(
-            "select Delimiter, Quote, Escape, HasHeader from sniff_csv($1, encoding = $2, compression = $3)",
+            "select Delimiter, Quote, Escape, HasHeader from sniff_csv($1, encoding = $2, compression = $3, "
+            "comment = '')",
             [str(path), encoding, _compression(path)],
         ).fetchall()[0]
     except duckdb.Error as exc:
-        raise DatasetError(f"{path}: not readable as CSV: {_short(exc)}") from None
+        raise DatasetError(f"{path}: not readable as CSV: {_mixed_line_ends(path) or _short(exc)}") from None
     delim, quote, escape, has_header = sniffed
     quote = "" if quote in ("(empty)", "\0") else quote
     escape = "" if escape in ("(empty)", "\0") else escape
@@ -639,19 +713,26 @@ def _json_shape(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, A
     import json
 
     con.register("shape_records", json_records(con, path, options))
-    structures = con.execute(
-        "select structure from (select json_structure(record) as structure, min(record_number) as first "
-        "from (select record, record_number from shape_records limit $n) group by structure) order by first",
-        {"n": 2**62 if every else SAMPLE_ROWS},
-    )
     merging = con.cursor()  # the structures are read while batches are merged
     shape: Any = None
     try:
+        structures = con.execute(
+            "select structure from (select json_structure(record) as structure, min(record_number) as first "
+            "from (select record, record_number from shape_records limit $n) group by structure) order by first",
+            {"n": 2**62 if every else SAMPLE_ROWS},
+        )
         while batch := structures.fetchmany(SHAPE_BATCH):
             carried = [] if shape is None else _witnesses(shape)
             records = carried + [w for (structure,) in batch for w in _witnesses(json.loads(structure))]
             merged = merging.execute("select json_structure($1::json)", ["[" + ",".join(records) + "]"]).fetchone()
             shape = _pruned(json.loads(merged[0])[0])
+    except duckdb.Error as exc:
+        if "maximum recursion depth" not in str(exc):
+            raise
+        raise DatasetError(
+            f"{path.name}: a record nests arrays or objects over 128 levels deep, more than DuckDB's JSON functions "
+            "read"
+        ) from None
     finally:
         merging.close()
     if shape is None:
@@ -893,13 +974,22 @@ def check_layout(parent: Table, partition_by: str | None, key: str | None) -> No
 
 
 def _json_layout(con: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """array (one JSON array of records) or newline_delimited (a record per line)."""
-    head = _head(path, 4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    """array (one JSON array of records), newline_delimited (a record per line) or unstructured (records one
+    after another, each over lines as a pretty-printed one is; DuckDB reported a whole line-per-record file
+    as malformed at its second line)."""
+    import json
+
+    head = _head(path).lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"["):
         return "array"
     if head.startswith(b"{"):
-        return "newline_delimited"
-    raise DatasetError(f"{path}: JSON must be an array of records or one record per line")
+        first, newline, _ = head.partition(b"\n")
+        try:
+            whole = newline and isinstance(json.loads(first), dict)
+        except ValueError:
+            whole = False
+        return "newline_delimited" if whole else "unstructured"
+    raise DatasetError(f"{path}: JSON must be an array of records, or records one after another")
 
 
 def _value_at(shape: dict[str, Any], path: list[str]) -> Any:
@@ -1077,11 +1167,8 @@ def _check(contract: Contract, path: Path, display: str) -> tuple[Drift, int]:
                 )
                 return drift, 0
             if kind == "csv":
-                encoding = _encoding(readable)
-                if encoding != contract.options["encoding"] and not (
-                    encoding == "utf-8" and contract.options["encoding"] == "latin-1" and _ascii(readable)
-                ):
-                    drift.retyped.append(f"the file is {encoding}, the dataset {contract.options['encoding']}")
+                if fault := _encoding_fault(readable, contract.options["encoding"]):
+                    drift.retyped.append(fault)
                     return drift, 0
                 header = csv_header(con, readable, contract.options, display)
                 expected = [c.name for c in contract.parent.columns]
@@ -1145,18 +1232,22 @@ def _check(contract: Contract, path: Path, display: str) -> tuple[Drift, int]:
                 parts = "".join(
                     f", count(*) filter (where {b} is not null and not {has_type(c.type, b)})" for b, c in columns
                 )
-                # A partition value names a folder (a file name holds at most 255 bytes): a longer one would
-                # fail every later build of the processed zone.
+                # A partition value names a folder, `<column>=<value>` (a file name holds at most 255 bytes): a
+                # longer one would fail every later build of the processed zone. DuckDB escapes each byte of
+                # the value but letters, digits and `-._~` as `%XX`: three bytes (`a b` is `a%20b`, `é` six).
                 part = next((i for i, c in enumerate(table.columns, 1) if c.column == contract.partition_by), None)
                 partitioned = table.array is None and part is not None
                 if partitioned:
-                    long_values = f"where strlen({bronze_name(part)}) > {MAX_PARTITION_BYTES}"
-                    parts += f", count(*) filter ({long_values}), min({bronze_name(part)}) filter ({long_values})"
+                    value, most = bronze_name(part), MAX_PARTITION_BYTES - len(f"{contract.partition_by}=")
+                    escaped = f"strlen({value}) + 2 * strlen(regexp_replace({value}, '[A-Za-z0-9._~-]', '', 'g'))"
+                    long_values = f"where {escaped} > {most}"
+                    parts += f", count(*) filter ({long_values}), min({value}) filter ({long_values})"
                 row = con.execute(f"select count(*), {nulls}{parts} from checked").fetchall()[0]
                 if partitioned and row[-2]:
                     drift.unfit.append(
                         f"{table.columns[part - 1].name}: {row[-2]:,} value(s) too long to name a partition folder "
-                        f"(over {MAX_PARTITION_BYTES} bytes; e.g. {row[-1][:40]!r}...)"
+                        f"(over {most} bytes, each byte but letters, digits and -._~ written as three; e.g. "
+                        f"{row[-1][:40]!r}...)"
                     )
                 if table.array is None:
                     rows = row[0]

@@ -100,7 +100,7 @@ def _write_municipios(paths: Paths, entry: MunicipiosLanding, folder: Path) -> i
                     (row_number() over ())::integer + 1 as line_number, *
                 from read_csv(
                     $4, header = true, all_varchar = true, parallel = false,
-                    delim = ',', quote = '"', escape = '"'
+                    delim = ',', quote = '"', escape = '"', comment = ''
                 )""",
             params=[entry.delivery_id, entry.delivery_seq, entry.data_date, str(paths.home / entry.landed_path)],
         ).write_parquet(str(folder / "part-00001.parquet"), compression="zstd")
