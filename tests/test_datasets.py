@@ -1241,3 +1241,53 @@ def test_a_text_partition_column_reads_back_as_delivered_and_a_dropped_delivery_
     succeeded(run(project, home, "build", "--source", "datasets"))
     rows = warehouse_rows(home, "select id, region, typeof(region) from silver.int_datasets__regions order by id")
     assert rows == [(1, "2021-1-2", "VARCHAR"), (2, "2021-01-03", "VARCHAR"), (3, "2021-1-2", "VARCHAR")]
+
+
+def test_a_json_number_where_the_sample_had_strings_is_refused(tmp_path: Path) -> None:
+    """A text column keeps the kind of JSON value its sample held: a number where strings were would land as
+    DuckDB writes it (`1.50` as `1.5`, `1E2` as `100.0`), so it is refused, named; a text column of numbers
+    too long for a BIGINT takes numbers and refuses strings. The kind is in the contract (`kind:`)."""
+    from orchestration.sources.datasets.contract import Contract, check, infer
+
+    sample, later = tmp_path / "codes.jsonl", tmp_path / "codes-2.jsonl"
+    sample.write_text(
+        '{"id": 1, "code": "a1", "big": 123456789012345678901234}\n{"id": 2, "code": "b2", "big": 1}\n',
+        encoding="utf-8",
+    )
+    contract = Contract.from_meta(infer(sample, "codes").to_meta())  # as written to datasets/codes.yml
+    assert {c.column: (c.type, c.kind) for c in contract.parent.columns} == {
+        "id": ("BIGINT", ""),
+        "code": ("VARCHAR", "text"),
+        "big": ("VARCHAR", "number"),
+    }
+    assert not check(contract, sample)[0]
+    later.write_text(
+        '{"id": 3, "code": 1.50, "big": 2}\n{"id": 4, "code": 1E2, "big": "3"}\n{"id": 5, "code": "c3", "big": 4}\n',
+        encoding="utf-8",
+    )
+    assert check(contract, later)[0].lines() == [
+        "retyped: /code: JSON strings expected, 2 value(s) are JSON of another kind (e.g. 1.5)",
+        'retyped: /big: JSON numbers expected, 1 value(s) are JSON of another kind (e.g. "3")',
+    ]
+
+
+def test_what_a_file_has_wrong_is_named_plainly(tmp_path: Path) -> None:
+    """A small CSV with a line of more fields than its header is named by that line (the sniffer saw no header
+    in it); a JSON record that is not an object is named by its number and kind; a zip made by macOS's
+    Archive Utility (the file and its `__MACOSX/` resource fork) is read as the one file it holds."""
+    import zipfile
+
+    from orchestration.sources.datasets.contract import DatasetError, infer
+
+    tiny, records, zipped = tmp_path / "tiny.csv", tmp_path / "records.jsonl", tmp_path / "loans.csv.zip"
+    tiny.write_text("a,b,c\n1,2,3\n4,5,6,7\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"line 3 has 4 field\(s\), the header 3"):
+        infer(tiny, "tiny")
+    records.write_text('{"id": 1}\n[1, 2]\n', encoding="utf-8")
+    with pytest.raises(DatasetError, match="record 2 is a JSON array; each record must be a JSON object"):
+        infer(records, "records")
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("loans.csv", "id,amount\n1,10\n2,20\n")
+        archive.writestr("__MACOSX/._loans.csv", b"\x00\x05\x16\x07resource fork")
+    contract = infer(zipped, "zipped")
+    assert [c.column for c in contract.parent.columns] == ["id", "amount"] and contract.sample_rows == 2

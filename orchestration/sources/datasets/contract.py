@@ -181,6 +181,10 @@ class Column:
     # JSON only: the sample held values of several kinds here (an object in one record, text in another), so
     # the column keeps each value's JSON text, and a delivery holding only objects there still fits.
     mixed: bool = False
+    # JSON only, for a text column: the kind of JSON value the sample held, `text` (strings) or `number`
+    # (numbers no BIGINT or DOUBLE holds); a delivery with another kind there is refused (a number where
+    # strings were would land as DuckDB writes it, `1.50` as `1.5`). Empty: any (contracts from before).
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -214,10 +218,12 @@ class Contract:
     def to_meta(self) -> dict[str, Any]:
         meta = asdict(self)
         meta.pop("profile")
-        for table in meta["tables"]:  # `mixed` is written only where it is true (contracts from before lack it)
+        for table in meta["tables"]:  # `mixed` and `kind` only where they say something (older contracts lack them)
             for column in table["columns"]:
                 if not column["mixed"]:
                     del column["mixed"]
+                if not column["kind"] or column["type"] != "VARCHAR" or column.get("mixed"):
+                    del column["kind"]
         return meta
 
     @classmethod
@@ -312,6 +318,16 @@ def _unique(names: list[str], taken: set[str] | frozenset[str] = frozenset()) ->
 # ---- reading a file -------------------------------------------------------------------------------------
 
 
+def _zip_members(archive: zipfile.ZipFile) -> list[str]:
+    """The files of a zip, but folders and what macOS's Archive Utility adds beside a file (`__MACOSX/`, its
+    resource forks; `.DS_Store`): a zip made there from one CSV holds two files."""
+    return [
+        m
+        for m in archive.namelist()
+        if not m.endswith("/") and not m.startswith("__MACOSX/") and Path(m).name != ".DS_Store"
+    ]
+
+
 def file_format(path: Path) -> tuple[str, str]:
     """(csv | json, compression: none | gzip | zip) from the file's name and first bytes."""
     with path.open("rb") as handle:
@@ -322,7 +338,7 @@ def file_format(path: Path) -> tuple[str, str]:
         name = name.removesuffix(suffix)
     if compression == "zip":
         with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.namelist() if not m.endswith("/")]
+            members = _zip_members(archive)
         if len(members) != 1:
             raise DatasetError(f"{path}: a .zip must hold exactly one file, not {len(members)}")
         name = members[0].lower()
@@ -340,7 +356,7 @@ def readable_file(path: Path) -> Iterator[Path]:
         yield path
         return
     with tempfile.TemporaryDirectory(prefix="medallion-zip-") as scratch, zipfile.ZipFile(path) as archive:
-        member = next(m for m in archive.namelist() if not m.endswith("/"))
+        member = _zip_members(archive)[0]
         target = Path(scratch) / ("member" + "".join(Path(member).suffixes[-1:]))
         with archive.open(member) as source, target.open("wb") as out:
             while chunk := source.read(1 << 20):
@@ -697,6 +713,8 @@ def _sniff_csv(con: duckdb.DuckDBPyConnection, path: Path, encoding: str) -> dic
     quote = "" if quote in ("(empty)", "\0") else quote
     escape = "" if escape in ("(empty)", "\0") else escape
     if not has_header:
+        # A line of more fields than the header made the sniffer see no header in a small file.
+        _refuse_ragged(path, {"delim": "\0", "quote": '"', "escape": '"', "encoding": encoding})
         raise DatasetError(f"{path}: the first line is not a header (name the columns in a first line)")
     return {"delim": delim, "quote": quote or '"', "escape": escape or quote or '"', "header": True}
 
@@ -741,8 +759,14 @@ def _json_shape(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, A
     if shape is None:
         raise DatasetError(f"{path}: no records")
     if not isinstance(shape, dict):
-        kind = "array" if isinstance(shape, list) else "value"
-        raise DatasetError(f"{path}: each record must be a JSON object, not a JSON {kind}")
+        first, kind = con.execute(
+            "select record_number, json_type(record) from shape_records where json_type(record) != 'OBJECT' "
+            "order by record_number limit 1"
+        ).fetchall()[0]
+        kind = {"VARCHAR": "string", "UBIGINT": "number", "BIGINT": "number", "DOUBLE": "number"}.get(
+            kind, kind.lower()
+        )
+        raise DatasetError(f"{path}: record {first:,} is a JSON {kind}; each record must be a JSON object")
     return shape
 
 
@@ -842,7 +866,13 @@ def _map_columns(shape: dict[str, Any], paths: list[list[str]], columns: list[Co
 def _table_columns(paths: list[list[str]], reserved: set[str], shape: dict[str, Any]) -> list[Column]:
     names = column_names(["_".join(p) for p in paths], reserved)
     return [
-        Column(_pointer(p), n, "VARCHAR", mixed=_value_at(shape, p) == "JSON" or map_object(_value_at(shape, p)))
+        Column(
+            _pointer(p),
+            n,
+            "VARCHAR",
+            mixed=_value_at(shape, p) == "JSON" or map_object(_value_at(shape, p)),
+            kind={"VARCHAR": "text", "NUMBER": "number"}.get(_json_kind(shape, p), ""),
+        )
         for p, n in zip(paths, names, strict=True)
     ]
 
@@ -1317,39 +1347,52 @@ _JSON_KINDS = {
 }
 
 
+def _json_kinds_of(column: Column) -> tuple[str, ...]:
+    """The JSON kinds (json_type) a column's values may have, null aside."""
+    if column.type == "VARCHAR":
+        return ("VARCHAR",) if column.kind == "text" else ("UBIGINT", "BIGINT", "DOUBLE")
+    return _JSON_KINDS[column.type]
+
+
 def _json_kinds(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[str]:
-    """Each typed column of a JSON delivery holding values of another JSON kind than its type is made from,
-    counted, with one shown. Reads the relations `delivered` registered; paths are bound."""
+    """Each typed column of a JSON delivery, and each text column whose contract says which kind it holds,
+    holding values of another JSON kind, counted, with one shown. One pass reads the kinds only (the values
+    of a text column of 3,000-character strings, read alongside, took over 128 MB); the examples are read
+    only for a column that has such values. Reads the relations `delivered` registered; paths are bound."""
     found = []
     for table in contract.tables:
         source, column = (
             ("delivered_records", "record") if table.array is None else (f"delivered_{table.table}", "element")
         )
-        typed_columns = [c for c in table.columns if c.type in _JSON_KINDS]
-        if not typed_columns:
+        checked = [
+            c for c in table.columns if c.type in _JSON_KINDS or (c.type == "VARCHAR" and c.kind and not c.mixed)
+        ]
+        if not checked:
             continue
         con.register(
             "kinds",
             con.sql(
-                f"select json_type({column}, $paths::varchar[]) as k, json_extract({column}, $paths::varchar[]) as v "
-                f"from {source}",
-                params={"paths": [c.name for c in typed_columns]},
+                f"select json_type({column}, $paths::varchar[]) as k, {column} as value from {source}",
+                params={"paths": [c.name for c in checked]},
             ),
         )
         other = [
-            f"k[{j}] not in ({', '.join(repr(kind) for kind in (*_JSON_KINDS[c.type], 'NULL'))})"
-            for j, c in enumerate(typed_columns, start=1)
+            f"k[{j}] not in ({', '.join(repr(kind) for kind in (*_json_kinds_of(c), 'NULL'))})"
+            for j, c in enumerate(checked, start=1)
         ]
-        parts = ", ".join(
-            f"count(*) filter (where {o}), min(v[{j}]::varchar) filter (where {o})" for j, o in enumerate(other, 1)
-        )
-        row = con.execute(f"select {parts} from kinds").fetchall()[0]
-        for j, col in enumerate(typed_columns):
-            bad, example = row[2 * j], row[2 * j + 1]
-            if bad:
-                where = "" if table.array is None else f"{table.array} "
-                found.append(f"{where}{col.name}: {col.type} expected, {bad:,} value(s) are JSON of another kind "
-                             f"(e.g. {example})")  # fmt: skip
+        counts = con.execute(
+            f"select {', '.join(f'count(*) filter (where {o})' for o in other)} from kinds"
+        ).fetchall()[0]
+        for j, (col, bad) in enumerate(zip(checked, counts, strict=True), start=1):
+            if not bad:
+                continue
+            example = con.execute(
+                f"select min(json_extract(value, $path)::varchar) from kinds where {other[j - 1]}", {"path": col.name}
+            ).fetchall()[0][0]
+            where = "" if table.array is None else f"{table.array} "
+            expected = col.type if col.type != "VARCHAR" else f"JSON {'strings' if col.kind == 'text' else 'numbers'}"
+            found.append(f"{where}{col.name}: {expected} expected, {bad:,} value(s) are JSON of another kind "
+                         f"(e.g. {example})")  # fmt: skip
     return found
 
 
@@ -1376,11 +1419,14 @@ def evolve(previous: Contract, found: Contract) -> Contract:
             if now is None:
                 columns.append(replace(col, optional=True))
             else:
-                columns.append(Column(col.name, col.column, _wider(col.type, now.type), mixed=col.mixed or now.mixed))
+                kind = col.kind if col.kind == now.kind else ""  # text one time, numbers another: either
+                columns.append(
+                    Column(col.name, col.column, _wider(col.type, now.type), mixed=col.mixed or now.mixed, kind=kind)
+                )
         taken = {c.column for c in columns}
         added = list(fresh_columns.values())
         names = _unique([c.column for c in added], taken | set(LINEAGE_NAMES))
-        columns += [Column(c.name, n, c.type, mixed=c.mixed) for c, n in zip(added, names, strict=True)]
+        columns += [Column(c.name, n, c.type, mixed=c.mixed, kind=c.kind) for c, n in zip(added, names, strict=True)]
         tables.append(Table(old.table, old.array, columns))
     tables += list(new_tables.values())
     options = dict(found.options)
