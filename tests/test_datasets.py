@@ -1090,25 +1090,26 @@ def test_a_wide_table_and_a_map_keyed_by_ids_onboard_land_and_build(project: Pat
 
 
 def test_a_json_shape_merged_in_batches_is_duckdbs_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The shape merged a few structures at a time, the shape so far carried into the next batch, is what
-    DuckDB's json_group_structure gives for the whole file, field order included: over random records of
-    every kind json_structure names (HUGEINT from a BIGINT after a UBIGINT, JSON from text after a number),
-    nested objects and arrays (an empty object, the one known difference, is left out)."""
+    """The shape merged from each distinct structure, a few read at a time, is what DuckDB's
+    json_group_structure gives for the whole file, field order included: over random records of every kind
+    json_structure names (HUGEINT from a BIGINT after a UBIGINT, JSON from text after a number), nested
+    objects, empty objects (`{}` merged with an object is that object) and arrays (an array of only empty
+    objects, the one known difference, is left out)."""
     import random
 
     from orchestration.sources.datasets import contract
 
     rng = random.Random(7)
 
-    def value(depth: int) -> object:
+    def value(depth: int, in_array: bool = False) -> object:
         kinds = ["null", "bool", "small", "negative", "double", "text", "huge"] + (
             ["object", "array", "objects"] * (depth < 3)
         )
         kind = rng.choice(kinds)
-        if kind == "object":
-            return {rng.choice("abcde"): value(depth + 1) for _ in range(rng.randrange(1, 4))}
+        if kind == "object":  # `{}` too, but not as an array's element
+            return {rng.choice("abcde"): value(depth + 1) for _ in range(rng.randrange(int(in_array), 4))}
         if kind == "array":
-            return [value(depth + 1) for _ in range(rng.randrange(0, 3))]
+            return [value(depth + 1, in_array=True) for _ in range(rng.randrange(0, 3))]
         if kind == "objects":
             return [{rng.choice("pq"): value(depth + 1)} for _ in range(rng.randrange(0, 3))]
         return {"null": None, "bool": True, "small": 7, "negative": -3, "double": 0.25, "text": "s"}.get(kind, 2**64)
@@ -1116,7 +1117,7 @@ def test_a_json_shape_merged_in_batches_is_duckdbs_own(tmp_path: Path, monkeypat
     path = tmp_path / "records.jsonl"
     reference = duckdb.connect()
     for _ in range(60):
-        records = [{rng.choice("abcdefg"): value(1) for _ in range(rng.randrange(1, 5))} for _ in range(20)]
+        records = [{rng.choice("abcdefg"): value(1) for _ in range(rng.randrange(0, 5))} for _ in range(20)]
         path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
         whole = reference.execute(
             "select json_group_structure(json) from read_json_objects($1)", [str(path)]
@@ -1152,9 +1153,11 @@ def test_every_line_of_a_csv_is_a_record_and_every_value_kept_whole(tmp_path: Pa
     hashed.write_text("id,n,note\n1,1,a\n#2,2\n3,3,b\n")
     with pytest.raises(DatasetError, match=r"line 3 has 2 field\(s\), the header 3"):
         infer(hashed, "hashed")
-    precise = tmp_path / "precise.csv"
+    precise, padded = tmp_path / "precise.csv", tmp_path / "padded.csv"
     precise.write_text("id,at\n1,2021-01-01 10:00:00.1234567\n")
     assert [c.type for c in infer(precise, "precise").parent.columns] == ["BIGINT", "VARCHAR"]
+    padded.write_text("id,at\n1,2021-01-01 10:00:00.1230000\n")  # SQL Server's datetime2(7): zeros lose nothing
+    assert [c.type for c in infer(padded, "padded").parent.columns] == ["BIGINT", "TIMESTAMP"]
 
 
 def test_the_whole_file_is_in_the_datasets_encoding(tmp_path: Path) -> None:
@@ -1183,6 +1186,17 @@ def test_the_whole_file_is_in_the_datasets_encoding(tmp_path: Path) -> None:
     wide.write_bytes("id,name\n1,café\n".encode("utf-16"))
     with pytest.raises(DatasetError, match="the file is UTF-16 or UTF-32"):
         infer(wide, "wide")
+    # UTF-8 and Latin-1 in one file: read as Latin-1, the UTF-8 `é` would be `Ã©`.
+    both = tmp_path / "both.csv"
+    both.write_bytes(b"id,name\n1,caf\xc3\xa9\n2,caf\xe9\n")
+    with pytest.raises(
+        DatasetError, match=r"line 2 is UTF-8 .*, line 3 is not: deliver the whole file in one encoding"
+    ):
+        infer(both, "both")
+    assert check(infer(latin, "latin"), both)[0].lines()[0].startswith("retyped: line 2 is UTF-8")
+    assert check(infer(latin, "latin"), wide)[0].lines() == [
+        "retyped: the file is UTF-16 or UTF-32 (its first bytes say so), the dataset latin-1"
+    ]
     # Windows-1252's € and curly quotes (0x80-0x9f) are no Latin-1 to DuckDB, which read no such file.
     windows = tmp_path / "windows.csv"
     windows.write_bytes(b"id,name\n1,caf\xe9\n2,\x93quoted\x94 \x80\n")
@@ -1205,6 +1219,10 @@ def test_a_file_with_mixed_line_ends_and_json_records_over_lines(tmp_path: Path)
         DatasetError, match="line 1 ends in CRLF, line 3 in LF: save the file with one kind of line end"
     ):
         infer(mixed, "mixed")
+    excel = tmp_path / "excel.csv"  # CRLF lines, an LF inside a quoted cell: one kind of line end
+    excel.write_bytes(b'id,note\r\n1,"two\nlines"\r\n2,x\r\n')
+    drift, rows = check(infer(excel, "excel"), excel)
+    assert not drift and rows == 2
     pretty.write_text(
         json.dumps({"id": 1, "tags": [{"t": "a"}]}, indent=2) + "\n" + json.dumps({"id": 2}, indent=2) + "\n"
     )
@@ -1291,3 +1309,28 @@ def test_what_a_file_has_wrong_is_named_plainly(tmp_path: Path) -> None:
         archive.writestr("__MACOSX/._loans.csv", b"\x00\x05\x16\x07resource fork")
     contract = infer(zipped, "zipped")
     assert [c.column for c in contract.parent.columns] == ["id", "amount"] and contract.sample_rows == 2
+
+
+def test_an_empty_object_and_an_object_the_contract_lists_the_fields_of(tmp_path: Path) -> None:
+    """`{}` where other records have an object's fields is that object with none (the first batched merge
+    read it as text and a number: a JSON column, and a record `{}` crashed onboarding); a nested object of
+    over 100 fields that the contract lists field by field (onboarded again with more of them) is checked
+    field by field at landing, not taken for a map."""
+    from orchestration.sources.datasets.contract import Contract, check, evolve, infer
+
+    empty, wide_a, wide_b = tmp_path / "empty.jsonl", tmp_path / "wide-a.jsonl", tmp_path / "wide-b.jsonl"
+    empty.write_text('{"id": 1, "a": {"b": 1}}\n{"id": 2, "a": {}}\n{}\n', encoding="utf-8")
+    contract = infer(empty, "empty")
+    assert [c.name for c in contract.parent.columns] == ["/id", "/a/b"]
+    assert not check(contract, empty)[0]
+    wide_a.write_text(json.dumps({"id": 1, "d": {f"f{i}": i for i in range(60)}}) + "\n", encoding="utf-8")
+    wide_b.write_text(json.dumps({"id": 2, "d": {f"g{i}": i for i in range(60)}}) + "\n", encoding="utf-8")
+    both = Contract.from_meta(evolve(infer(wide_a, "wide"), infer(wide_b, "wide")).to_meta())
+    assert len(both.parent.columns) == 121
+    whole = tmp_path / "wide-c.jsonl"
+    whole.write_text(
+        json.dumps({"id": 3, "d": {**{f"f{i}": i for i in range(60)}, **{f"g{i}": i for i in range(60)}}}) + "\n",
+        encoding="utf-8",
+    )
+    drift, rows = check(both, whole)
+    assert not drift and rows == 1, drift.lines()

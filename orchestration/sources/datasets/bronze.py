@@ -51,7 +51,11 @@ def load(paths: Paths, contract: Contract) -> dict[str, tuple[int, int]]:
     writes a file into a folder, not the folder)."""
     warehouse = current(paths)
     # A delivery set aside before bronze read it is not read: one that cannot be would fail every build.
-    dropped = {d.delivery_id for d in ledger.for_source(paths, f"dataset:{contract.dataset}") if d.state == DROPPED}
+    try:
+        decided = ledger.for_source(paths, f"dataset:{contract.dataset}")
+    except KeyError:  # a dataset onboarded since this process started: nothing of it was decided on
+        decided = []
+    dropped = {d.delivery_id for d in decided if d.state == DROPPED}
     landed = [entry for entry in deliveries(paths, contract.dataset) if entry.delivery_id not in dropped]
     out = {}
     for table in contract.tables:

@@ -38,8 +38,9 @@ import duckdb
 # Years 0001-9999 and hours 00-23: DuckDB would also read year 0000 (as 1 BC) and hour 24 (the next day),
 # which BigQuery's cast refuses; a column holding them stays text.
 _DAY = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{{2}}|[1-9][0-9]{{3}})-[0-9]{{2}}-[0-9]{{2}}"
-# At most six digits of a second (microseconds, what every target keeps): `.1234567` stays text.
-_TIME = "[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{{1,6}})?)?"
+# At most six digits of a second (microseconds, what every target keeps), zeros after them aside (SQL
+# Server's `.1230000`): `.1234567` stays text.
+_TIME = "[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{{1,6}}0*)?)?"
 # An offset of at most 14 hours (the widest any zone has) and 59 minutes: `+05:75` or `+99` is no offset.
 _OFFSET = "(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)"
 # No leading zero either; a whole number of more than 15 digits is no DOUBLE (a double would round it).
@@ -416,15 +417,41 @@ def _c1_line(path: Path) -> int | None:
     return None
 
 
+_UTF8_LETTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _utf8_letter_line(path: Path) -> int | None:
+    """The first line (1-based) holding a letter beyond ASCII written in UTF-8 (`é` as C3 A9), in a file that
+    is not UTF-8 throughout: read as Latin-1, each would be two letters (`Ã©`). None when there is none."""
+    opener = gzip.open if _compression(path) == "gzip" else open
+    lines = 1
+    with opener(path, "rb") as handle:
+        while chunk := handle.read(1 << 24):
+            if found := _UTF8_LETTER.search(chunk):
+                return lines + chunk.count(b"\n", 0, found.start())
+            lines += chunk.count(b"\n")
+    return None
+
+
+def _byte_order_mark(path: Path) -> bool:
+    """Whether the file starts with UTF-16's or UTF-32's byte order mark."""
+    return _head(path, 4).startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"))
+
+
 def _encoding(path: Path) -> str:
     """utf-8 when the whole file decodes as UTF-8, else latin-1 (what DuckDB's reader knows; any bytes are
     Latin-1). A UTF-16 or UTF-32 file (its byte order mark) is refused: DuckDB read one as a single column
     of garbage, or not at all."""
-    head = _head(path, 4)
-    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+    if _byte_order_mark(path):
         raise DatasetError(f"{path.name}: the file is UTF-16 or UTF-32 (its first bytes say so); save it as UTF-8")
-    if _utf8_scan(path)[0] is None:
+    bad_line = _utf8_scan(path)[0]
+    if bad_line is None:
         return "utf-8"
+    if (letter := _utf8_letter_line(path)) is not None:
+        raise DatasetError(
+            f"{path.name}: line {letter} is UTF-8 (a letter beyond ASCII written in it), line {bad_line} is not: "
+            "deliver the whole file in one encoding"
+        )
     if (line := _c1_line(path)) is not None:
         raise DatasetError(
             f"{path.name}: line {line} has a byte of 0x80-0x9f, Windows-1252 text (its €, curly quotes or dashes), "
@@ -435,13 +462,20 @@ def _encoding(path: Path) -> str:
 
 def _encoding_fault(path: Path, encoding: str) -> str | None:
     """What in the whole file is not the dataset's `encoding`: for utf-8, the first line that is not UTF-8;
-    for latin-1, a file that is all UTF-8 beyond ASCII (each such letter would be read as two, `é` as
-    `Ã©`). None when it fits. (A Latin-1 file with some UTF-8 letters in it is not told apart.)"""
+    for latin-1, a file that is all UTF-8 beyond ASCII, or has a letter written in UTF-8 (each would be
+    read as two, `é` as `Ã©`), or Windows-1252's bytes. None when it fits."""
+    if _byte_order_mark(path):
+        return f"the file is UTF-16 or UTF-32 (its first bytes say so), the dataset {encoding}"
     bad_line, beyond_ascii = _utf8_scan(path)
     if encoding == "utf-8" and bad_line is not None:
         return f"line {bad_line} is not UTF-8, the dataset is utf-8 (deliver the whole file in one encoding)"
     if encoding == "latin-1" and bad_line is None and beyond_ascii:
         return "the file is utf-8, the dataset latin-1"
+    if encoding == "latin-1" and bad_line is not None and (letter := _utf8_letter_line(path)) is not None:
+        return (
+            f"line {letter} is UTF-8 (a letter beyond ASCII written in it), the dataset latin-1: deliver the whole "
+            "file in Latin-1"
+        )
     if encoding == "latin-1" and bad_line is not None and (line := _c1_line(path)) is not None:
         return (
             f"line {line} has a byte of 0x80-0x9f, Windows-1252 text (its €, curly quotes or dashes), which DuckDB's "
@@ -499,8 +533,8 @@ def csv_header(
         raise DatasetError(f"{path}: the file is empty")
     try:
         first = csv_rows(con, path, options, header=False).limit(1).fetchall()
-    except duckdb.Error:
-        problem = unreadable_line(path, options)
+    except duckdb.Error as exc:
+        problem = unreadable_line(path, options) or (_mixed_line_ends(path) if "dialect" in str(exc) else None)
         if problem is None:
             raise
         raise DatasetError(f"{display or path.name}: {problem}") from None
@@ -557,16 +591,22 @@ def _mixed_line_ends(path: Path) -> str | None:
     ragged line, reads no such file, and its sniffer says only that it found no dialect). A line end inside
     a quoted field counts too: asked only once DuckDB could not read the file and nothing else was found."""
     text = _head(path, 1 << 26)
-    first = text.find(b"\n")
-    if first < 0:
-        return None
-    crlf = text[first - 1 : first] == b"\r"
-    other = re.search(rb"(?<!\r)\n" if crlf else rb"\r\n", text)
-    if other is None:
-        return None
-    kinds = ("CRLF", "LF") if crlf else ("LF", "CRLF")
-    line = text.count(b"\n", 0, other.start()) + 1
-    return f"line 1 ends in {kinds[0]}, line {line} in {kinds[1]}: save the file with one kind of line end"
+    first: bool | None = None  # whether the first line ends in CRLF
+    quoted, line = False, 1
+    for mark in re.finditer(rb'"|\r?\n', text):
+        if mark.group() == b'"':
+            quoted = not quoted  # a doubled quote inside a field turns it twice
+            continue
+        if quoted:  # a line end inside a quoted field (an Excel cell's): the field's, not the line's
+            continue
+        crlf = mark.group() == b"\r\n"
+        if first is None:
+            first = crlf
+        elif crlf != first:
+            kinds = ("CRLF", "LF") if first else ("LF", "CRLF")
+            return f"line 1 ends in {kinds[0]}, line {line} in {kinds[1]}: save the file with one kind of line end"
+        line += 1
+    return None
 
 
 def unreadable_line(path: Path, options: dict[str, Any]) -> str | None:
@@ -575,7 +615,7 @@ def unreadable_line(path: Path, options: dict[str, Any]) -> str | None:
     quote, escape = options["quote"], options["escape"]
     fault = _first_fault(path, options, quoting=bool(quote))
     if fault is None:
-        return _mixed_line_ends(path)
+        return None
     line, problem, quoting = fault
     if not quoting:
         return f"line {line} {problem}"
@@ -708,7 +748,8 @@ def _sniff_csv(con: duckdb.DuckDBPyConnection, path: Path, encoding: str) -> dic
             [str(path), encoding, _compression(path)],
         ).fetchall()[0]
     except duckdb.Error as exc:
-        raise DatasetError(f"{path}: not readable as CSV: {_mixed_line_ends(path) or _short(exc)}") from None
+        mixed = _mixed_line_ends(path) if "dialect" in str(exc) else None
+        raise DatasetError(f"{path}: not readable as CSV: {mixed or _short(exc)}") from None
     delim, quote, escape, has_header = sniffed
     quote = "" if quote in ("(empty)", "\0") else quote
     escape = "" if escape in ("(empty)", "\0") else escape
@@ -719,23 +760,28 @@ def _sniff_csv(con: duckdb.DuckDBPyConnection, path: Path, encoding: str) -> dic
     return {"delim": delim, "quote": quote or '"', "escape": escape or quote or '"', "header": True}
 
 
-def _json_shape(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any], every: bool = False) -> Any:
+def _json_shape(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    options: dict[str, Any],
+    every: bool = False,
+    keep: frozenset[str] = frozenset(),
+) -> Any:
     """The structure of the records (of the first SAMPLE_ROWS, or of `every` one), as DuckDB's
-    json_group_structure gives it (fields in the order they first come), its maps cut to their first fields
-    (`_pruned`).
+    json_group_structure gives it (fields in the order they first come), its maps (`map_object`) cut to their
+    first fields but for the objects at the pointers of `keep` (a contract's objects, whose fields it lists).
 
     json_group_structure is json_structure(json_group_array(...)): one JSON array of every record, in memory
-    (50,000 records of the papers example took over 1 GB). Here each distinct structure is kept once, as its
-    text, with the record it first comes in; they are merged in that order SHAPE_BATCH at a time, the shape so
-    far carried into the next batch as two records that have it (`_witnesses`). A file whose records nearly
-    all differ (a map keyed by ids in each, optional fields left out) is then held as its structures' texts,
-    which DuckDB spills to disk, not as one value. One difference: a field that is `{}` in every record of a
-    batch and an object in a later one is JSON text, not the object's fields (the text keeps everything)."""
+    (50,000 records of the papers example took over 1 GB). Here DuckDB gives each distinct structure once, as
+    its text, in the order they first come (a file whose records nearly all differ, a map keyed by ids in
+    each, is held as texts DuckDB spills to disk, not as one value), and they are merged here, SHAPE_BATCH
+    read at a time, by json_structure's own rules (`_merge`). One difference: an array whose elements are all
+    `{}` in one record, and objects with fields in another, is JSON text, not a table."""
     import json
 
     con.register("shape_records", json_records(con, path, options))
-    merging = con.cursor()  # the structures are read while batches are merged
-    shape: Any = None
+    shape: Any = "NULL"
+    seen = False
     try:
         structures = con.execute(
             "select structure from (select json_structure(record) as structure, min(record_number) as first "
@@ -743,10 +789,16 @@ def _json_shape(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, A
             {"n": 2**62 if every else SAMPLE_ROWS},
         )
         while batch := structures.fetchmany(SHAPE_BATCH):
-            carried = [] if shape is None else _witnesses(shape)
-            records = carried + [w for (structure,) in batch for w in _witnesses(json.loads(structure))]
-            merged = merging.execute("select json_structure($1::json)", ["[" + ",".join(records) + "]"]).fetchone()
-            shape = _pruned(json.loads(merged[0])[0])
+            seen = True
+            for (structure,) in batch:
+                shape = _merge(shape, _record_structure(json.loads(structure)))
+            shape = _pruned(shape, keep)
+            if isinstance(shape, dict) and len(shape) > MAX_COLUMNS:
+                raise DatasetError(
+                    f"{path.name}: the records have over {MAX_COLUMNS:,} fields in all, more than a table takes: "
+                    "when their names are ids or dates, deliver them inside an object (a map, kept as one column "
+                    "of JSON text) or as an array of objects (a table of its own)"
+                )
     except duckdb.Error as exc:
         if "maximum recursion depth" not in str(exc):
             raise
@@ -754,15 +806,19 @@ def _json_shape(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, A
             f"{path.name}: a record nests arrays or objects over 128 levels deep, more than DuckDB's JSON functions "
             "read"
         ) from None
-    finally:
-        merging.close()
-    if shape is None:
+    if not seen:
         raise DatasetError(f"{path}: no records")
+    if shape is _EMPTY:
+        raise DatasetError(f"{path}: no record has a field")
+    shape = _printed(shape)
     if not isinstance(shape, dict):
-        first, kind = con.execute(
+        found = con.execute(
             "select record_number, json_type(record) from shape_records where json_type(record) != 'OBJECT' "
             "order by record_number limit 1"
-        ).fetchall()[0]
+        ).fetchall()
+        if not found:
+            raise DatasetError(f"{path}: each record must be a JSON object")
+        first, kind = found[0]
         kind = {"VARCHAR": "string", "UBIGINT": "number", "BIGINT": "number", "DOUBLE": "number"}.get(
             kind, kind.lower()
         )
@@ -770,63 +826,101 @@ def _json_shape(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, A
     return shape
 
 
-# A value of each kind json_structure names, in two records (`_witnesses`): HUGEINT is what UBIGINT and
-# BIGINT merge into, JSON what text and a number (any two kinds that do not merge) do.
-_WITNESS = {
-    "NULL": (None, None),
-    "BOOLEAN": (True, True),
-    "UBIGINT": (1, 1),
-    "BIGINT": (-1, -1),
-    "HUGEINT": (1, -1),
-    "DOUBLE": (0.5, 0.5),
-    "VARCHAR": ("x", "x"),
-    "JSON": ("x", 1),
-}
+class _Empty:
+    """`{}`, which json_structure names JSON, as it names two values of kinds that do not merge; merged with
+    an object it is that object (and with nothing else, JSON)."""
 
 
-def _witnesses(structure: Any) -> list[str]:
-    """Two JSON records whose merged structure is `structure` (a json_structure result, parsed)."""
-    import json
-
-    def value(part: Any, which: int) -> Any:
-        if isinstance(part, dict):
-            return {key: value(inner, which) for key, inner in part.items()}
-        if isinstance(part, list):
-            return [value(part[0], which)]
-        return _WITNESS.get(part, _WITNESS["JSON"])[which]
-
-    return [json.dumps(value(structure, 0)), json.dumps(value(structure, 1))]
+_EMPTY = _Empty()
+_WHOLE = frozenset({"UBIGINT", "BIGINT", "HUGEINT"})
 
 
-def _pruned(structure: Any, fields: bool = True) -> Any:
+def _record_structure(structure: Any, field: bool = True) -> Any:
+    """One record's json_structure (parsed), a JSON in an object's field read as `{}`: within one record a field
+    has one value, so only an empty object is JSON there (in an array, elements of two kinds are too)."""
+    if isinstance(structure, dict):
+        return {key: _record_structure(inner) for key, inner in structure.items()}
+    if isinstance(structure, list):
+        return [_record_structure(structure[0], field=False)]
+    return _EMPTY if structure == "JSON" and field else structure
+
+
+def _merge(a: Any, b: Any) -> Any:
+    """Two structures merged as json_structure merges them (`a` is changed): null gives way to anything, an
+    object's fields are merged (new ones after, in the order they come), an array's elements are; UBIGINT
+    and BIGINT make HUGEINT, a whole number and a DOUBLE make DOUBLE; any other two kinds make JSON."""
+    if isinstance(a, str) and a == "NULL":
+        return b
+    if isinstance(b, str) and b == "NULL":
+        return a
+    if a is _EMPTY or b is _EMPTY:
+        other = b if a is _EMPTY else a
+        return other if isinstance(other, dict) or other is _EMPTY else "JSON"
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key, inner in b.items():
+            a[key] = _merge(a[key], inner) if key in a else inner
+        return a
+    if isinstance(a, list) and isinstance(b, list):
+        return [_merge(a[0], b[0])]
+    if isinstance(a, str) and isinstance(b, str):
+        if a == b:
+            return a
+        if a in _WHOLE and b in _WHOLE:
+            return "HUGEINT"
+        if {a, b} <= _WHOLE | {"DOUBLE"}:
+            return "DOUBLE"
+    return "JSON"
+
+
+def _printed(structure: Any) -> Any:
+    """`structure` as json_structure prints it (`{}` is JSON)."""
+    if structure is _EMPTY:
+        return "JSON"
+    if isinstance(structure, dict):
+        return {key: _printed(inner) for key, inner in structure.items()}
+    if isinstance(structure, list):
+        return [_printed(structure[0])]
+    return structure
+
+
+def _pruned(structure: Any, keep: frozenset[str], at: str = "", fields: bool = True) -> Any:
     """`structure` with each map (`map_object`) cut to its first MAX_OBJECT_FIELDS + 1 fields: still a map,
     and a map keyed by ids no longer grows with every record merged. A record's (or an array element's) own
-    fields (`fields`) are never cut."""
+    fields (`fields`) are never cut, nor an object at a pointer of `keep` (one the contract lists the fields
+    of). Pointers are within the record, or within an array's element."""
     if isinstance(structure, dict):
         items = list(structure.items())
-        if not fields and map_object(structure):
+        if not fields and at not in keep and map_object(structure):
             items = items[: MAX_OBJECT_FIELDS + 1]
-        return {key: _pruned(inner, fields=False) for key, inner in items}
+        return {key: _pruned(inner, keep, at + _pointer([key]), fields=False) for key, inner in items}
     if isinstance(structure, list):
-        return [_pruned(structure[0], fields=True)]
+        return [_pruned(structure[0], keep, "", fields=True)]
     return structure
+
+
+def _slashes(pointer: str) -> list[int]:
+    """Where each `/` of a JSON pointer is: cut there, the pointer of an object it is inside."""
+    return [i for i, char in enumerate(pointer) if char == "/"]
 
 
 def _pointer(parts: list[str]) -> str:
     return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def _leaves(shape: dict[str, Any], prefix: list[str], tables: bool = True) -> tuple[list[list[str]], list[list[str]]]:
+def _leaves(
+    shape: dict[str, Any], prefix: list[str], tables: bool = True, keep: frozenset[str] = frozenset()
+) -> tuple[list[list[str]], list[list[str]]]:
     """(scalar paths, array-of-object paths) of an object's structure; nested objects are flattened, but for
-    one of over MAX_OBJECT_FIELDS fields, a scalar (its JSON text). With `tables` False (inside an array's
-    element), an array of objects is a scalar too: its JSON text."""
+    a map (`map_object`) not at a pointer of `keep` (an object a contract lists the fields of), a scalar (its
+    JSON text). With `tables` False (inside an array's element), an array of objects is a scalar too: its
+    JSON text."""
     scalars, arrays = [], []
     for key, value in shape.items():
         path = [*prefix, key]
-        if map_object(value):
+        if map_object(value) and _pointer(path) not in keep:
             scalars.append(path)  # a map keyed by ids or dates: one column, its JSON text
         elif isinstance(value, dict):
-            inner_scalars, inner_arrays = _leaves(value, path, tables)
+            inner_scalars, inner_arrays = _leaves(value, path, tables, keep)
             scalars += inner_scalars
             arrays += inner_arrays
         elif tables and isinstance(value, list) and value and isinstance(value[0], dict):
@@ -1213,8 +1307,12 @@ def _check(contract: Contract, path: Path, display: str) -> tuple[Drift, int]:
                 required = [c.name for c in contract.parent.columns if not c.optional]
                 drift.missing += [e for e in required if e not in header]
             else:
-                shape = _json_shape(con, readable, contract.options, every=True)
-                scalars, arrays = _leaves(shape, [])
+                # The objects the contract lists the fields of: never a map, however many fields they have.
+                keep = frozenset(
+                    c.name[:cut] for t in contract.tables for c in t.columns for cut in _slashes(c.name) if cut
+                )
+                shape = _json_shape(con, readable, contract.options, every=True, keep=keep)
+                scalars, arrays = _leaves(shape, [], keep=keep)
                 have = {_pointer(p): _value_at(shape, p) for p in scalars}
                 have_arrays = {_pointer(a): a for a in arrays}
                 known_arrays = {t.array for t in contract.tables}
@@ -1223,7 +1321,9 @@ def _check(contract: Contract, path: Path, display: str) -> tuple[Drift, int]:
                         found = have
                     elif table.array in have_arrays:
                         element = _shape_at(shape, have_arrays[table.array])
-                        found = {_pointer(p): _value_at(element, p) for p in _leaves(element, [], tables=False)[0]}
+                        found = {
+                            _pointer(p): _value_at(element, p) for p in _leaves(element, [], tables=False, keep=keep)[0]
+                        }
                     elif _only_null(have.get(table.array)):  # no record has an element: nothing to compare
                         continue
                     else:
@@ -1326,7 +1426,9 @@ def _check(contract: Contract, path: Path, display: str) -> tuple[Drift, int]:
         problem = None
         if contract.format == "csv":
             with readable_file(path) as readable:
-                problem = unreadable_line(readable, contract.options)
+                problem = unreadable_line(readable, contract.options) or (
+                    _mixed_line_ends(readable) if "dialect" in str(exc) else None
+                )
         if problem is not None:
             raise DatasetError(f"{display}: {problem}") from None
         raise DatasetError(f"{display}: could not be read as this dataset's {contract.format}: {_short(exc)}") from None
@@ -1419,7 +1521,8 @@ def evolve(previous: Contract, found: Contract) -> Contract:
             if now is None:
                 columns.append(replace(col, optional=True))
             else:
-                kind = col.kind if col.kind == now.kind else ""  # text one time, numbers another: either
+                # Text one time, numbers another: either. A contract from before says nothing: the new sample.
+                kind = now.kind if not col.kind or col.kind == now.kind else ""
                 columns.append(
                     Column(col.name, col.column, _wider(col.type, now.type), mixed=col.mixed or now.mixed, kind=kind)
                 )
