@@ -1295,7 +1295,7 @@ def test_what_a_file_has_wrong_is_named_plainly(tmp_path: Path) -> None:
     Archive Utility (the file and its `__MACOSX/` resource fork) is read as the one file it holds."""
     import zipfile
 
-    from orchestration.sources.datasets.contract import DatasetError, infer
+    from orchestration.sources.datasets.contract import DatasetError, check, infer
 
     tiny, records, zipped = tmp_path / "tiny.csv", tmp_path / "records.jsonl", tmp_path / "loans.csv.zip"
     tiny.write_text("a,b,c\n1,2,3\n4,5,6,7\n", encoding="utf-8")
@@ -1309,6 +1309,13 @@ def test_what_a_file_has_wrong_is_named_plainly(tmp_path: Path) -> None:
         archive.writestr("__MACOSX/._loans.csv", b"\x00\x05\x16\x07resource fork")
     contract = infer(zipped, "zipped")
     assert [c.column for c in contract.parent.columns] == ["id", "amount"] and contract.sample_rows == 2
+    # A table's array delivered as one object: its kind changed (it was `/arr/q` added and `/arr/q` missing).
+    tables, reshaped = tmp_path / "tables.jsonl", tmp_path / "tables-2.jsonl"
+    tables.write_text('{"id": 1, "arr": [{"q": 1}, {"q": 2}]}\n', encoding="utf-8")
+    reshaped.write_text('{"id": 2, "arr": {"q": 3}}\n', encoding="utf-8")
+    assert check(infer(tables, "tables"), reshaped)[0].lines() == [
+        "retyped: /arr: an array of objects expected (the table tables__arr), the file has an object there"
+    ]
 
 
 def test_an_empty_object_and_an_object_the_contract_lists_the_fields_of(tmp_path: Path) -> None:

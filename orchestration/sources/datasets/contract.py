@@ -1316,9 +1316,24 @@ def _check(contract: Contract, path: Path, display: str) -> tuple[Drift, int]:
                 have = {_pointer(p): _value_at(shape, p) for p in scalars}
                 have_arrays = {_pointer(a): a for a in arrays}
                 known_arrays = {t.array for t in contract.tables}
+                # A table's array delivered as an object or a value: its kind changed (said once, not as its
+                # fields added to the parent and missing from the table).
+                reshaped = {
+                    t.array: [f for f in have if f == t.array or f.startswith(t.array + "/")]
+                    for t in contract.tables
+                    if t.array is not None and t.array not in have_arrays and not _only_null(have.get(t.array))
+                }
+                reshaped = {array: leaves for array, leaves in reshaped.items() if leaves}
                 for table in contract.tables:
                     if table.array is None:
-                        found = have
+                        found = {f: v for f, v in have.items() if not any(f in ls for ls in reshaped.values())}
+                    elif table.array in reshaped:
+                        what = "an object" if reshaped[table.array] != [table.array] else "a value"
+                        drift.retyped.append(
+                            f"{table.array}: an array of objects expected (the table {table.table}), the file has "
+                            f"{what} there"
+                        )
+                        continue
                     elif table.array in have_arrays:
                         element = _shape_at(shape, have_arrays[table.array])
                         found = {
@@ -1343,6 +1358,8 @@ def _check(contract: Contract, path: Path, display: str) -> tuple[Drift, int]:
                 con.register("checked_records", json_records(con, readable, contract.options))
                 if long := long_json_number(con, "checked_records"):
                     drift.unfit.append(_long_number_problem(*long))
+                if reshaped:
+                    return drift, 0
             if drift.added or drift.missing:
                 return drift, 0
             relations = delivered(con, contract, readable, as_typed=True)
