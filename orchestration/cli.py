@@ -731,9 +731,15 @@ def main(argv: list[str] | None = None) -> int:
         # Every setting is checked before any work starts; children (dbt, GE) see the same home.
         os.environ.setdefault("MEDALLION_HOME", str(load().paths.home))
         code = args.func(args)
+        sys.stdout.flush()  # here, where a reader gone away is caught, not at exit
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`medallion deliveries | head -1`): stop writing, as a Unix tool does, with
+        # SIGPIPE's exit status, not a traceback (and another when Python flushes stdout at exit).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13
     if args.func is cmd_build and argv is None:
         # Everything is written and the Dagster instance closed. Leave now: at
         # interpreter teardown DuckDB 2.0's bindings print a page of "nanobind:

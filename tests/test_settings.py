@@ -80,3 +80,27 @@ def test_the_cli_refuses_a_bad_setting_before_doing_anything(tmp_path: Path) -> 
     assert result.returncode == 2
     assert "error: MEDALLION_TRINO_PORT='eighty': expected a whole number" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_output_not_in_a_traceback(tmp_path: Path) -> None:
+    """`medallion deliveries | head -1`: the reader closes the pipe before the listing is written, and the
+    command stops with SIGPIPE's status, as a Unix tool does, not with a BrokenPipeError traceback."""
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "orchestration.cli", "deliveries"],
+            env={**os.environ, "MEDALLION_HOME": str(tmp_path / "home")},
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        os.close(write)
+    assert result.returncode == 141, result.stderr
+    assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr
