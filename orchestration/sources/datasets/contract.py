@@ -1214,12 +1214,22 @@ class Drift:
     def lines(self) -> list[str]:
         out = []
         if self.added:
-            out.append(f"added: {', '.join(name or '(a column with no name)' for name in self.added)}")
+            out.append(f"added: {', '.join(_shown(name) for name in self.added)}")
         if self.missing:
-            out.append(f"missing: {', '.join(self.missing)}")
+            out.append(f"missing: {', '.join(_shown(name) for name in self.missing)}")
         out += [f"retyped: {r}" for r in self.retyped]
         out += self.unfit
         return out
+
+
+def _shown(name: str) -> str:
+    """A column's name in a message: quoted when a space at an end, a comma or a control character would
+    hide what it is (`name ` added and `name` missing read the same)."""
+    if not name:
+        return "(a column with no name)"
+    if name != name.strip() or "," in name or not name.isprintable():
+        return repr(name)
+    return name
 
 
 def bronze_name(index: int) -> str:
