@@ -1341,3 +1341,27 @@ def test_an_empty_object_and_an_object_the_contract_lists_the_fields_of(tmp_path
     )
     drift, rows = check(both, whole)
     assert not drift and rows == 1, drift.lines()
+
+
+def test_a_field_named_twice_or_an_array_whose_kind_changed_is_not_read_as_something_else(tmp_path: Path) -> None:
+    """A field named twice in one record with values of two kinds is JSON text, as DuckDB says (it was read as
+    `{}` merged with the other record's object: `/a/x`, null in that record, its values gone); an array of
+    values kept as JSON text takes an array of objects when it held several kinds, and is named as changed
+    when it held one; a Latin-1 `É` before a no-break space is Latin-1, not UTF-8."""
+    from orchestration.sources.datasets.contract import check, infer
+
+    twice, mixed, objects, numbers = (tmp_path / f"{n}.jsonl" for n in ("twice", "mixed", "objects", "numbers"))
+    twice.write_text('{"id": 1, "a": {"x": 1}}\n{"id": 2, "a": "s", "a": {"x": 2}}\n', encoding="utf-8")
+    assert [(c.name, c.mixed) for c in infer(twice, "twice").parent.columns] == [("/id", False), ("/a", True)]
+    mixed.write_text('{"id": 1, "arr": [1, "x"]}\n', encoding="utf-8")
+    objects.write_text('{"id": 2, "arr": [{"p": 1}]}\n', encoding="utf-8")
+    numbers.write_text('{"id": 3, "arr": [1, 2]}\n', encoding="utf-8")
+    drift, rows = check(infer(mixed, "mixed"), objects)
+    assert not drift and rows == 1
+    assert check(infer(numbers, "numbers"), objects)[0].lines() == [
+        "retyped: /arr: values expected (an array of them kept as its JSON text), the file has an array of objects "
+        "there"
+    ]
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"id,name\n1,caf\xe9\n2,CAF\xc9\xa0!\n")
+    assert infer(latin, "latin").options["encoding"] == "latin-1"

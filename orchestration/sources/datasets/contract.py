@@ -417,7 +417,10 @@ def _c1_line(path: Path) -> int | None:
     return None
 
 
-_UTF8_LETTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+# A Western letter (`é` is C3 A9; Latin-1's `Ã` before a symbol, which this would be there, is no word's), `œ`,
+# `š` or `ž` (C5), or a curly quote, a dash or `€` (E2 80-82) in UTF-8. Latin-1's `É` before a no-break space
+# (C9 A0) is UTF-8's form of a letter too, but of no Western one: it is left to be Latin-1.
+_UTF8_LETTER = re.compile(rb"[\xc3\xc5][\x80-\xbf]|\xe2[\x80-\x82][\x80-\xbf]")
 
 
 def _utf8_letter_line(path: Path) -> int | None:
@@ -783,15 +786,19 @@ def _json_shape(
     shape: Any = "NULL"
     seen = False
     try:
+        # With each structure, whether its record holds an empty object: only then can a JSON in a field be
+        # `{}` (else it is a field named twice with values of two kinds, which stays JSON text).
         structures = con.execute(
-            "select structure from (select json_structure(record) as structure, min(record_number) as first "
-            "from (select record, record_number from shape_records limit $n) group by structure) order by first",
+            "select structure, empty from (select json_structure(record) as structure, "
+            "regexp_matches(record, '[{]\\s*[}]') as empty, min(record_number) as first "
+            "from (select record, record_number from shape_records limit $n) group by structure, empty) "
+            "order by first",
             {"n": 2**62 if every else SAMPLE_ROWS},
         )
         while batch := structures.fetchmany(SHAPE_BATCH):
             seen = True
-            for (structure,) in batch:
-                shape = _merge(shape, _record_structure(json.loads(structure)))
+            for structure, empty in batch:
+                shape = _merge(shape, _record_structure(json.loads(structure), empty=empty))
             shape = _pruned(shape, keep)
             if isinstance(shape, dict) and len(shape) > MAX_COLUMNS:
                 raise DatasetError(
@@ -835,14 +842,16 @@ _EMPTY = _Empty()
 _WHOLE = frozenset({"UBIGINT", "BIGINT", "HUGEINT"})
 
 
-def _record_structure(structure: Any, field: bool = True) -> Any:
-    """One record's json_structure (parsed), a JSON in an object's field read as `{}`: within one record a field
-    has one value, so only an empty object is JSON there (in an array, elements of two kinds are too)."""
+def _record_structure(structure: Any, empty: bool, field: bool = True) -> Any:
+    """One record's json_structure (parsed), a JSON in an object's field read as `{}` when the record holds an
+    empty object (`empty`): within one record a field has one value, so only an empty object, or the field
+    named twice with values of two kinds (which stays JSON), is JSON there. In an array, elements of two kinds
+    are JSON too (and an array of only `{}` is read so)."""
     if isinstance(structure, dict):
-        return {key: _record_structure(inner) for key, inner in structure.items()}
+        return {key: _record_structure(inner, empty) for key, inner in structure.items()}
     if isinstance(structure, list):
-        return [_record_structure(structure[0], field=False)]
-    return _EMPTY if structure == "JSON" and field else structure
+        return [_record_structure(structure[0], empty, field=False)]
+    return _EMPTY if structure == "JSON" and field and empty else structure
 
 
 def _merge(a: Any, b: Any) -> Any:
@@ -964,7 +973,7 @@ def _table_columns(paths: list[list[str]], reserved: set[str], shape: dict[str, 
             _pointer(p),
             n,
             "VARCHAR",
-            mixed=_value_at(shape, p) == "JSON" or map_object(_value_at(shape, p)),
+            mixed=_value_at(shape, p) in ("JSON", ["JSON"]) or map_object(_value_at(shape, p)),
             kind={"VARCHAR": "text", "NUMBER": "number"}.get(_json_kind(shape, p), ""),
         )
         for p, n in zip(paths, names, strict=True)
@@ -1338,7 +1347,14 @@ def _check(contract: Contract, path: Path, display: str) -> tuple[Drift, int]:
                     if table.array is None:
                         found = {f: v for f, v in have.items() if not any(f in ls for ls in reshaped.values())}
                     elif table.array in reshaped:
-                        what = "an object" if reshaped[table.array] != [table.array] else "a value"
+                        delivered_as = have.get(table.array)
+                        what = (
+                            "an object"
+                            if reshaped[table.array] != [table.array]
+                            else "an array of other values, or of empty objects"
+                            if isinstance(delivered_as, list)
+                            else "a value"
+                        )
                         drift.retyped.append(
                             f"{table.array}: an array of objects expected (the table {table.table}), the file has "
                             f"{what} there"
@@ -1356,19 +1372,33 @@ def _check(contract: Contract, path: Path, display: str) -> tuple[Drift, int]:
                     # The parent's arrays of objects are tables of their own (an array inside an element is text).
                     inside = [a for a in known_arrays if a] if table.array is None else []
                     prefix = "" if table.array is None else table.array
+                    # A column of JSON text (`mixed`) takes an array of objects too (the sample had other kinds).
+                    as_text = set(have_arrays) if table.array is None else set()
                     drift.missing += [
                         prefix + c.name
                         for c in table.columns
-                        if c.name not in found and not c.optional and not _delivered_as(c, found)
+                        if c.name not in found
+                        and not c.optional
+                        and not _delivered_as(c, found)
+                        and not (c.mixed and c.name in as_text)
                     ]
                     drift.added += sorted(
                         prefix + name for name in found if not _known(name, found[name], table.columns, inside)
                     )
-                drift.added += sorted(a for a in have_arrays if a not in known_arrays)
+                mixed = {c.name for c in contract.parent.columns if c.mixed}
+                texts = {c.name for c in contract.parent.columns if not c.mixed}  # an array of values among them
+                drift.added += sorted(a for a in have_arrays if a not in known_arrays | mixed | texts)
+                for array in sorted(a for a in have_arrays if a in texts):
+                    if array in drift.missing:  # not when the column is optional
+                        drift.missing.remove(array)
+                    drift.retyped.append(
+                        f"{array}: values expected (an array of them kept as its JSON text), the file has an array "
+                        "of objects there"
+                    )
                 con.register("checked_records", json_records(con, readable, contract.options))
                 if long := long_json_number(con, "checked_records"):
                     drift.unfit.append(_long_number_problem(*long))
-                if reshaped:
+                if reshaped or drift.retyped:
                     return drift, 0
             if drift.added or drift.missing:
                 return drift, 0
