@@ -404,36 +404,27 @@ def _utf8_scan(path: Path) -> tuple[int | None, bool]:
             beyond_ascii = beyond_ascii or not chunk.isascii()
 
 
-def _c1_line(path: Path) -> int | None:
-    """The first line (1-based) with a byte of 0x80-0x9f, read as Latin-1: Windows-1252's €, curly quotes and
-    dashes, which DuckDB's Latin-1 does not read ("File is not latin-1 encoded"). None when there is none."""
+def _first_line(path: Path, pattern: re.Pattern[bytes]) -> int | None:
+    """The first line (1-based) of the file's bytes (decompressed when it is gzip) where `pattern` matches,
+    read 16 MiB at a time; None when it matches nowhere."""
     opener = gzip.open if _compression(path) == "gzip" else open
     lines = 1
     with opener(path, "rb") as handle:
         while chunk := handle.read(1 << 24):
-            if found := re.search(rb"[\x80-\x9f]", chunk):
+            if found := pattern.search(chunk):
                 return lines + chunk.count(b"\n", 0, found.start())
             lines += chunk.count(b"\n")
     return None
 
 
+# A byte of 0x80-0x9f, read as Latin-1: Windows-1252's €, curly quotes and dashes, which DuckDB's Latin-1 does
+# not read ("File is not latin-1 encoded").
+_C1_BYTE = re.compile(rb"[\x80-\x9f]")
 # A Western letter (`é` is C3 A9; Latin-1's `Ã` before a symbol, which this would be there, is no word's), `œ`,
-# `š` or `ž` (C5), or a curly quote, a dash or `€` (E2 80-82) in UTF-8. Latin-1's `É` before a no-break space
-# (C9 A0) is UTF-8's form of a letter too, but of no Western one: it is left to be Latin-1.
+# `š` or `ž` (C5), or a curly quote, a dash or `€` (E2 80-82) in UTF-8: in a file that is not UTF-8 throughout,
+# read as Latin-1, each would be two letters (`Ã©`). Latin-1's `É` before a no-break space (C9 A0) is UTF-8's
+# form of a letter too, but of no Western one: it is left to be Latin-1.
 _UTF8_LETTER = re.compile(rb"[\xc3\xc5][\x80-\xbf]|\xe2[\x80-\x82][\x80-\xbf]")
-
-
-def _utf8_letter_line(path: Path) -> int | None:
-    """The first line (1-based) holding a letter beyond ASCII written in UTF-8 (`é` as C3 A9), in a file that
-    is not UTF-8 throughout: read as Latin-1, each would be two letters (`Ã©`). None when there is none."""
-    opener = gzip.open if _compression(path) == "gzip" else open
-    lines = 1
-    with opener(path, "rb") as handle:
-        while chunk := handle.read(1 << 24):
-            if found := _UTF8_LETTER.search(chunk):
-                return lines + chunk.count(b"\n", 0, found.start())
-            lines += chunk.count(b"\n")
-    return None
 
 
 def _byte_order_mark(path: Path) -> bool:
@@ -450,12 +441,12 @@ def _encoding(path: Path) -> str:
     bad_line = _utf8_scan(path)[0]
     if bad_line is None:
         return "utf-8"
-    if (letter := _utf8_letter_line(path)) is not None:
+    if (letter := _first_line(path, _UTF8_LETTER)) is not None:
         raise DatasetError(
             f"{path.name}: line {letter} is UTF-8 (a letter beyond ASCII written in it), line {bad_line} is not: "
             "deliver the whole file in one encoding"
         )
-    if (line := _c1_line(path)) is not None:
+    if (line := _first_line(path, _C1_BYTE)) is not None:
         raise DatasetError(
             f"{path.name}: line {line} has a byte of 0x80-0x9f, Windows-1252 text (its €, curly quotes or dashes), "
             "which DuckDB's Latin-1 does not read; save the file as UTF-8"
@@ -474,12 +465,12 @@ def _encoding_fault(path: Path, encoding: str) -> str | None:
         return f"line {bad_line} is not UTF-8, the dataset is utf-8 (deliver the whole file in one encoding)"
     if encoding == "latin-1" and bad_line is None and beyond_ascii:
         return "the file is utf-8, the dataset latin-1"
-    if encoding == "latin-1" and bad_line is not None and (letter := _utf8_letter_line(path)) is not None:
+    if encoding == "latin-1" and bad_line is not None and (letter := _first_line(path, _UTF8_LETTER)) is not None:
         return (
             f"line {letter} is UTF-8 (a letter beyond ASCII written in it), the dataset latin-1: deliver the whole "
             "file in Latin-1"
         )
-    if encoding == "latin-1" and bad_line is not None and (line := _c1_line(path)) is not None:
+    if encoding == "latin-1" and bad_line is not None and (line := _first_line(path, _C1_BYTE)) is not None:
         return (
             f"line {line} has a byte of 0x80-0x9f, Windows-1252 text (its €, curly quotes or dashes), which DuckDB's "
             "Latin-1 does not read; deliver Latin-1 without them, or onboard the dataset again from the file saved "
@@ -537,7 +528,7 @@ def csv_header(
     try:
         first = csv_rows(con, path, options, header=False).limit(1).fetchall()
     except duckdb.Error as exc:
-        problem = unreadable_line(path, options) or (_mixed_line_ends(path) if "dialect" in str(exc) else None)
+        problem = unreadable_line(path, options) or _dialect_fault(path, exc)
         if problem is None:
             raise
         raise DatasetError(f"{display or path.name}: {problem}") from None
@@ -587,6 +578,12 @@ def _first_fault(path: Path, options: dict[str, Any], quoting: bool) -> tuple[in
                 return started, "a quoted field never closed (the file ends inside it)", True
             return reader.line_num, f"a quote out of place ({exc})", True
     return None
+
+
+def _dialect_fault(path: Path, exc: duckdb.Error) -> str | None:
+    """For DuckDB's "no dialect found" (its sniffer's report), what the file has wrong when it is its line
+    ends (`_mixed_line_ends`); None for any other error, or another cause."""
+    return _mixed_line_ends(path) if "dialect" in str(exc) else None
 
 
 def _mixed_line_ends(path: Path) -> str | None:
@@ -751,8 +748,7 @@ def _sniff_csv(con: duckdb.DuckDBPyConnection, path: Path, encoding: str) -> dic
             [str(path), encoding, _compression(path)],
         ).fetchall()[0]
     except duckdb.Error as exc:
-        mixed = _mixed_line_ends(path) if "dialect" in str(exc) else None
-        raise DatasetError(f"{path}: not readable as CSV: {mixed or _short(exc)}") from None
+        raise DatasetError(f"{path}: not readable as CSV: {_dialect_fault(path, exc) or _short(exc)}") from None
     delim, quote, escape, has_header = sniffed
     quote = "" if quote in ("(empty)", "\0") else quote
     escape = "" if escape in ("(empty)", "\0") else escape
@@ -1486,9 +1482,7 @@ def _check(contract: Contract, path: Path, display: str) -> tuple[Drift, int]:
         problem = None
         if contract.format == "csv":
             with readable_file(path) as readable:
-                problem = unreadable_line(readable, contract.options) or (
-                    _mixed_line_ends(readable) if "dialect" in str(exc) else None
-                )
+                problem = unreadable_line(readable, contract.options) or _dialect_fault(readable, exc)
         if problem is not None:
             raise DatasetError(f"{display}: {problem}") from None
         raise DatasetError(f"{display}: could not be read as this dataset's {contract.format}: {_short(exc)}") from None
